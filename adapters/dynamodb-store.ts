@@ -1,0 +1,487 @@
+/**
+ * ReportStore over one DynamoDB table (pk/sk strings, TTL on `expiresAt`).
+ *
+ * Key design:
+ *   pk ALERT#<alertId>        sk WINDOW                       which report the alert id aggregates into now
+ *   pk REPORT#<reportId>      sk META                         ReportState (rounds, dirty flag, versions, verdict)
+ *   pk REPORT#<reportId>      sk ALERT#<fingerprint>          one member alert (dedup: conditional put)
+ *   pk REPORT#<reportId>      sk ATTR#<attributeId>           one attribute, with depth and origin
+ *   pk REPORT#<reportId>      sk RESULT#<attributeId>#<insp>  findings or the failure of one inspection
+ *   pk REPORT#<reportId>      sk EMIT#<version>#<emitter>     one delivery of one version
+ *   pk REJECTED#<yyyy-mm-dd>  sk <iso time>#<messageId>       an input refused at ingest, with the reason
+ *
+ * No transactions: every multi-item step is ordered so that a crash between two writes is
+ * repaired by the SQS redelivery (see core/pipeline.ts ingestAlert), and every state change
+ * of META is a conditional update on that single item. TTL deletion is lazy, so expiry is
+ * also checked in conditions (windowEndsAtMs), never assumed.
+ */
+import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  ScanCommand,
+  UpdateCommand,
+  type QueryCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import { reportIdOf } from '../core/ids.ts';
+import type { Emission, Finding, InspectionFailure, ReportAlert, ReportAttribute } from '../core/report.ts';
+import { ReportNotFoundError } from '../core/errors.ts';
+import type { OpenReportInput, Rejection, ReportSnapshot, ReportState, ReportStore } from '../core/store.ts';
+
+const reportPk = (reportId: string) => `REPORT#${reportId}`;
+const META = 'META';
+const DAY_SECONDS = 86_400;
+
+const isConditionFailure = (error: unknown) =>
+  error instanceof ConditionalCheckFailedException || (error as { name?: string })?.name === 'ConditionalCheckFailedException';
+
+export interface DynamoDbReportStoreOptions {
+  tableName: string;
+  /** Items live this long past the report window, then TTL removes them. */
+  ttlDays: number;
+  now?: () => number;
+}
+
+export class DynamoDbReportStore implements ReportStore {
+  private readonly doc: DynamoDBDocumentClient;
+  private readonly table: string;
+  private readonly ttlSeconds: number;
+  private readonly now: () => number;
+
+  constructor(client: DynamoDBClient, options: DynamoDbReportStoreOptions) {
+    this.doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+    this.table = options.tableName;
+    this.ttlSeconds = options.ttlDays * DAY_SECONDS;
+    this.now = options.now ?? Date.now;
+  }
+
+  private expiresAt(fromMs: number) {
+    return Math.floor(fromMs / 1000) + this.ttlSeconds;
+  }
+
+  async openReport({ alertId, alert, nowMs, windowMs }: OpenReportInput): Promise<ReportState> {
+    // Two attempts: losing the race for a new window means reading the winner's pointer.
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const pointer = await this.doc.send(
+        new GetCommand({ TableName: this.table, Key: { pk: `ALERT#${alertId}`, sk: 'WINDOW' }, ConsistentRead: true }),
+      );
+      const item = pointer.Item as { reportId: string; windowEndsAtMs: number; createdAtMs: number } | undefined;
+      if (item && item.windowEndsAtMs > nowMs) {
+        return this.ensureState(item.reportId, alertId, alert, item.createdAtMs, item.windowEndsAtMs);
+      }
+      const reportId = reportIdOf(alertId, nowMs);
+      const windowEndsAtMs = nowMs + windowMs;
+      try {
+        await this.doc.send(
+          new PutCommand({
+            TableName: this.table,
+            Item: { pk: `ALERT#${alertId}`, sk: 'WINDOW', reportId, createdAtMs: nowMs, windowEndsAtMs, expiresAt: this.expiresAt(windowEndsAtMs) },
+            ConditionExpression: 'attribute_not_exists(pk) OR windowEndsAtMs <= :now',
+            ExpressionAttributeValues: { ':now': nowMs },
+          }),
+        );
+        return this.ensureState(reportId, alertId, alert, nowMs, windowEndsAtMs);
+      } catch (error) {
+        if (!isConditionFailure(error)) throw error;
+      }
+    }
+    throw new Error(`could not open a report for alert id ${alertId}: window pointer kept changing`);
+  }
+
+  /** Creates META if absent: a crash after the window pointer was written is repaired here. */
+  private async ensureState(
+    reportId: string,
+    alertId: string,
+    alert: OpenReportInput['alert'],
+    createdAtMs: number,
+    windowEndsAtMs: number,
+  ): Promise<ReportState> {
+    const result = await this.doc.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { pk: reportPk(reportId), sk: META },
+        UpdateExpression:
+          'SET reportId = if_not_exists(reportId, :rid), alertId = if_not_exists(alertId, :aid), detector = if_not_exists(detector, :det), ' +
+          'rule_id = if_not_exists(rule_id, :rule), createdAt = if_not_exists(createdAt, :created), windowEndsAt = if_not_exists(windowEndsAt, :ends), ' +
+          'running = if_not_exists(running, :f), round = if_not_exists(round, :zero), startedRound = if_not_exists(startedRound, :zero), ' +
+          'dirty = if_not_exists(dirty, :f), version = if_not_exists(version, :zero), expiresAt = if_not_exists(expiresAt, :exp)' +
+          (alert.rule_name !== undefined ? ', rule_name = if_not_exists(rule_name, :rname)' : '') +
+          (alert.alert_key !== undefined ? ', alert_key = if_not_exists(alert_key, :akey)' : ''),
+        ExpressionAttributeValues: {
+          ':rid': reportId,
+          ':aid': alertId,
+          ':det': alert.detector,
+          ':rule': alert.rule_id,
+          ':created': new Date(createdAtMs).toISOString(),
+          ':ends': new Date(windowEndsAtMs).toISOString(),
+          ':f': false,
+          ':zero': 0,
+          ':exp': this.expiresAt(windowEndsAtMs),
+          ...(alert.rule_name !== undefined ? { ':rname': alert.rule_name } : {}),
+          ...(alert.alert_key !== undefined ? { ':akey': alert.alert_key } : {}),
+        },
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    return toState(result.Attributes);
+  }
+
+  async getState(reportId: string): Promise<ReportState | undefined> {
+    const result = await this.doc.send(
+      new GetCommand({ TableName: this.table, Key: { pk: reportPk(reportId), sk: META }, ConsistentRead: true }),
+    );
+    return result.Item ? toState(result.Item) : undefined;
+  }
+
+  async addAlert(reportId: string, alert: ReportAlert): Promise<{ added: boolean; registered: boolean }> {
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { pk: reportPk(reportId), sk: `ALERT#${alert.fingerprint}`, alert, registered: false, expiresAt: this.expiresAt(this.now()) },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return { added: true, registered: false };
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      const existing = await this.doc.send(
+        new GetCommand({
+          TableName: this.table,
+          Key: { pk: reportPk(reportId), sk: `ALERT#${alert.fingerprint}` },
+          ProjectionExpression: 'registered',
+          ConsistentRead: true,
+        }),
+      );
+      return { added: false, registered: existing.Item?.registered === true };
+    }
+  }
+
+  async markAlertRegistered(reportId: string, fingerprint: string): Promise<void> {
+    await this.doc.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { pk: reportPk(reportId), sk: `ALERT#${fingerprint}` },
+        UpdateExpression: 'SET registered = :t',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':t': true },
+      }),
+    );
+  }
+
+  async addAttributes(reportId: string, attributes: ReportAttribute[]): Promise<number> {
+    let added = 0;
+    // Sequential on purpose: at most 100 per alert, and parallel puts just trade latency for throttling.
+    for (const attribute of attributes) {
+      try {
+        await this.doc.send(
+          new PutCommand({
+            TableName: this.table,
+            Item: { pk: reportPk(reportId), sk: `ATTR#${attribute.id}`, attribute, expiresAt: this.expiresAt(this.now()) },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          }),
+        );
+        added++;
+      } catch (error) {
+        if (!isConditionFailure(error)) throw error;
+      }
+    }
+    return added;
+  }
+
+  async markDirty(reportId: string): Promise<ReportState> {
+    const result = await this.doc.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { pk: reportPk(reportId), sk: META },
+        UpdateExpression: 'SET dirty = :t',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':t': true },
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    return toState(result.Attributes);
+  }
+
+  async claimRound(reportId: string): Promise<ReportState | undefined> {
+    try {
+      const result = await this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: reportPk(reportId), sk: META },
+          UpdateExpression: 'SET running = :t, round = round + :one REMOVE lastError',
+          ConditionExpression: 'attribute_exists(pk) AND running = :f',
+          ExpressionAttributeValues: { ':t': true, ':f': false, ':one': 1 },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return toState(result.Attributes);
+    } catch (error) {
+      if (isConditionFailure(error)) return undefined;
+      throw error;
+    }
+  }
+
+  async confirmStarted(reportId: string, round: number): Promise<void> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: reportPk(reportId), sk: META },
+          UpdateExpression: 'SET startedRound = :r',
+          ConditionExpression: 'startedRound < :r',
+          ExpressionAttributeValues: { ':r': round },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+  }
+
+  async listAttributes(reportId: string): Promise<ReportAttribute[]> {
+    const items = await this.queryPrefix(reportId, 'ATTR#');
+    return items.map((i) => i.attribute as ReportAttribute);
+  }
+
+  async getAttribute(reportId: string, attributeId: string): Promise<ReportAttribute | undefined> {
+    const result = await this.doc.send(
+      new GetCommand({ TableName: this.table, Key: { pk: reportPk(reportId), sk: `ATTR#${attributeId}` } }),
+    );
+    return result.Item?.attribute as ReportAttribute | undefined;
+  }
+
+  async listInspected(reportId: string): Promise<Set<string>> {
+    const items = await this.queryPrefix(reportId, 'RESULT#', 'sk');
+    return new Set(items.map((i) => String(i.sk).slice('RESULT#'.length)));
+  }
+
+  async putFindings(reportId: string, attributeId: string, inspector: string, findings: Finding[]): Promise<void> {
+    await this.doc.send(
+      new PutCommand({
+        TableName: this.table,
+        Item: { pk: reportPk(reportId), sk: `RESULT#${attributeId}#${inspector}`, findings, expiresAt: this.expiresAt(this.now()) },
+      }),
+    );
+  }
+
+  async putInspectionFailure(reportId: string, failure: InspectionFailure): Promise<void> {
+    await this.doc.send(
+      new PutCommand({
+        TableName: this.table,
+        Item: {
+          pk: reportPk(reportId),
+          sk: `RESULT#${failure.attributeId}#${failure.inspector}`,
+          failure,
+          expiresAt: this.expiresAt(this.now()),
+        },
+        // Findings from a successful earlier attempt win over a late failure record.
+        ConditionExpression: 'attribute_not_exists(findings)',
+      }),
+    ).catch((error: unknown) => {
+      if (!isConditionFailure(error)) throw error;
+    });
+  }
+
+  async beginReview(reportId: string, phase: 'preliminary' | 'final'): Promise<ReportState> {
+    const result = await this.doc.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { pk: reportPk(reportId), sk: META },
+        UpdateExpression: phase === 'final' ? 'SET version = version + :one, dirty = :f' : 'SET version = version + :one',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: phase === 'final' ? { ':one': 1, ':f': false } : { ':one': 1 },
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    return toState(result.Attributes);
+  }
+
+  async loadSnapshot(reportId: string): Promise<ReportSnapshot> {
+    const items = await this.queryPrefix(reportId, '');
+    const meta = items.find((i) => i.sk === META);
+    if (!meta) throw new ReportNotFoundError(reportId);
+    const snapshot: ReportSnapshot = { state: toState(meta), alerts: [], attributes: [], findings: [], inspectionFailures: [] };
+    for (const item of items) {
+      const sk = String(item.sk);
+      if (sk.startsWith('ALERT#')) snapshot.alerts.push(item.alert as ReportAlert);
+      else if (sk.startsWith('ATTR#')) snapshot.attributes.push(item.attribute as ReportAttribute);
+      else if (sk.startsWith('RESULT#')) {
+        if (item.findings) snapshot.findings.push(...(item.findings as Finding[]));
+        if (item.failure) snapshot.inspectionFailures.push(item.failure as InspectionFailure);
+      }
+    }
+    snapshot.alerts.sort((a, b) => a.receivedAt.localeCompare(b.receivedAt));
+    snapshot.attributes.sort((a, b) => a.depth - b.depth || a.id.localeCompare(b.id));
+    return snapshot;
+  }
+
+  async saveVerdict(
+    reportId: string,
+    verdict: NonNullable<ReportState['lastVerdict']>,
+    emitted?: ReportState['lastEmitted'],
+  ): Promise<void> {
+    await this.doc.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { pk: reportPk(reportId), sk: META },
+        UpdateExpression: emitted ? 'SET lastVerdict = :v, lastEmitted = :e' : 'SET lastVerdict = :v',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: emitted ? { ':v': verdict, ':e': emitted } : { ':v': verdict },
+      }),
+    );
+  }
+
+  async claimEmission(reportId: string, emitter: string, version: number): Promise<boolean> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: reportPk(reportId), sk: `EMIT#${String(version).padStart(6, '0')}#${emitter}` },
+          UpdateExpression: 'SET #status = :pending, emitter = :emitter, version = :version, attempts = if_not_exists(attempts, :zero) + :one, expiresAt = :exp',
+          ConditionExpression: 'attribute_not_exists(pk) OR #status <> :delivered',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':pending': 'pending',
+            ':delivered': 'delivered',
+            ':emitter': emitter,
+            ':version': version,
+            ':zero': 0,
+            ':one': 1,
+            ':exp': this.expiresAt(this.now()),
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  async recordEmission(reportId: string, emission: Emission): Promise<void> {
+    await this.doc.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { pk: reportPk(reportId), sk: `EMIT#${String(emission.version).padStart(6, '0')}#${emission.emitter}` },
+        UpdateExpression: 'SET #status = :status, emitter = :emitter, version = :version, #at = :at, detail = :detail, expiresAt = :exp',
+        ExpressionAttributeNames: { '#status': 'status', '#at': 'at' },
+        ExpressionAttributeValues: {
+          ':status': emission.status,
+          ':emitter': emission.emitter,
+          ':version': emission.version,
+          ':at': emission.at,
+          ':detail': emission.detail ?? '',
+          ':exp': this.expiresAt(this.now()),
+        },
+      }),
+    );
+  }
+
+  async listEmissions(reportId: string): Promise<Emission[]> {
+    const items = await this.queryPrefix(reportId, 'EMIT#');
+    return items.map((i) => ({
+      emitter: String(i.emitter),
+      version: Number(i.version),
+      status: i.status as Emission['status'],
+      ...(i.detail ? { detail: String(i.detail) } : {}),
+      at: String(i.at ?? ''),
+    }));
+  }
+
+  async finishRound(reportId: string): Promise<{ moreAlerts: boolean }> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: reportPk(reportId), sk: META },
+          UpdateExpression: 'SET running = :f',
+          ConditionExpression: 'dirty = :f',
+          ExpressionAttributeValues: { ':f': false },
+        }),
+      );
+      return { moreAlerts: false };
+    } catch (error) {
+      if (isConditionFailure(error)) return { moreAlerts: true };
+      throw error;
+    }
+  }
+
+  async failRound(reportId: string, error: string): Promise<void> {
+    await this.doc.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { pk: reportPk(reportId), sk: META },
+        UpdateExpression: 'SET running = :f, lastError = :e',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':f': false, ':e': error.slice(0, 4096) },
+      }),
+    );
+  }
+
+  async recordRejection(rejection: Rejection): Promise<void> {
+    await this.doc.send(
+      new PutCommand({
+        TableName: this.table,
+        Item: {
+          pk: `REJECTED#${rejection.rejectedAt.slice(0, 10)}`,
+          sk: `${rejection.rejectedAt}#${rejection.messageId}`,
+          ...rejection,
+          expiresAt: this.expiresAt(this.now()),
+        },
+      }),
+    );
+  }
+
+  async listRejections(day: string): Promise<Rejection[]> {
+    const items = await this.query({ TableName: this.table, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': `REJECTED#${day}` } });
+    return items.map(({ messageId, reason, issues, excerpt, rejectedAt }) => ({ messageId, reason, issues, excerpt, rejectedAt }) as Rejection);
+  }
+
+  async listReportIds(): Promise<string[]> {
+    const ids: string[] = [];
+    let ExclusiveStartKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.doc.send(
+        new ScanCommand({
+          TableName: this.table,
+          FilterExpression: 'sk = :meta',
+          ExpressionAttributeValues: { ':meta': META },
+          ProjectionExpression: 'reportId',
+          ExclusiveStartKey,
+        }),
+      );
+      ids.push(...(page.Items ?? []).map((i) => String(i.reportId)));
+      ExclusiveStartKey = page.LastEvaluatedKey;
+    } while (ExclusiveStartKey);
+    return ids;
+  }
+
+  private queryPrefix(reportId: string, prefix: string, projection?: string) {
+    return this.query({
+      TableName: this.table,
+      KeyConditionExpression: prefix ? 'pk = :pk AND begins_with(sk, :prefix)' : 'pk = :pk',
+      ExpressionAttributeValues: prefix ? { ':pk': reportPk(reportId), ':prefix': prefix } : { ':pk': reportPk(reportId) },
+      ConsistentRead: true,
+      ...(projection ? { ProjectionExpression: projection } : {}),
+    });
+  }
+
+  private async query(input: QueryCommandInput): Promise<Record<string, unknown>[]> {
+    const items: Record<string, unknown>[] = [];
+    let ExclusiveStartKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.doc.send(new QueryCommand({ ...input, ExclusiveStartKey }));
+      items.push(...(page.Items ?? []));
+      ExclusiveStartKey = page.LastEvaluatedKey;
+    } while (ExclusiveStartKey);
+    return items;
+  }
+}
+
+const toState = (item: Record<string, unknown> | undefined): ReportState => {
+  if (!item) throw new Error('DynamoDB returned no report state');
+  const { pk: _pk, sk: _sk, expiresAt: _exp, ...state } = item;
+  return state as unknown as ReportState;
+};

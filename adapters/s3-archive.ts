@@ -1,0 +1,34 @@
+import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { Report } from '../core/report.ts';
+import type { ReportArchive } from '../core/store.ts';
+
+/** reports/<reportId>/v<version>.json: versions are immutable, so an emitter retry reads what the reviewer wrote. */
+export const reportObjectKey = (reportId: string, version: number) =>
+  `reports/${reportId}/v${String(version).padStart(6, '0')}.json`;
+
+export class S3ReportArchive implements ReportArchive {
+  constructor(
+    private readonly s3: S3Client,
+    private readonly bucket: string,
+  ) {}
+
+  async put(report: Report): Promise<string> {
+    const key = reportObjectKey(report.id, report.version);
+    await this.s3.send(
+      new PutObjectCommand({
+        Bucket: this.bucket,
+        Key: key,
+        Body: JSON.stringify(report),
+        ContentType: 'application/json',
+      }),
+    );
+    return key;
+  }
+
+  async get(reportId: string, version: number): Promise<Report> {
+    const result = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: reportObjectKey(reportId, version) }));
+    const text = await result.Body?.transformToString('utf8');
+    if (!text) throw new Error(`archived report ${reportId} v${version} is empty`);
+    return JSON.parse(text) as Report;
+  }
+}

@@ -1,0 +1,23 @@
+import { ExecutionAlreadyExists, StartExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
+import type { ExecutionStarter } from '../core/store.ts';
+
+/**
+ * Starts the Standard pipeline. The execution name is the idempotency key: AWS accepts a
+ * repeated start with the same name and input while it runs, and refuses it afterwards with
+ * ExecutionAlreadyExists, which for us means "that round already ran" and is not an error.
+ */
+export class SfnExecutionStarter implements ExecutionStarter {
+  constructor(
+    private readonly sfn: SFNClient,
+    private readonly stateMachineArn: string,
+  ) {}
+
+  async start(name: string, input: { reportId: string; round: number }): Promise<void> {
+    try {
+      await this.sfn.send(new StartExecutionCommand({ stateMachineArn: this.stateMachineArn, name, input: JSON.stringify(input) }));
+    } catch (error) {
+      if (error instanceof ExecutionAlreadyExists || (error as { name?: string }).name === 'ExecutionAlreadyExists') return;
+      throw error;
+    }
+  }
+}

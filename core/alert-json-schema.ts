@@ -1,0 +1,16 @@
+/**
+ * The JSON Schema of the Alert contract, generated from the zod schema so the two cannot
+ * drift. Published as core/alert.schema.json for tools that validate before publishing.
+ */
+import { z } from 'zod';
+import { AlertSchema } from './alert.ts';
+
+export const ALERT_SCHEMA_PATH = new URL('./alert.schema.json', import.meta.url);
+
+export const alertJsonSchema = () => ({
+  ...z.toJSONSchema(AlertSchema, { io: 'input', unrepresentable: 'any' }),
+  $id: 'https://github.com/alertwarden/alertwarden/core/alert.schema.json',
+  title: 'AlertWarden Alert',
+  description:
+    'An alert published to the AlertWarden SNS topic. Format checks per attribute type (IP, domain, ARN...) and the 64 KB body limit are enforced at ingest beyond this schema.',
+});

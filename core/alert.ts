@@ -1,0 +1,126 @@
+/**
+ * The Alert contract: what a detector or any other security tool publishes to the
+ * AlertWarden SNS topic. The zod schema is the single source of truth; the published
+ * JSON Schema (`core/alert.schema.json`) is generated from it (`npm run schema`).
+ */
+import { isIP } from 'node:net';
+import { z } from 'zod';
+
+/** Limits inherited from deepalert's contract, so tools written for it fit ours. */
+export const ALERT_LIMITS = {
+  idBytes: 1024,
+  descriptionChars: 4096,
+  attributeValueChars: 2048,
+  attributes: 100,
+  contexts: 8,
+  bodyBytes: 65536,
+} as const;
+
+export const ATTRIBUTE_TYPES = [
+  'ipaddr',
+  'domain',
+  'url',
+  'username',
+  'filehash',
+  'aws_instance_id',
+  'aws_access_key_id',
+  'aws_account_id',
+  'aws_arn',
+] as const;
+export type AttributeType = (typeof ATTRIBUTE_TYPES)[number];
+
+/** Where an attribute stands in the event: the attacker's IP is `remote`, our host `local`. */
+export const ATTRIBUTE_CONTEXTS = [
+  'remote',
+  'local',
+  'subject',
+  'object',
+  'client',
+  'server',
+  'file',
+  'additional',
+] as const;
+export type AttributeContext = (typeof ATTRIBUTE_CONTEXTS)[number];
+
+const byteLength = (s: string) => Buffer.byteLength(s, 'utf8');
+
+const identifier = (what: string) =>
+  z
+    .string({ error: `${what} must be a string` })
+    .min(1, `${what} must not be empty`)
+    .refine((s) => byteLength(s) <= ALERT_LIMITS.idBytes, `${what} must be at most ${ALERT_LIMITS.idBytes} bytes`);
+
+/** Format checks per type: a value that cannot be what its type says is rejected at the edge. */
+const VALUE_CHECKS: Record<AttributeType, { test: (v: string) => boolean; expected: string }> = {
+  ipaddr: { test: (v) => isIP(v) !== 0, expected: 'an IPv4 or IPv6 address' },
+  domain: {
+    test: (v) => /^(?=.{1,253}$)(?!-)[a-z0-9_-]{1,63}(?<!-)(\.(?!-)[a-z0-9_-]{1,63}(?<!-))*\.?$/i.test(v),
+    expected: 'a DNS name',
+  },
+  url: {
+    test: (v) => {
+      try {
+        return ['http:', 'https:', 'ftp:'].includes(new URL(v).protocol);
+      } catch {
+        return false;
+      }
+    },
+    expected: 'an http(s) or ftp URL',
+  },
+  username: { test: (v) => !/[\u0000-\u001f\u007f]/.test(v), expected: 'a name without control characters' },
+  filehash: { test: (v) => /^([a-f0-9]{32}|[a-f0-9]{40}|[a-f0-9]{64}|[a-f0-9]{128})$/i.test(v), expected: 'an MD5, SHA-1, SHA-256 or SHA-512 hex digest' },
+  aws_instance_id: { test: (v) => /^i-([0-9a-f]{8}|[0-9a-f]{17})$/.test(v), expected: 'an EC2 instance id (i-…)' },
+  aws_access_key_id: { test: (v) => /^(AKIA|ASIA|AIDA|AROA)[A-Z0-9]{12,124}$/.test(v), expected: 'an access key id (AKIA…/ASIA…)' },
+  aws_account_id: { test: (v) => /^\d{12}$/.test(v), expected: 'a 12-digit account id' },
+  aws_arn: { test: (v) => /^arn:aws[a-z-]*:[a-z0-9-]*:[a-z0-9-]*:(\d{12})?:.+$/.test(v), expected: 'an ARN (arn:aws:…)' },
+};
+
+export const AttributeSchema = z
+  .object({
+    type: z.enum(ATTRIBUTE_TYPES, { error: `type must be one of ${ATTRIBUTE_TYPES.join(', ')}` }),
+    key: z.string().min(1, 'key must not be empty').max(256, 'key must be at most 256 characters'),
+    value: z
+      .string({ error: 'value must be a string' })
+      .min(1, 'value must not be empty')
+      .max(ALERT_LIMITS.attributeValueChars, `value must be at most ${ALERT_LIMITS.attributeValueChars} characters`),
+    context: z
+      .array(z.enum(ATTRIBUTE_CONTEXTS, { error: `context must be one of ${ATTRIBUTE_CONTEXTS.join(', ')}` }))
+      .max(ALERT_LIMITS.contexts)
+      .default([]),
+  })
+  .strict()
+  .superRefine((attribute, ctx) => {
+    const check = VALUE_CHECKS[attribute.type];
+    if (!check.test(attribute.value)) {
+      ctx.addIssue({ code: 'custom', path: ['value'], message: `value is not ${check.expected}` });
+    }
+  });
+export type Attribute = z.output<typeof AttributeSchema>;
+export type AttributeInput = z.input<typeof AttributeSchema>;
+
+export const AlertSchema = z
+  .object({
+    detector: identifier('detector'),
+    rule_id: identifier('rule_id'),
+    rule_name: z.string().max(ALERT_LIMITS.idBytes, `rule_name must be at most ${ALERT_LIMITS.idBytes} characters`).optional(),
+    alert_key: identifier('alert_key').optional(),
+    description: z
+      .string()
+      .max(ALERT_LIMITS.descriptionChars, `description must be at most ${ALERT_LIMITS.descriptionChars} characters`)
+      .optional(),
+    timestamp: z.iso.datetime({ offset: true, error: 'timestamp must be an ISO 8601 date-time' }).optional(),
+    attributes: z
+      .array(AttributeSchema)
+      .max(ALERT_LIMITS.attributes, `at most ${ALERT_LIMITS.attributes} attributes are accepted`)
+      .default([]),
+    body: z
+      .unknown()
+      .optional()
+      .refine(
+        (body) => body === undefined || byteLength(JSON.stringify(body) ?? '') <= ALERT_LIMITS.bodyBytes,
+        `body must serialise to at most ${ALERT_LIMITS.bodyBytes} bytes of JSON`,
+      ),
+  })
+  .strict();
+export type Alert = z.output<typeof AlertSchema>;
+export type AlertInput = z.input<typeof AlertSchema>;

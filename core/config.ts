@@ -1,0 +1,86 @@
+/**
+ * Deployment configuration, read from environment variables (Lambda env in AWS, set by the
+ * local runtime on a developer's machine). Parsed once per container with errors naming the variable.
+ */
+import { z } from 'zod';
+import { ConfigError } from './errors.ts';
+import { SEVERITIES } from './report.ts';
+
+export type Env = Record<string, string | undefined>;
+
+const csv = z
+  .string()
+  .optional()
+  .transform((s) => (s ?? '').split(',').map((x) => x.trim()).filter(Boolean));
+
+const seconds = (fallback: number) => z.coerce.number().int().min(0).max(31_536_000).default(fallback);
+
+const ConfigSchema = z.object({
+  ALERTWARDEN_TABLE: z.string().min(1, 'the DynamoDB table name is required'),
+  ALERTWARDEN_BUCKET: z.string().min(1, 'the S3 archive bucket name is required'),
+  ALERTWARDEN_STATE_MACHINE_ARN: z.string().optional(),
+  /** Alerts with the same id join one report for this long after the first (deepalert: 3 h). */
+  ALERTWARDEN_AGGREGATION_WINDOW_SECONDS: seconds(10_800),
+  /** How long a report collects alerts before its final review. */
+  ALERTWARDEN_AGGREGATION_DELAY_SECONDS: seconds(300),
+  ALERTWARDEN_MAX_INSPECTION_DEPTH: z.coerce.number().int().min(0).max(5).default(2),
+  /** A preliminary verdict at or above this severity is emitted before the aggregation wait. */
+  ALERTWARDEN_PAGING_THRESHOLD: z.enum(SEVERITIES).default('high'),
+  ALERTWARDEN_INSPECTORS: csv,
+  ALERTWARDEN_EMITTERS: csv,
+  ALERTWARDEN_RECORD_TTL_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+  /** Default budget for one inspector call, below the Task's TimeoutSeconds in the ASL. */
+  ALERTWARDEN_INSPECTOR_TIMEOUT_MS: z.coerce.number().int().min(1).max(55_000).default(10_000),
+});
+
+export interface PipelineConfig {
+  tableName: string;
+  bucketName: string;
+  stateMachineArn?: string;
+  aggregationWindowSeconds: number;
+  aggregationDelaySeconds: number;
+  maxInspectionDepth: number;
+  pagingThreshold: (typeof SEVERITIES)[number];
+  /** Enabled inspector names; empty means every registered inspector. */
+  inspectors: string[];
+  /** Enabled emitter names; empty means every registered emitter. */
+  emitters: string[];
+  recordTtlDays: number;
+  inspectorTimeoutMs: number;
+}
+
+export const loadConfig = (env: Env): PipelineConfig => {
+  const parsed = ConfigSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(
+      `invalid configuration: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    );
+  }
+  const c = parsed.data;
+  return {
+    tableName: c.ALERTWARDEN_TABLE,
+    bucketName: c.ALERTWARDEN_BUCKET,
+    ...(c.ALERTWARDEN_STATE_MACHINE_ARN ? { stateMachineArn: c.ALERTWARDEN_STATE_MACHINE_ARN } : {}),
+    aggregationWindowSeconds: c.ALERTWARDEN_AGGREGATION_WINDOW_SECONDS,
+    aggregationDelaySeconds: c.ALERTWARDEN_AGGREGATION_DELAY_SECONDS,
+    maxInspectionDepth: c.ALERTWARDEN_MAX_INSPECTION_DEPTH,
+    pagingThreshold: c.ALERTWARDEN_PAGING_THRESHOLD,
+    inspectors: c.ALERTWARDEN_INSPECTORS,
+    emitters: c.ALERTWARDEN_EMITTERS,
+    recordTtlDays: c.ALERTWARDEN_RECORD_TTL_DAYS,
+    inspectorTimeoutMs: c.ALERTWARDEN_INSPECTOR_TIMEOUT_MS,
+  };
+};
+
+/** Keep only the plugins the configuration enables, failing loudly on a name that does not exist. */
+export const selectEnabled = <P extends { name: string }>(kind: string, available: readonly P[], enabled: string[]): P[] => {
+  if (enabled.length === 0) return [...available];
+  const byName = new Map(available.map((p) => [p.name, p]));
+  return enabled.map((name) => {
+    const plugin = byName.get(name);
+    if (!plugin) {
+      throw new ConfigError(`unknown ${kind} ${JSON.stringify(name)}; available: ${[...byName.keys()].join(', ') || 'none'}`);
+    }
+    return plugin;
+  });
+};

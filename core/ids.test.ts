@@ -1,0 +1,25 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { AlertSchema } from './alert.ts';
+import { alertFingerprintOf, alertIdOf, attributeIdOf, executionNameOf, reportIdOf } from './ids.ts';
+
+test('alert id depends on detector, rule and key only, and separates its parts', () => {
+  const base = { detector: 'd', rule_id: 'r', alert_key: 'k' };
+  assert.equal(alertIdOf(base), alertIdOf({ ...base }));
+  assert.notEqual(alertIdOf(base), alertIdOf({ ...base, alert_key: 'k2' }));
+  assert.notEqual(alertIdOf({ detector: 'ab', rule_id: 'c' }), alertIdOf({ detector: 'a', rule_id: 'bc' }));
+});
+
+test('fingerprint ignores key order but not content', () => {
+  const a = AlertSchema.parse({ detector: 'd', rule_id: 'r', body: { x: 1, y: 2 } });
+  const b = AlertSchema.parse({ rule_id: 'r', body: { y: 2, x: 1 }, detector: 'd' });
+  assert.equal(alertFingerprintOf(a), alertFingerprintOf(b));
+  assert.notEqual(alertFingerprintOf(a), alertFingerprintOf({ ...a, description: 'other' }));
+});
+
+test('execution names fit Step Functions: <= 80 chars of [0-9A-Za-z_-]', () => {
+  const name = executionNameOf(reportIdOf(alertIdOf({ detector: 'd', rule_id: 'r' }), Date.UTC(2099, 0, 1)), 12345);
+  assert.ok(name.length <= 80, name);
+  assert.match(name, /^[0-9A-Za-z_-]+$/);
+  assert.notEqual(attributeIdOf({ type: 'ipaddr', key: 'k', value: '1.1.1.1' }), attributeIdOf({ type: 'domain', key: 'k', value: '1.1.1.1' }));
+});

@@ -1,0 +1,14 @@
+import type { PipelineConfig } from '../config.ts';
+import type { PluginLogger, PluginSet } from '../plugins.ts';
+import type { ExecutionStarter, ReportArchive, ReportStore } from '../store.ts';
+
+/** Everything a pipeline step needs; built once per Lambda container (functions/deps.ts) or local runtime. */
+export interface PipelineDeps {
+  config: PipelineConfig;
+  store: ReportStore;
+  archive: ReportArchive;
+  starter: ExecutionStarter;
+  plugins: PluginSet;
+  logger: PluginLogger;
+  now: () => number;
+}

@@ -1,0 +1,53 @@
+/** Emit one archived report version through one emitter, at most once per (version, emitter). */
+import { PluginContractError } from '../errors.ts';
+import type { Emission } from '../report.ts';
+import type { PipelineDeps } from './deps.ts';
+import { describeCaughtError, type CaughtError } from './inspection.ts';
+
+export const emitReport = async (
+  input: { reportId: string; version: number; emitter: string },
+  deps: Pick<PipelineDeps, 'store' | 'archive' | 'plugins' | 'logger' | 'now'>,
+): Promise<{ status: Emission['status'] }> => {
+  const emitter = deps.plugins.emitters.find((e) => e.name === input.emitter);
+  if (!emitter) throw new PluginContractError(`emitter ${JSON.stringify(input.emitter)} is not enabled in this deployment`);
+  if (!(await deps.store.claimEmission(input.reportId, emitter.name, input.version))) {
+    return { status: 'skipped' };
+  }
+  const report = await deps.archive.get(input.reportId, input.version);
+  const result = await emitter.emit(report, { logger: deps.logger });
+  await deps.store.recordEmission(input.reportId, {
+    emitter: emitter.name,
+    version: input.version,
+    status: result.status,
+    ...(result.detail !== undefined ? { detail: result.detail } : {}),
+    at: new Date(deps.now()).toISOString(),
+  });
+  return { status: result.status };
+};
+
+export const recordEmissionFailure = async (
+  input: { reportId: string; version: number; emitter: string; error?: CaughtError },
+  deps: Pick<PipelineDeps, 'store' | 'now'>,
+): Promise<void> => {
+  const { error, message } = describeCaughtError(input.error);
+  await deps.store.recordEmission(input.reportId, {
+    emitter: input.emitter,
+    version: input.version,
+    status: 'failed',
+    detail: `${error}: ${message}`,
+    at: new Date(deps.now()).toISOString(),
+  });
+};
+
+export const finishRound = async (
+  input: { reportId: string; error?: CaughtError },
+  deps: Pick<PipelineDeps, 'store' | 'logger'>,
+): Promise<{ moreAlerts: boolean }> => {
+  if (input.error) {
+    const { error, message } = describeCaughtError(input.error);
+    deps.logger.error('pipeline round failed', { reportId: input.reportId, error, message });
+    await deps.store.failRound(input.reportId, `${error}: ${message}`);
+    return { moreAlerts: false };
+  }
+  return deps.store.finishRound(input.reportId);
+};

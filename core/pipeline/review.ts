@@ -1,0 +1,82 @@
+/**
+ * Review: take a snapshot of the report, ask the organisation's Reviewer for a verdict,
+ * archive that version in S3 and tell the state machine whether to emit now.
+ */
+import { z } from 'zod';
+import { isAtLeast, SEVERITIES, type Report, type ReportPhase, type Verdict } from '../report.ts';
+import type { ReportSnapshot } from '../store.ts';
+import type { PipelineDeps } from './deps.ts';
+
+export const compileReport = (snapshot: ReportSnapshot, phase: ReportPhase): Report => {
+  const { state } = snapshot;
+  return {
+    id: state.reportId,
+    alertId: state.alertId,
+    detector: state.detector,
+    rule_id: state.rule_id,
+    ...(state.rule_name !== undefined ? { rule_name: state.rule_name } : {}),
+    ...(state.alert_key !== undefined ? { alert_key: state.alert_key } : {}),
+    version: state.version,
+    phase,
+    createdAt: state.createdAt,
+    windowEndsAt: state.windowEndsAt,
+    alerts: snapshot.alerts,
+    attributes: snapshot.attributes,
+    findings: snapshot.findings,
+    inspectionFailures: snapshot.inspectionFailures,
+    ...(state.lastEmitted ? { previous: state.lastEmitted } : {}),
+  };
+};
+
+const VerdictSchema = z.object({ severity: z.enum(SEVERITIES), reason: z.string().min(1).max(4096) });
+
+/**
+ * A reviewer that throws or answers nonsense must not cost the report: it is still emitted,
+ * `unclassified`, with the failure as its reason, so a human looks at it.
+ */
+const safeReview = async (report: Report, phase: ReportPhase, deps: Pick<PipelineDeps, 'plugins' | 'logger'>): Promise<Verdict> => {
+  try {
+    const verdict = await deps.plugins.reviewer.review(report, { phase, logger: deps.logger });
+    const parsed = VerdictSchema.safeParse(verdict);
+    if (parsed.success) return parsed.data;
+    return { severity: 'unclassified', reason: `reviewer ${deps.plugins.reviewer.name} returned an invalid verdict: ${parsed.error.issues[0]?.message}` };
+  } catch (error) {
+    deps.logger.error('reviewer failed', { reportId: report.id, error: (error as Error).message });
+    return { severity: 'unclassified', reason: `reviewer ${deps.plugins.reviewer.name} failed: ${(error as Error).message}` };
+  }
+};
+
+export interface ReviewOutcome {
+  version: number;
+  severity: Verdict['severity'];
+  /** Run the emitters now: always after a final review; after a preliminary one only at or above the paging threshold. */
+  emitNow: boolean;
+  emitters: string[];
+  delaySeconds: number;
+}
+
+export const reviewReport = async (
+  input: { reportId: string; phase: ReportPhase },
+  deps: Pick<PipelineDeps, 'store' | 'archive' | 'plugins' | 'config' | 'logger' | 'now'>,
+): Promise<ReviewOutcome> => {
+  await deps.store.beginReview(input.reportId, input.phase);
+  const snapshot = await deps.store.loadSnapshot(input.reportId);
+  const report = compileReport(snapshot, input.phase);
+  const verdict = await safeReview(report, input.phase, deps);
+  const reviewed: Report = { ...report, verdict, reviewedAt: new Date(deps.now()).toISOString() };
+  const emitNow = input.phase === 'final' || isAtLeast(verdict.severity, deps.config.pagingThreshold);
+  await deps.archive.put(reviewed);
+  await deps.store.saveVerdict(
+    input.reportId,
+    { ...verdict, version: report.version, phase: input.phase },
+    emitNow ? { version: report.version, phase: input.phase, severity: verdict.severity, alertCount: report.alerts.length } : undefined,
+  );
+  deps.logger.info('report reviewed', { reportId: input.reportId, version: report.version, phase: input.phase, severity: verdict.severity });
+  return {
+    version: report.version,
+    severity: verdict.severity,
+    emitNow,
+    emitters: deps.plugins.emitters.map((e) => e.name),
+    delaySeconds: deps.config.aggregationDelaySeconds,
+  };
+};

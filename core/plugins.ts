@@ -1,0 +1,120 @@
+/**
+ * Plugin contracts. Each is one function plus the metadata the pipeline needs to route
+ * work to it. `defineInspector` / `defineReviewer` / `defineEmitter` check that metadata once,
+ * at load time, so a typo fails the deploy and not the first alert.
+ */
+import { ATTRIBUTE_TYPES, type Attribute, type AttributeInput, type AttributeType } from './alert.ts';
+import { PluginContractError } from './errors.ts';
+import type { Emission, FindingVerdict, Report, ReportAttribute, Verdict } from './report.ts';
+
+/** Minimal structured logger; Powertools' Logger satisfies it. */
+export interface PluginLogger {
+  debug(message: string, extra?: Record<string, unknown>): void;
+  info(message: string, extra?: Record<string, unknown>): void;
+  warn(message: string, extra?: Record<string, unknown>): void;
+  error(message: string, extra?: Record<string, unknown>): void;
+}
+
+export interface InspectorContext {
+  reportId: string;
+  /** Aborted when the inspector's time budget runs out: pass it to fetch(). */
+  signal: AbortSignal;
+  logger: PluginLogger;
+}
+
+export interface FindingInput {
+  verdict: FindingVerdict;
+  title: string;
+  source?: string;
+  detail?: Record<string, unknown>;
+}
+
+export interface InspectionResult {
+  findings: FindingInput[];
+  /** Entities learned while inspecting (a domain's IPs, an instance's owner); inspected in turn, bounded by depth. */
+  newAttributes?: AttributeInput[];
+}
+
+export interface Inspector {
+  /** Unique, [a-z0-9-]; used in state names, findings and config. */
+  name: string;
+  /** Only attributes of these types are sent to this inspector. */
+  accepts: readonly AttributeType[];
+  /** Budget for one attribute; past it the inspection is recorded as failed. Default 10 s. */
+  timeoutMs?: number;
+  inspect(attribute: ReportAttribute, ctx: InspectorContext): Promise<InspectionResult> | InspectionResult;
+}
+
+export interface ReviewContext {
+  phase: 'preliminary' | 'final';
+  logger: PluginLogger;
+}
+
+export interface Reviewer {
+  name: string;
+  review(report: Report, ctx: ReviewContext): Promise<Verdict> | Verdict;
+}
+
+export interface EmitContext {
+  logger: PluginLogger;
+}
+
+export interface EmitResult {
+  status: Emission['status'];
+  detail?: string;
+}
+
+export interface Emitter {
+  name: string;
+  emit(report: Report, ctx: EmitContext): Promise<EmitResult> | EmitResult;
+}
+
+const PLUGIN_NAME = /^[a-z][a-z0-9-]{0,39}$/;
+
+const checkName = (kind: string, name: unknown) => {
+  if (typeof name !== 'string' || !PLUGIN_NAME.test(name)) {
+    throw new PluginContractError(`${kind} name ${JSON.stringify(name)} must match ${PLUGIN_NAME}`);
+  }
+};
+
+/**
+ * @example
+ * export default defineInspector({
+ *   name: 'internal-ranges', accepts: ['ipaddr'],
+ *   inspect: (a) => ({ findings: a.value.startsWith('10.') ? [{ verdict: 'info', title: 'internal address' }] : [] }),
+ * });
+ */
+export const defineInspector = (inspector: Inspector): Inspector => {
+  checkName('inspector', inspector.name);
+  if (!Array.isArray(inspector.accepts) || inspector.accepts.length === 0) {
+    throw new PluginContractError(`inspector ${inspector.name} must accept at least one attribute type`);
+  }
+  for (const type of inspector.accepts) {
+    if (!(ATTRIBUTE_TYPES as readonly string[]).includes(type)) {
+      throw new PluginContractError(`inspector ${inspector.name} accepts unknown attribute type ${JSON.stringify(type)}`);
+    }
+  }
+  if (inspector.timeoutMs !== undefined && !(inspector.timeoutMs > 0)) {
+    throw new PluginContractError(`inspector ${inspector.name} timeoutMs must be positive`);
+  }
+  return inspector;
+};
+
+export const defineReviewer = (reviewer: Reviewer): Reviewer => {
+  checkName('reviewer', reviewer.name);
+  return reviewer;
+};
+
+export const defineEmitter = (emitter: Emitter): Emitter => {
+  checkName('emitter', emitter.name);
+  return emitter;
+};
+
+/** The plugins one deployment runs with. */
+export interface PluginSet {
+  inspectors: readonly Inspector[];
+  reviewer: Reviewer;
+  emitters: readonly Emitter[];
+}
+
+export type { Attribute };

@@ -1,0 +1,119 @@
+/**
+ * Ports to storage and execution. Core logic depends on these interfaces only; the AWS SDK
+ * implementations live in `adapters/` and are the ONLY implementations, locally too
+ * (pointed at loopback DynamoDB and S3 servers).
+ */
+import type { Alert, Attribute } from './alert.ts';
+import type { Emission, Finding, InspectionFailure, Report, ReportAlert, ReportAttribute, ReportPhase, Severity, Verdict } from './report.ts';
+
+/** Pipeline bookkeeping of a report, held in one DynamoDB item and changed only by conditional updates. */
+export interface ReportState {
+  reportId: string;
+  alertId: string;
+  detector: string;
+  rule_id: string;
+  rule_name?: string;
+  alert_key?: string;
+  createdAt: string;
+  windowEndsAt: string;
+  /** An execution owns the report while true; the next alert starts a new round only when it is false. */
+  running: boolean;
+  /** Pipeline rounds claimed; a round maps to one execution name. */
+  round: number;
+  /** Highest round whose execution start was confirmed; below `round` means a start must be retried. */
+  startedRound: number;
+  /** Set by every new alert, cleared by the final review's snapshot: tells a finishing round to go again. */
+  dirty: boolean;
+  version: number;
+  lastVerdict?: Verdict & { version: number; phase: ReportPhase };
+  /** What the emitters were last given, so an update can say what changed. */
+  lastEmitted?: { version: number; phase: ReportPhase; severity: Severity; alertCount: number };
+  lastError?: string;
+}
+
+export interface OpenReportInput {
+  alertId: string;
+  alert: Alert;
+  nowMs: number;
+  windowMs: number;
+}
+
+export interface InspectionTask {
+  attributeId: string;
+  inspector: string;
+}
+
+export interface ReportSnapshot {
+  state: ReportState;
+  alerts: ReportAlert[];
+  attributes: ReportAttribute[];
+  findings: Finding[];
+  inspectionFailures: InspectionFailure[];
+}
+
+export interface Rejection {
+  messageId: string;
+  reason: string;
+  issues: { path: string; message: string }[];
+  /** The first bytes of the refused message, control characters escaped, for the analyst. */
+  excerpt: string;
+  rejectedAt: string;
+}
+
+export interface ReportStore {
+  /** The report of the alert id's current window; creates it when there is none or the window has ended. */
+  openReport(input: OpenReportInput): Promise<ReportState>;
+  getState(reportId: string): Promise<ReportState | undefined>;
+  /** Adds the alert unless the same fingerprint is already a member. `registered` tells whether the follow-up bookkeeping finished. */
+  addAlert(reportId: string, alert: ReportAlert): Promise<{ added: boolean; registered: boolean }>;
+  markAlertRegistered(reportId: string, fingerprint: string): Promise<void>;
+  /** Puts attributes not yet known to the report; returns how many were new. */
+  addAttributes(reportId: string, attributes: ReportAttribute[]): Promise<number>;
+  markDirty(reportId: string): Promise<ReportState>;
+  /** running false -> true and round + 1; undefined when another caller holds the report. */
+  claimRound(reportId: string): Promise<ReportState | undefined>;
+  confirmStarted(reportId: string, round: number): Promise<void>;
+
+  listAttributes(reportId: string): Promise<ReportAttribute[]>;
+  getAttribute(reportId: string, attributeId: string): Promise<ReportAttribute | undefined>;
+  /** `${attributeId}#${inspector}` of every pair that has a result (findings or a failure). */
+  listInspected(reportId: string): Promise<Set<string>>;
+  putFindings(reportId: string, attributeId: string, inspector: string, findings: Finding[]): Promise<void>;
+  putInspectionFailure(reportId: string, failure: InspectionFailure): Promise<void>;
+
+  /** Bumps the version; a final review also clears `dirty`, taking the snapshot point. */
+  beginReview(reportId: string, phase: ReportPhase): Promise<ReportState>;
+  loadSnapshot(reportId: string): Promise<ReportSnapshot>;
+  saveVerdict(
+    reportId: string,
+    verdict: Verdict & { version: number; phase: ReportPhase },
+    emitted?: ReportState['lastEmitted'],
+  ): Promise<void>;
+
+  /** True when this emitter has not yet delivered this version. */
+  claimEmission(reportId: string, emitter: string, version: number): Promise<boolean>;
+  recordEmission(reportId: string, emission: Emission): Promise<void>;
+  listEmissions(reportId: string): Promise<Emission[]>;
+
+  /** Ends the round unless alerts joined since the final snapshot; `moreAlerts` then says loop. */
+  finishRound(reportId: string): Promise<{ moreAlerts: boolean }>;
+  failRound(reportId: string, error: string): Promise<void>;
+
+  recordRejection(rejection: Rejection): Promise<void>;
+  listRejections(day: string): Promise<Rejection[]>;
+  listReportIds(): Promise<string[]>;
+}
+
+/** The S3 archive of full reports, one object per version. */
+export interface ReportArchive {
+  put(report: Report): Promise<string>;
+  get(reportId: string, version: number): Promise<Report>;
+}
+
+/** Starting a pipeline execution: Step Functions in AWS, the embedded engine locally. */
+export interface ExecutionStarter {
+  /** Idempotent per name: starting the same name with the same input again is not an error. */
+  start(name: string, input: { reportId: string; round: number }): Promise<void>;
+}
+
+export type { Attribute };

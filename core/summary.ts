@@ -1,0 +1,121 @@
+/**
+ * The human-readable summary of a report, shared by every emitter that shows text to people
+ * (console, chat, e-mail). Machines get the JSON report; this is for the analyst's first glance.
+ */
+import { SEVERITY_RANK, type Emission, type Finding, type Report } from './report.ts';
+
+/** Past this many lines a section is cut, so one noisy alert cannot bury the verdict. */
+const MAX_LINES_PER_SECTION = 20;
+const MAX_VALUE_CHARS = 300;
+
+// Alert fields, attribute values and finding titles come from outside (an attacker can choose
+// a URL or a user name): control characters could rewrite the terminal line and bidi overrides
+// can make "evil.example" display as something else.
+const LINE_BREAKS = /[\t\n\r\u0085\u2028\u2029]+/g;
+const INVISIBLE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+// Slack reads <!channel>, <@U123> and <#C123> as mentions even inside a code block; a summary
+// forwarded to chat must not page a whole channel because an attacker chose a user name.
+const CHAT_TOKEN = /<([!@#])/g;
+
+/**
+ * Makes an untrusted string safe to print on one line: line breaks become spaces, control
+ * characters and bidi controls are removed, chat mention tokens are defused, and very long
+ * values are cut.
+ *
+ * @example
+ * sanitizeText('evil\u202Eexample\nnext <!channel>') // 'evilexample next ‹!channel>'
+ */
+export const sanitizeText = (text: string, maxChars = MAX_VALUE_CHARS): string => {
+  const clean = text.replace(LINE_BREAKS, ' ').replace(INVISIBLE, '').replace(CHAT_TOKEN, '‹$1');
+  return clean.length > maxChars ? `${clean.slice(0, maxChars - 1)}…` : clean;
+};
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+/** `count` is the number of items, which differs from the line count when items are grouped. */
+const section = (title: string, count: number, lines: string[]): string[] => {
+  if (count === 0) return [`${title}: none`];
+  const shown = lines.slice(0, MAX_LINES_PER_SECTION).map((line) => `  ${line}`);
+  const more = lines.length > shown.length ? [`  … ${lines.length - shown.length} more lines`] : [];
+  return [`${title} (${count}):`, ...shown, ...more];
+};
+
+/** "raised from high to critical: 14 more alerts aggregated", or undefined on a first report. */
+export const describeChange = (report: Report): string | undefined => {
+  const previous = report.previous;
+  if (!previous || !report.verdict) return undefined;
+  const from = previous.severity;
+  const to = report.verdict.severity;
+  const rank = SEVERITY_RANK[to] - SEVERITY_RANK[from];
+  const direction =
+    from === to ? `unchanged at ${to}` : rank > 0 ? `raised from ${from} to ${to}` : rank < 0 ? `lowered from ${from} to ${to}` : `changed from ${from} to ${to}`;
+  const added = report.alerts.length - previous.alertCount;
+  const alerts = added > 0 ? `${plural(added, 'more alert')} aggregated` : 'no new alerts';
+  return `${direction}: ${alerts}`;
+};
+
+const attributeLines = (report: Report) =>
+  report.attributes.map((a) => {
+    const where = a.depth > 0 ? `discovered by ${sanitizeText(a.origin)}, depth ${a.depth}` : `key ${sanitizeText(a.key)}`;
+    return `${a.type}=${sanitizeText(a.value)} (${where})`;
+  });
+
+const findingLines = (report: Report) => {
+  // Map.groupBy needs Node 21; Lambda runs Node 20.
+  const byInspector = new Map<string, Finding[]>();
+  for (const f of report.findings) {
+    const group = byInspector.get(f.inspector);
+    if (group) group.push(f);
+    else byInspector.set(f.inspector, [f]);
+  }
+  return [...byInspector].flatMap(([inspector, findings]) => [
+    `${sanitizeText(inspector)}:`,
+    ...findings.map((f) => {
+      const source = f.source ? ` [${sanitizeText(f.source)}]` : '';
+      return `  ${f.verdict}: ${f.attribute.type}=${sanitizeText(f.attribute.value)} ${sanitizeText(f.title)}${source}`;
+    }),
+  ]);
+};
+
+const failureLines = (report: Report) => {
+  const attributes = new Map(report.attributes.map((a) => [a.id, a]));
+  return report.inspectionFailures.map((f) => {
+    const a = attributes.get(f.attributeId);
+    const target = a ? `${a.type}=${sanitizeText(a.value)}` : `attribute ${f.attributeId}`;
+    return `${sanitizeText(f.inspector)} on ${target}: ${sanitizeText(f.error)}: ${sanitizeText(f.message)}`;
+  });
+};
+
+const emissionLines = (emissions: Emission[]) =>
+  emissions.map((e) => `${sanitizeText(e.emitter)}: ${e.status}${e.detail ? ` (${sanitizeText(e.detail)})` : ''}`);
+
+/**
+ * A multi-line, plain-text summary of a report.
+ *
+ * @example
+ * console.log(formatReportSummary(report));
+ * // Report 3f2a…-lq2x: version 2 (final)
+ * // Rule: guardduty / Policy:IAMUser/RootCredentialUsage
+ * // Alerts aggregated: 15
+ * // Severity: critical: Policy:IAMUser/RootCredentialUsage involves the root account (15 alerts)
+ * // Change since version 1: raised from high to critical: 14 more alerts aggregated
+ * // Attributes (2): …
+ */
+export const formatReportSummary = (report: Report, emissions?: Emission[]): string => {
+  const ruleName = report.rule_name ? ` (${sanitizeText(report.rule_name)})` : '';
+  const change = describeChange(report);
+  const lines = [
+    `Report ${sanitizeText(report.id)}: version ${report.version} (${report.phase})`,
+    `Rule: ${sanitizeText(report.detector)} / ${sanitizeText(report.rule_id)}${ruleName}`,
+    `Alerts aggregated: ${report.alerts.length}`,
+    report.verdict
+      ? `Severity: ${report.verdict.severity}: ${sanitizeText(report.verdict.reason)}`
+      : 'Severity: not reviewed yet',
+    ...(change ? [`Change since version ${report.previous?.version}: ${change}`] : []),
+    ...section('Attributes', report.attributes.length, attributeLines(report)),
+    ...section('Findings', report.findings.length, findingLines(report)),
+    ...section('Inspection failures', report.inspectionFailures.length, failureLines(report)),
+    ...(emissions ? section('Emissions', emissions.length, emissionLines(emissions)) : []),
+  ];
+  return lines.join('\n');
+};

@@ -1,0 +1,48 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import type { Report } from '../../core/report.ts';
+import { makeAttribute, makeReport, silentLogger } from '../../core/testing.ts';
+import { createFileEmitter } from './index.ts';
+
+const tempDir = () => mkdtemp(join(tmpdir(), 'file-emitter-'));
+const readLines = async (path: string) => (await readFile(path, 'utf8')).split('\n');
+const ctx = { logger: silentLogger };
+
+test('appends the full report as one JSON line, creating parent directories', async () => {
+  const path = join(await tempDir(), 'nested', 'dir', 'reports.jsonl');
+  const emitter = createFileEmitter({ path });
+  const first = makeReport({ version: 1 });
+  const second = makeReport({ version: 2, verdict: { severity: 'high', reason: 'line\nbreak' } });
+  const result = await emitter.emit(first, ctx);
+  await emitter.emit(second, ctx);
+  assert.deepEqual(result, { status: 'delivered', detail: `appended ${JSON.stringify(first).length + 1} bytes` });
+  const lines = await readLines(path);
+  assert.equal(lines.pop(), '', 'ends with a newline');
+  assert.deepEqual(lines.map((l) => JSON.parse(l) as Report), [first, second]);
+});
+
+test('concurrent emits of large reports never interleave', async () => {
+  const path = join(await tempDir(), 'reports.jsonl');
+  const emitter = createFileEmitter({ path });
+  // ~1.3 MB per line: larger than the 512 KiB chunks fs writes in, where interleaving happens.
+  const padding = makeAttribute({ type: 'username', value: 'x'.repeat(2000) });
+  const reports = Array.from({ length: 12 }, (_, i) => makeReport({ version: i + 1, attributes: Array(600).fill(padding) }));
+  await Promise.all(reports.map((r) => emitter.emit(r, ctx)));
+  const lines = (await readLines(path)).filter(Boolean);
+  assert.equal(lines.length, reports.length);
+  const versions = lines.map((l) => (JSON.parse(l) as Report).version).sort((a, b) => a - b);
+  assert.deepEqual(versions, reports.map((r) => r.version));
+});
+
+test('a failed write rejects its emit and the next emit to the same file still works', async () => {
+  const dir = await tempDir();
+  const emitter = createFileEmitter({ path: join(dir, 'sub', 'reports.jsonl') });
+  await writeFile(join(dir, 'sub'), 'a file where the directory should be');
+  await assert.rejects(Promise.resolve(emitter.emit(makeReport(), ctx)), /EEXIST|ENOTDIR/);
+  await rm(join(dir, 'sub'));
+  await emitter.emit(makeReport({ version: 2 }), ctx);
+  assert.deepEqual((await readLines(join(dir, 'sub', 'reports.jsonl'))).filter(Boolean).map((l) => (JSON.parse(l) as Report).version), [2]);
+});

@@ -1,0 +1,73 @@
+/**
+ * Wiring: configuration from the environment, AWS SDK clients, stores and plugins, built
+ * once per Lambda container. The local runtime calls the same `buildDeps` with its own
+ * environment (loopback endpoints) and an in-process execution starter.
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import type { LogAttributes } from '@aws-lambda-powertools/logger/types';
+import { loadConfig, selectEnabled, type Env } from '../core/config.ts';
+import { ConfigError } from '../core/errors.ts';
+import type { Emitter, Inspector, PluginLogger, Reviewer } from '../core/plugins.ts';
+import type { PipelineDeps } from '../core/pipeline/deps.ts';
+import type { ExecutionStarter } from '../core/store.ts';
+import { createAwsClients, type AwsClients } from '../adapters/aws-clients.ts';
+import { DynamoDbReportStore } from '../adapters/dynamodb-store.ts';
+import { S3ReportArchive } from '../adapters/s3-archive.ts';
+import { SfnExecutionStarter } from '../adapters/sfn-starter.ts';
+import { builtinEmitters } from '../emitters/index.ts';
+import { builtinInspectors } from '../inspectors/index.ts';
+import { loadReviewer } from '../reviewer/index.ts';
+
+export interface DepsOverrides {
+  clients?: AwsClients;
+  starter?: ExecutionStarter;
+  /** Plugins beside the built-in ones (a local run's own inspectors, test doubles). */
+  extraInspectors?: readonly Inspector[];
+  extraEmitters?: readonly Emitter[];
+  reviewer?: Reviewer;
+  now?: () => number;
+}
+
+const unconfiguredStarter: ExecutionStarter = {
+  start: async () => {
+    throw new ConfigError('ALERTWARDEN_STATE_MACHINE_ARN is not set: this function cannot start pipeline executions');
+  },
+};
+
+/** Powertools' Logger behind the small logger interface plugins see. */
+const pluginLoggerOf = (logger: Logger): PluginLogger => {
+  const at =
+    (level: 'debug' | 'info' | 'warn' | 'error') =>
+    (message: string, extra?: Record<string, unknown>) =>
+      extra ? logger[level](message, extra as LogAttributes) : logger[level](message);
+  return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
+};
+
+export const buildDeps = async (env: Env, overrides: DepsOverrides = {}): Promise<PipelineDeps> => {
+  const config = loadConfig(env);
+  const clients = overrides.clients ?? createAwsClients(env);
+  const logger = pluginLoggerOf(new Logger({
+      serviceName: env.POWERTOOLS_SERVICE_NAME ?? 'alertwarden',
+      ...(env.POWERTOOLS_LOG_LEVEL ? { logLevel: env.POWERTOOLS_LOG_LEVEL as never } : {}),
+    }));
+  const inspectors = selectEnabled('inspector', [...builtinInspectors(env, clients), ...(overrides.extraInspectors ?? [])], config.inspectors);
+  const emitters = selectEnabled('emitter', [...builtinEmitters(env, clients), ...(overrides.extraEmitters ?? [])], config.emitters);
+  const reviewer = overrides.reviewer ?? (await loadReviewer(env, clients));
+  return {
+    config,
+    store: new DynamoDbReportStore(clients.dynamodb, { tableName: config.tableName, ttlDays: config.recordTtlDays }),
+    archive: new S3ReportArchive(clients.s3, config.bucketName),
+    starter:
+      overrides.starter ??
+      (config.stateMachineArn ? new SfnExecutionStarter(clients.sfn, config.stateMachineArn) : unconfiguredStarter),
+    plugins: { inspectors, emitters, reviewer },
+    logger,
+    now: overrides.now ?? Date.now,
+  };
+};
+
+export type DepsProvider = () => Promise<PipelineDeps>;
+
+let containerDeps: Promise<PipelineDeps> | undefined;
+/** Lambda: one set of clients and plugins per container, created on the first invocation. */
+export const containerDepsProvider: DepsProvider = () => (containerDeps ??= buildDeps(process.env));

@@ -1,0 +1,21 @@
+import type { z } from 'zod';
+import { AlertWardenError } from '../core/errors.ts';
+import { formatPath } from '../core/pipeline/intake.ts';
+
+export class InvalidStepInputError extends AlertWardenError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InvalidStepInputError';
+  }
+}
+
+/** Step inputs come from our own state machine; a mismatch means the ASL and the code disagree. */
+export const parseEvent = <S extends z.ZodType>(schema: S, event: unknown): z.output<S> => {
+  const parsed = schema.safeParse(event);
+  if (!parsed.success) {
+    throw new InvalidStepInputError(
+      `step input does not match: ${parsed.error.issues.map((i) => `${formatPath(i.path) || '(root)'}: ${i.message}`).join('; ')}`,
+    );
+  }
+  return parsed.data;
+};

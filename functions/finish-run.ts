@@ -1,0 +1,16 @@
+/** End of a round: release the report, or tell the machine to go again because alerts joined meanwhile. */
+import middy from '@middy/core';
+import { z } from 'zod';
+import { finishRound } from '../core/pipeline/emission.ts';
+import { containerDepsProvider, type DepsProvider } from './deps.ts';
+import { parseEvent } from './event.ts';
+
+const FinishEvent = z.object({
+  reportId: z.string().min(1),
+  error: z.object({ Error: z.string().optional(), Cause: z.string().optional() }).optional(),
+});
+
+export const createFinishRunHandler = (getDeps: DepsProvider) =>
+  middy(async (event: unknown) => finishRound(parseEvent(FinishEvent, event), await getDeps()));
+
+export const handler = createFinishRunHandler(containerDepsProvider);

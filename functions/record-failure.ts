@@ -1,0 +1,25 @@
+/** Catch target of the inspector and emitter Map items: a failure becomes a record in the report, not a lost task. */
+import middy from '@middy/core';
+import { z } from 'zod';
+import { recordEmissionFailure } from '../core/pipeline/emission.ts';
+import { recordInspectionFailure } from '../core/pipeline/inspection.ts';
+import { containerDepsProvider, type DepsProvider } from './deps.ts';
+import { parseEvent } from './event.ts';
+
+const CaughtError = z.object({ Error: z.string().optional(), Cause: z.string().optional() }).optional();
+
+const FailureEvent = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('inspection'), reportId: z.string().min(1), attributeId: z.string().min(1), inspector: z.string().min(1), error: CaughtError }),
+  z.object({ kind: z.literal('emission'), reportId: z.string().min(1), version: z.number().int(), emitter: z.string().min(1), error: CaughtError }),
+]);
+
+export const createRecordFailureHandler = (getDeps: DepsProvider) =>
+  middy(async (event: unknown) => {
+    const failure = parseEvent(FailureEvent, event);
+    const deps = await getDeps();
+    if (failure.kind === 'inspection') await recordInspectionFailure(failure, deps);
+    else await recordEmissionFailure(failure, deps);
+    return { recorded: true };
+  });
+
+export const handler = createRecordFailureHandler(containerDepsProvider);

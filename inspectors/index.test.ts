@@ -1,0 +1,20 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { runInspector } from '../core/testing.ts';
+import { builtinInspectors } from './index.ts';
+
+test('builtin inspectors: the blocklist, configured from the environment', async () => {
+  const sample = fileURLToPath(new URL('../examples/blocklists/known-bad.txt', import.meta.url));
+  const inspectors = builtinInspectors({ ALERTWARDEN_BLOCKLISTS: sample }, {});
+  assert.deepEqual(inspectors.map((i) => i.name), ['blocklist']);
+  const [blocklist] = inspectors;
+  assert.ok(blocklist);
+  const result = await runInspector(blocklist, { type: 'domain', key: 'd', value: 'www.evil.example' });
+  assert.equal(result.findings[0]?.title, 'listed in known-bad');
+});
+
+test('builtin inspectors have unique names', () => {
+  const names = builtinInspectors({}).map((i) => i.name);
+  assert.equal(new Set(names).size, names.length);
+});

@@ -1,0 +1,183 @@
+/**
+ * The embedded Step Functions engine: the repository's ASL definitions run by
+ * aws-local-stepfunctions, every Lambda task mapped to the same handler module AWS runs, the
+ * Express inspection child run in-process for `states:startExecution.sync:2`.
+ */
+import './polyfills.ts';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { StateMachine } from 'aws-local-stepfunctions';
+import type { ExecutionStarter } from '../core/store.ts';
+
+const LOCAL_ACCOUNT = '000000000000';
+const LOCAL_REGION = 'us-east-1';
+
+export const PIPELINE_DEFINITION = fileURLToPath(new URL('../statemachines/alert-pipeline.asl.json', import.meta.url));
+export const INSPECTION_DEFINITION = fileURLToPath(new URL('../statemachines/alert-inspection.asl.json', import.meta.url));
+
+/** A Lambda handler as the engine sees it: JSON in, JSON out. */
+export type LocalLambda = (event: unknown) => Promise<unknown>;
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+const lambdaArn = (logicalId: string) => `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:${logicalId}`;
+const stateMachineArn = (logicalId: string) => `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:${logicalId}`;
+
+/**
+ * CloudFormation references inside the ASL (resolved by serverless-step-functions on deploy)
+ * become local ARNs here, so the definition runs unchanged.
+ */
+export const resolveReferences = (value: Json): Json => {
+  if (Array.isArray(value)) return value.map(resolveReferences);
+  if (value && typeof value === 'object') {
+    const getAtt = value['Fn::GetAtt'];
+    if (Array.isArray(getAtt) && getAtt[1] === 'Arn' && typeof getAtt[0] === 'string') return lambdaArn(getAtt[0]);
+    const ref = value.Ref;
+    if (typeof ref === 'string' && Object.keys(value).length === 1) return stateMachineArn(ref);
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolveReferences(v)]));
+  }
+  return value;
+};
+
+interface TaskState {
+  Type: 'Task';
+  Resource: string;
+  Parameters?: { FunctionName?: string; StateMachineArn?: string };
+  Retry?: unknown[];
+}
+
+/** Every Task state by name, nested Map and Parallel states included (overrides are keyed by state name). */
+const taskStates = (states: Record<string, Json>, into = new Map<string, TaskState>()) => {
+  for (const [name, state] of Object.entries(states)) {
+    const s = state as Record<string, Json>;
+    if (s.Type === 'Task') {
+      if (into.has(name)) throw new Error(`state name ${name} is used twice; local overrides need unique names`);
+      into.set(name, s as unknown as TaskState);
+    }
+    const processor = (s.ItemProcessor ?? s.Iterator) as { States?: Record<string, Json> } | undefined;
+    if (processor?.States) taskStates(processor.States, into);
+    for (const branch of (s.Branches as { States: Record<string, Json> }[] | undefined) ?? []) taskStates(branch.States, into);
+  }
+  return into;
+};
+
+const loadDefinition = (path: string) => resolveReferences(JSON.parse(readFileSync(path, 'utf8')) as Json) as Record<string, Json>;
+
+export class StepFunctionsTaskError extends Error {
+  constructor(name: string, message: string) {
+    super(message);
+    this.name = name;
+  }
+}
+
+/** Per-execution counts: Standard transitions are billed, Express ones are not. */
+export interface TransitionCounts {
+  standard: number;
+  express: number;
+}
+
+export interface LocalEngineOptions {
+  /** Handlers by serverless logical id, e.g. `InspectLambdaFunction`. */
+  lambdas: Record<string, LocalLambda>;
+  /** Replaces every Retry interval: local runs should not sleep through AWS back-offs. */
+  retryIntervalMs?: number;
+  onExecutionEnd?: (name: string, outcome: { status: 'SUCCEEDED' | 'FAILED'; error?: string }) => void;
+}
+
+export class LocalEngine implements ExecutionStarter {
+  private readonly pipeline: StateMachine;
+  private readonly inspection: StateMachine;
+  private readonly overrides: {
+    taskResourceLocalHandlers: Record<string, (input: unknown) => Promise<unknown>>;
+    retryIntervalOverrides: Record<string, number>;
+  };
+  private readonly executions = new Map<string, { input: string; done: Promise<void> }>();
+  readonly transitions: TransitionCounts = { standard: 0, express: 0 };
+  failures: { name: string; error: string }[] = [];
+
+  constructor(private readonly options: LocalEngineOptions) {
+    const pipelineDefinition = loadDefinition(PIPELINE_DEFINITION);
+    const inspectionDefinition = loadDefinition(INSPECTION_DEFINITION);
+    // Built once: constructing validates the definition, which costs ~100 ms.
+    this.pipeline = new StateMachine(pipelineDefinition as never);
+    this.inspection = new StateMachine(inspectionDefinition as never);
+    const tasks = taskStates(pipelineDefinition.States as Record<string, Json>);
+    taskStates(inspectionDefinition.States as Record<string, Json>, tasks);
+    this.overrides = { taskResourceLocalHandlers: {}, retryIntervalOverrides: {} };
+    for (const [name, state] of tasks) {
+      this.overrides.taskResourceLocalHandlers[name] = this.handlerFor(name, state);
+      if (state.Retry && options.retryIntervalMs !== undefined) this.overrides.retryIntervalOverrides[name] = options.retryIntervalMs;
+    }
+  }
+
+  private handlerFor(stateName: string, state: TaskState): (input: unknown) => Promise<unknown> {
+    if (state.Resource === 'arn:aws:states:::lambda:invoke') {
+      const logicalId = String(state.Parameters?.FunctionName ?? '').split(':function:')[1] ?? '';
+      const lambda = this.options.lambdas[logicalId];
+      if (!lambda) throw new Error(`state ${stateName} invokes ${logicalId || '(no FunctionName)'}, which has no local handler`);
+      return async (input) => {
+        const { Payload } = input as { Payload: unknown };
+        // JSON round trips stand in for the Lambda boundary: nothing but JSON crosses it in AWS either.
+        const result = await lambda(JSON.parse(JSON.stringify(Payload ?? null)));
+        return { StatusCode: 200, Payload: result === undefined ? null : JSON.parse(JSON.stringify(result)) };
+      };
+    }
+    if (state.Resource.startsWith('arn:aws:states:::states:startExecution.sync')) {
+      return async (input) => {
+        const { Input } = input as { Input: unknown };
+        const output = await this.runInspection(Input);
+        return { Output: output, Status: 'SUCCEEDED' };
+      };
+    }
+    throw new Error(`state ${stateName} uses ${state.Resource}, which the local engine does not run`);
+  }
+
+  private async runInspection(input: unknown): Promise<unknown> {
+    const execution = this.inspection.run(input as never, { overrides: this.overrides as never });
+    const counting = this.count(execution.eventLogs, 'express');
+    try {
+      return await execution.result;
+    } catch (error) {
+      throw new StepFunctionsTaskError('States.TaskFailed', `inspection workflow failed: ${(error as Error).message}`);
+    } finally {
+      await counting;
+    }
+  }
+
+  private async count(events: AsyncGenerator<{ type: string }>, kind: keyof TransitionCounts) {
+    for await (const event of events) if (event.type === 'StateEntered') this.transitions[kind]++;
+  }
+
+  /** StartExecution semantics: a name runs once; the same name and input again is a no-op, other input an error. */
+  async start(name: string, input: { reportId: string; round: number }): Promise<void> {
+    const serialized = JSON.stringify(input);
+    const existing = this.executions.get(name);
+    if (existing) {
+      if (existing.input !== serialized) throw new StepFunctionsTaskError('ExecutionAlreadyExists', `execution ${name} already exists`);
+      return;
+    }
+    const execution = this.pipeline.run(input, { overrides: this.overrides as never });
+    const counting = this.count(execution.eventLogs, 'standard');
+    const done = execution.result.then(
+      () => this.options.onExecutionEnd?.(name, { status: 'SUCCEEDED' }),
+      (error: Error) => {
+        this.failures.push({ name, error: error.message });
+        this.options.onExecutionEnd?.(name, { status: 'FAILED', error: error.message });
+      },
+    ).then(() => counting);
+    this.executions.set(name, { input: serialized, done });
+  }
+
+  get executionCount() {
+    return this.executions.size;
+  }
+
+  /** Resolves when every execution started so far, and any they led to, has ended. */
+  async drain(): Promise<void> {
+    let seen = -1;
+    while (seen !== this.executions.size) {
+      seen = this.executions.size;
+      await Promise.all([...this.executions.values()].map((e) => e.done));
+    }
+  }
+}

@@ -1,0 +1,242 @@
+/**
+ * The embedded AlertWarden: loopback DynamoDB and S3, the local Step Functions engine, and
+ * the Lambda handlers from `functions/`, wired with the same `buildDeps` as in AWS. Alerts
+ * enter as SNS-enveloped SQS records through the real ingest handler, with SQS's redelivery
+ * and dead-letter behaviour reproduced so that nothing is dropped silently here either.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Context, SQSBatchResponse, SQSRecord } from 'aws-lambda';
+import type { Env } from '../core/config.ts';
+import type { PipelineDeps } from '../core/pipeline/deps.ts';
+import type { Emission, Report } from '../core/report.ts';
+import type { Rejection } from '../core/store.ts';
+import { createAwsClients } from '../adapters/aws-clients.ts';
+import { buildDeps, type DepsOverrides } from '../functions/deps.ts';
+import { createEmitHandler } from '../functions/emit.ts';
+import { createFinishRunHandler } from '../functions/finish-run.ts';
+import { createIngestHandler } from '../functions/ingest.ts';
+import { createInspectHandler } from '../functions/inspect.ts';
+import { createPlanInspectionHandler } from '../functions/plan-inspection.ts';
+import { createRecordFailureHandler } from '../functions/record-failure.ts';
+import { createReviewHandler } from '../functions/review.ts';
+import { LocalEngine, type LocalLambda } from './engine.ts';
+import { LOCAL_CREDENTIALS, startLocalServers, type LocalServers } from './servers.ts';
+
+const LOCAL_TABLE = 'alertwarden-local';
+const LOCAL_BUCKET = 'alertwarden-local-archive';
+const ALERT_TOPIC_ARN = 'arn:aws:sns:us-east-1:000000000000:alertwarden-local-alerts';
+const ALERT_QUEUE_ARN = 'arn:aws:sqs:us-east-1:000000000000:alertwarden-local-alerts';
+
+/** Local defaults: short waits so a sample run takes seconds; everything else as deployed. */
+export const LOCAL_DEFAULT_ENV: Env = {
+  ALERTWARDEN_AGGREGATION_DELAY_SECONDS: '2',
+  ALERTWARDEN_AGGREGATION_WINDOW_SECONDS: '3600',
+  ALERTWARDEN_EMITTERS: 'file',
+  ALERTWARDEN_FILE_EMITTER_PATH: 'out/reports.jsonl',
+  POWERTOOLS_LOG_LEVEL: 'SILENT',
+};
+
+export interface LocalRuntimeOptions extends Omit<DepsOverrides, 'clients' | 'starter'> {
+  /** Configuration as the Lambda environment would carry it; merged over LOCAL_DEFAULT_ENV. */
+  env?: Env;
+  /** Retry back-off inside the state machines (AWS: seconds; local default 20 ms). */
+  retryIntervalMs?: number;
+  /** SQS maxReceiveCount before a message moves to the dead-letter queue. */
+  maxReceiveCount?: number;
+  /** Ingest invocations running at once (Lambda concurrency). */
+  ingestConcurrency?: number;
+}
+
+export interface DeadLetter {
+  record: SQSRecord;
+  receiveCount: number;
+}
+
+export interface ReportView {
+  report: Report;
+  emissions: Emission[];
+}
+
+const lambdaContext = (functionName: string): Context => ({
+  callbackWaitsForEmptyEventLoop: false,
+  functionName,
+  functionVersion: '$LATEST',
+  invokedFunctionArn: `arn:aws:lambda:us-east-1:000000000000:function:${functionName}`,
+  memoryLimitInMB: '1024',
+  awsRequestId: randomUUID(),
+  logGroupName: `/aws/lambda/${functionName}`,
+  logStreamName: 'local',
+  getRemainingTimeInMillis: () => 60_000,
+  done: () => undefined,
+  fail: () => undefined,
+  succeed: () => undefined,
+});
+
+/** What SNS delivers to a subscribed queue when raw delivery is off. */
+export const snsEnvelopeOf = (message: string) =>
+  JSON.stringify({
+    Type: 'Notification',
+    MessageId: randomUUID(),
+    TopicArn: ALERT_TOPIC_ARN,
+    Message: message,
+    Timestamp: new Date().toISOString(),
+    SignatureVersion: '1',
+  });
+
+export const sqsRecordOf = (body: string): SQSRecord => ({
+  messageId: randomUUID(),
+  receiptHandle: randomUUID(),
+  body,
+  attributes: {
+    ApproximateReceiveCount: '1',
+    SentTimestamp: String(Date.now()),
+    SenderId: 'AIDAEXAMPLE',
+    ApproximateFirstReceiveTimestamp: String(Date.now()),
+  },
+  messageAttributes: {},
+  md5OfBody: '',
+  eventSource: 'aws:sqs',
+  eventSourceARN: ALERT_QUEUE_ARN,
+  awsRegion: 'us-east-1',
+});
+
+const chunk = <T>(items: T[], size: number): T[][] => {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+};
+
+export class LocalRuntime {
+  readonly deadLetters: DeadLetter[] = [];
+  private constructor(
+    readonly env: Env,
+    readonly servers: LocalServers,
+    readonly deps: PipelineDeps,
+    readonly engine: LocalEngine,
+    private readonly ingest: (records: SQSRecord[]) => Promise<SQSBatchResponse>,
+    private readonly options: LocalRuntimeOptions,
+  ) {}
+
+  static async start(options: LocalRuntimeOptions = {}): Promise<LocalRuntime> {
+    const servers = await startLocalServers({ tableName: LOCAL_TABLE, bucketName: LOCAL_BUCKET });
+    const env: Env = {
+      ...LOCAL_DEFAULT_ENV,
+      ...options.env,
+      ALERTWARDEN_TABLE: LOCAL_TABLE,
+      ALERTWARDEN_BUCKET: LOCAL_BUCKET,
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+      AWS_ENDPOINT_URL_DYNAMODB: servers.dynamodbEndpoint,
+      AWS_ENDPOINT_URL_S3: servers.s3Endpoint,
+      ALERTWARDEN_S3_FORCE_PATH_STYLE: 'true',
+    };
+    let engine: LocalEngine | undefined;
+    // The engine is the starter; it is created below, after the handlers it runs.
+    const starter = { start: (name: string, input: { reportId: string; round: number }) => engine!.start(name, input) };
+    const clients = createAwsClients(env);
+    let deps: PipelineDeps;
+    try {
+      deps = await buildDeps(env, { ...options, clients, starter });
+    } catch (error) {
+      await servers.stop();
+      throw error;
+    }
+    const getDeps = async () => deps;
+    const asLambda =
+      (name: string, handler: (event: never, context: Context) => Promise<unknown>): LocalLambda =>
+      (event) =>
+        handler(event as never, lambdaContext(name));
+    engine = new LocalEngine({
+      lambdas: {
+        PlanInspectionLambdaFunction: asLambda('planInspection', createPlanInspectionHandler(getDeps)),
+        InspectLambdaFunction: asLambda('inspect', createInspectHandler(getDeps)),
+        RecordFailureLambdaFunction: asLambda('recordFailure', createRecordFailureHandler(getDeps)),
+        ReviewLambdaFunction: asLambda('review', createReviewHandler(getDeps)),
+        EmitLambdaFunction: asLambda('emit', createEmitHandler(getDeps)),
+        FinishRunLambdaFunction: asLambda('finishRun', createFinishRunHandler(getDeps)),
+      },
+      retryIntervalMs: options.retryIntervalMs ?? 20,
+    });
+    const ingestHandler = createIngestHandler(getDeps);
+    const ingest = (records: SQSRecord[]) =>
+      ingestHandler({ Records: records }, lambdaContext('ingest')) as Promise<SQSBatchResponse>;
+    return new LocalRuntime(env, servers, deps, engine, ingest, options);
+  }
+
+  /** Publishes alert messages (raw JSON text, valid or not) to the alert topic. */
+  async publish(messages: string[], onProgress?: (done: number, total: number) => void): Promise<void> {
+    await this.deliver(messages.map((m) => sqsRecordOf(snsEnvelopeOf(m))), onProgress);
+  }
+
+  /**
+   * Hands records to the ingest handler in batches of up to 10, as the SQS event source does.
+   * Records the handler reports as failed are received again, up to maxReceiveCount, then
+   * moved to the dead-letter queue.
+   */
+  async deliver(records: SQSRecord[], onProgress?: (done: number, total: number) => void): Promise<void> {
+    const maxReceiveCount = this.options.maxReceiveCount ?? 5;
+    const concurrency = this.options.ingestConcurrency ?? 4;
+    let queue = records.map((record) => ({ record, receiveCount: 1 }));
+    let settled = 0;
+    while (queue.length > 0) {
+      const retry: typeof queue = [];
+      const batches = chunk(queue, 10);
+      let next = 0;
+      const worker = async () => {
+        while (next < batches.length) {
+          const batch = batches[next++]!;
+          const stamped = batch.map(({ record, receiveCount }) => ({
+            ...record,
+            attributes: { ...record.attributes, ApproximateReceiveCount: String(receiveCount) },
+          }));
+          let failedIds: Set<string>;
+          try {
+            const response = await this.ingest(stamped);
+            failedIds = new Set((response?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
+          } catch {
+            failedIds = new Set(batch.map((b) => b.record.messageId)); // a thrown batch is redelivered whole
+          }
+          for (const item of batch) {
+            if (!failedIds.has(item.record.messageId)) settled++;
+            else if (item.receiveCount >= maxReceiveCount) {
+              this.deadLetters.push(item);
+              settled++;
+            } else retry.push({ record: item.record, receiveCount: item.receiveCount + 1 });
+          }
+          onProgress?.(settled, records.length);
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(concurrency, batches.length) }, worker));
+      if (retry.length > 0) await new Promise((r) => setTimeout(r, this.options.retryIntervalMs ?? 20));
+      queue = retry;
+    }
+  }
+
+  /** Waits until every pipeline execution has ended. */
+  drain(): Promise<void> {
+    return this.engine.drain();
+  }
+
+  /** The latest archived version of every report, with what each emitter did. */
+  async reports(): Promise<ReportView[]> {
+    const ids = await this.deps.store.listReportIds();
+    const views: ReportView[] = [];
+    for (const id of ids) {
+      const state = await this.deps.store.getState(id);
+      if (!state || state.version === 0) continue;
+      const [report, emissions] = await Promise.all([this.deps.archive.get(id, state.version), this.deps.store.listEmissions(id)]);
+      views.push({ report, emissions });
+    }
+    return views.sort((a, b) => a.report.createdAt.localeCompare(b.report.createdAt) || a.report.id.localeCompare(b.report.id));
+  }
+
+  async rejections(): Promise<Rejection[]> {
+    const today = new Date(this.deps.now()).toISOString().slice(0, 10);
+    return this.deps.store.listRejections(today);
+  }
+
+  async stop(): Promise<void> {
+    await this.servers.stop();
+  }
+}

@@ -1,0 +1,84 @@
+/** One failing inspector yields a recorded error in the report, never a failed or lost report. */
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { defineInspector } from '../../core/plugins.ts';
+import type { Report } from '../../core/report.ts';
+import { LocalRuntime } from '../../local/runtime.ts';
+
+let runtime: LocalRuntime;
+let outDir: string;
+let throwerCalls = 0;
+
+const thrower = defineInspector({
+  name: 'thrower',
+  accepts: ['ipaddr'],
+  inspect: () => {
+    throwerCalls++;
+    throw new Error('upstream threat-intel API answered 500');
+  },
+});
+const hanger = defineInspector({
+  name: 'hanger',
+  accepts: ['ipaddr'],
+  timeoutMs: 200,
+  inspect: () => new Promise(() => undefined),
+});
+const garbage = defineInspector({
+  name: 'garbage',
+  accepts: ['ipaddr'],
+  inspect: () => ({ findings: 'not a list' }) as never,
+});
+
+before(async () => {
+  outDir = await mkdtemp(join(tmpdir(), 'alertwarden-failures-'));
+  runtime = await LocalRuntime.start({
+    env: {
+      ALERTWARDEN_AGGREGATION_DELAY_SECONDS: '0',
+      ALERTWARDEN_BLOCKLISTS: 'examples/blocklists/known-bad.txt',
+      ALERTWARDEN_EMITTERS: 'file',
+      ALERTWARDEN_FILE_EMITTER_PATH: join(outDir, 'reports.jsonl'),
+    },
+    extraInspectors: [thrower, hanger, garbage],
+  });
+});
+
+after(async () => {
+  await runtime?.stop();
+  await rm(outDir, { recursive: true, force: true });
+});
+
+test('an inspector that throws, one that hangs and one that returns garbage: the report still completes with each error recorded', async () => {
+  const started = Date.now();
+  await runtime.publish([
+    JSON.stringify({
+      detector: 'e2e',
+      rule_id: 'faults',
+      alert_key: 'faulty-inspectors',
+      attributes: [{ type: 'ipaddr', key: 'remote', value: '203.0.113.5', context: ['remote'] }],
+    }),
+  ]);
+  await runtime.drain();
+  const lines = (await readFile(join(outDir, 'reports.jsonl'), 'utf8')).split('\n').filter(Boolean);
+  const finals = lines.map((l) => JSON.parse(l) as Report).filter((r) => r.phase === 'final');
+  assert.equal(finals.length, 1);
+  const report = finals[0]!;
+  const failures = Object.fromEntries(report.inspectionFailures.map((f) => [f.inspector, f]));
+  assert.deepEqual(Object.keys(failures).sort(), ['garbage', 'hanger', 'thrower']);
+  assert.equal(failures.thrower!.error, 'Error');
+  assert.match(failures.thrower!.message, /answered 500/);
+  assert.equal(failures.hanger!.error, 'InspectorTimeoutError');
+  assert.match(failures.hanger!.message, /200 ms/);
+  assert.equal(failures.garbage!.error, 'PluginContractError');
+  assert.match(failures.garbage!.message, /findings/);
+  // The healthy inspector still did its job on the same attribute.
+  assert.equal(report.findings.length, 1);
+  assert.equal(report.findings[0]!.inspector, 'blocklist');
+  assert.equal(report.verdict?.severity, 'high');
+  // Generic errors are retried (ASL: 2 retries) before they are recorded; timeouts and contract errors are not.
+  assert.equal(throwerCalls, 3);
+  assert.equal(runtime.engine.failures.length, 0);
+  assert.ok(Date.now() - started < 20_000);
+});

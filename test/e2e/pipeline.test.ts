@@ -1,0 +1,156 @@
+/**
+ * End to end on this machine: alerts published as SNS envelopes through SQS into the real
+ * ingest handler, the ASL run by the local engine, DynamoDB and S3 on loopback servers,
+ * reports read back from the file emitter's JSONL output.
+ */
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import type { AlertInput } from '../../core/alert.ts';
+import type { Report } from '../../core/report.ts';
+import { LocalRuntime, snsEnvelopeOf, sqsRecordOf } from '../../local/runtime.ts';
+
+let runtime: LocalRuntime;
+let outDir: string;
+let seq = 0;
+
+const alert = (overrides: Partial<AlertInput> = {}): AlertInput => ({
+  detector: 'e2e',
+  rule_id: 'scanner-contact',
+  alert_key: `key-${++seq}`,
+  description: 'inbound connection from a scanner',
+  timestamp: new Date(Date.UTC(2026, 10, 23, 0, 0, seq)).toISOString(),
+  attributes: [{ type: 'ipaddr', key: 'remote address', value: '192.0.2.10', context: ['remote'] }],
+  ...overrides,
+});
+
+const emitted = async (): Promise<Report[]> => {
+  const text = await readFile(join(outDir, 'reports.jsonl'), 'utf8').catch(() => '');
+  return text.split('\n').filter(Boolean).map((line) => JSON.parse(line) as Report);
+};
+
+const emittedFor = async (key: string) => (await emitted()).filter((r) => r.alert_key === key);
+const finalFor = async (key: string) => (await emittedFor(key)).filter((r) => r.phase === 'final');
+
+const publish = async (...alerts: unknown[]) => {
+  await runtime.publish(alerts.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))));
+  await runtime.drain();
+};
+
+before(async () => {
+  outDir = await mkdtemp(join(tmpdir(), 'alertwarden-e2e-'));
+  runtime = await LocalRuntime.start({
+    env: {
+      ALERTWARDEN_AGGREGATION_DELAY_SECONDS: '0',
+      ALERTWARDEN_BLOCKLISTS: 'examples/blocklists/known-bad.txt',
+      ALERTWARDEN_EMITTERS: 'file',
+      ALERTWARDEN_FILE_EMITTER_PATH: join(outDir, 'reports.jsonl'),
+    },
+  });
+});
+
+after(async () => {
+  await runtime?.stop();
+  await rm(outDir, { recursive: true, force: true });
+});
+
+describe('core pipeline, locally end to end', () => {
+  test('one alert becomes one reviewed report with a blocklist finding, emitted to the file emitter', async () => {
+    const a = alert({ attributes: [{ type: 'ipaddr', key: 'remote address', value: '203.0.113.9', context: ['remote'] }] });
+    await publish(a);
+    const finals = await finalFor(a.alert_key!);
+    assert.equal(finals.length, 1);
+    const report = finals[0]!;
+    assert.equal(report.alerts.length, 1);
+    assert.equal(report.findings.length, 1);
+    assert.equal(report.findings[0]!.inspector, 'blocklist');
+    assert.equal(report.findings[0]!.source, 'known-bad');
+    assert.equal(report.findings[0]!.attribute.value, '203.0.113.9');
+    assert.equal(report.verdict?.severity, 'high');
+    assert.match(report.verdict!.reason, /known-bad/);
+  });
+
+  test('an alert that matches nothing is still reviewed and emitted, by the policy default', async () => {
+    const a = alert();
+    await publish(a);
+    const [report] = await finalFor(a.alert_key!);
+    assert.ok(report);
+    assert.deepEqual(report.findings, []);
+    assert.equal(report.verdict?.severity, 'unclassified');
+    assert.equal((await emittedFor(a.alert_key!)).length, 1, 'below the paging threshold nothing is emitted before the final review');
+  });
+
+  test('three alerts with one key aggregate into one report; two keys make two reports', async () => {
+    const one = alert();
+    const two = alert();
+    const sameKey = [1, 2, 3].map((n) => ({ ...one, timestamp: new Date(Date.UTC(2026, 10, 23, 1, 0, n)).toISOString() }));
+    await publish(...sameKey, two);
+    const reportsOne = await finalFor(one.alert_key!);
+    assert.equal(reportsOne.length, 1);
+    assert.equal(reportsOne[0]!.alerts.length, 3);
+    assert.equal(new Set(reportsOne[0]!.alerts.map((x) => x.timestamp)).size, 3);
+    const reportsTwo = await finalFor(two.alert_key!);
+    assert.equal(reportsTwo.length, 1);
+    assert.notEqual(reportsTwo[0]!.id, reportsOne[0]!.id);
+  });
+
+  test('the same SQS message delivered three times and the same alert published twice count once', async () => {
+    const a = alert();
+    const record = sqsRecordOf(snsEnvelopeOf(JSON.stringify(a)));
+    for (let i = 0; i < 3; i++) await runtime.deliver([record]);
+    await runtime.publish([JSON.stringify(a)]);
+    await runtime.drain();
+    const finals = await finalFor(a.alert_key!);
+    assert.equal(finals.length, 1);
+    assert.equal(finals[0]!.alerts.length, 1);
+    assert.equal(runtime.engine.executionCount > 0, true);
+  });
+
+  test('an alert arriving after the review re-opens the report: re-inspected, re-reviewed, an update emitted', async () => {
+    const first = alert();
+    await publish(first);
+    const [before] = await finalFor(first.alert_key!);
+    assert.ok(before);
+    const late = {
+      ...first,
+      timestamp: new Date(Date.UTC(2026, 10, 23, 2, 0, 0)).toISOString(),
+      attributes: [{ type: 'domain', key: 'callback', value: 'beacon.evil.example', context: ['remote'] }],
+    };
+    await publish(late);
+    const finals = await finalFor(first.alert_key!);
+    assert.equal(finals.length, 2, 'the update is a second final emission of the same report');
+    const update = finals[1]!;
+    assert.equal(update.id, before.id);
+    assert.ok(update.version > before.version);
+    assert.equal(update.alerts.length, 2);
+    assert.ok(update.findings.some((f) => f.attribute.value === 'beacon.evil.example' && f.source === 'known-bad'));
+    assert.equal(update.verdict?.severity, 'high');
+    // The late alert made the report urgent, so its round paged at once (fast path) before the final update.
+    const all = await emittedFor(first.alert_key!);
+    assert.deepEqual(
+      all.map((r) => [r.phase, r.verdict?.severity]),
+      [['final', 'unclassified'], ['preliminary', 'high'], ['final', 'high']],
+    );
+    assert.deepEqual(all[1]!.previous, { version: before.version, phase: 'final', severity: 'unclassified', alertCount: 1 });
+    assert.equal(update.previous?.phase, 'preliminary');
+  });
+
+  test('a malformed alert in a batch is rejected with the field and reason; the valid ones all become reports', async () => {
+    const valid = [alert(), alert(), alert()];
+    const bad = alert({ attributes: [{ type: 'ipaddr', key: 'remote', value: '999.1.1.1', context: [] }] });
+    await publish(valid[0], bad, 'this is not json', valid[1], { rule_id: 'no-detector' }, valid[2]);
+    for (const v of valid) assert.equal((await finalFor(v.alert_key!)).length, 1, `report for ${v.alert_key}`);
+    assert.equal((await emittedFor(bad.alert_key!)).length, 0);
+    const rejections = await runtime.rejections();
+    const reasons = rejections.map((r) => r.reason);
+    assert.ok(
+      rejections.some((r) => r.issues.some((i) => i.path === 'attributes[0].value' && /IPv4 or IPv6/.test(i.message))),
+      `got ${reasons.join(' | ')}`,
+    );
+    assert.ok(rejections.some((r) => r.issues.some((i) => i.path === 'detector')), `got ${reasons.join(' | ')}`);
+    assert.ok(reasons.some((r) => /not valid JSON/.test(r)), `got ${reasons.join(' | ')}`);
+    assert.equal(runtime.deadLetters.length, 0, 'invalid input is recorded, not retried into the DLQ');
+  });
+});
