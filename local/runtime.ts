@@ -9,7 +9,7 @@ import type { Context, SQSBatchResponse, SQSRecord } from 'aws-lambda';
 import type { Env } from '../core/config.ts';
 import type { PipelineDeps } from '../core/pipeline/deps.ts';
 import type { Emission, Report } from '../core/report.ts';
-import type { Rejection } from '../core/store.ts';
+import type { ExecutionStarter, Rejection } from '../core/store.ts';
 import { createAwsClients } from '../adapters/aws-clients.ts';
 import { buildDeps, type DepsOverrides } from '../functions/deps.ts';
 import { createEmitHandler } from '../functions/emit.ts';
@@ -45,6 +45,8 @@ export interface LocalRuntimeOptions extends Omit<DepsOverrides, 'clients' | 'st
   maxReceiveCount?: number;
   /** Ingest invocations running at once (Lambda concurrency). */
   ingestConcurrency?: number;
+  /** Fault injection and measurement: wraps the engine as the ingest's execution starter. */
+  wrapStarter?: (engine: ExecutionStarter) => ExecutionStarter;
 }
 
 export interface DeadLetter {
@@ -133,7 +135,8 @@ export class LocalRuntime {
     };
     let engine: LocalEngine | undefined;
     // The engine is the starter; it is created below, after the handlers it runs.
-    const starter = { start: (name: string, input: { reportId: string; round: number }) => engine!.start(name, input) };
+    const engineStarter: ExecutionStarter = { start: (name, input) => engine!.start(name, input) };
+    const starter = options.wrapStarter ? options.wrapStarter(engineStarter) : engineStarter;
     const clients = createAwsClients(env);
     let deps: PipelineDeps;
     try {

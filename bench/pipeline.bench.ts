@@ -1,0 +1,144 @@
+/**
+ * npm run bench — local end-to-end figures (not a test; nothing here passes or fails).
+ *
+ * 1. Ingest only (executions not started): the baseline the pipeline is compared against.
+ * 2. The whole pipeline: 1,000 alerts over 100 keys, waits 0: reports/s, Step Functions
+ *    state transitions per report (Standard are billed per transition; Express are not), peak memory.
+ * 3. Fast path: time to first emit for a critical and a low alert with a 60 s aggregation wait.
+ */
+import { performance } from 'node:perf_hooks';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { defineEmitter } from '../core/plugins.ts';
+import { LocalRuntime, type LocalRuntimeOptions } from '../local/runtime.ts';
+
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+const ALERTS = Number(process.env.BENCH_ALERTS ?? 1000);
+const KEYS = Number(process.env.BENCH_KEYS ?? 100);
+const FAST_PATH_WAIT_SECONDS = Number(process.env.BENCH_WAIT_SECONDS ?? 60);
+
+const alertsOver = (count: number, keys: number) =>
+  Array.from({ length: count }, (_, i) =>
+    JSON.stringify({
+      detector: 'bench',
+      rule_id: 'scanner-contact',
+      alert_key: `host-${i % keys}`,
+      timestamp: new Date(Date.UTC(2026, 10, 23, 0, 0, 0, i)).toISOString(),
+      attributes: [
+        { type: 'ipaddr', key: 'remote', value: `203.0.113.${i % 250}`, context: ['remote'] },
+        { type: 'domain', key: 'query', value: `host${i % 7}.example.org`, context: ['remote'] },
+      ],
+    }),
+  );
+
+let peakRss = 0;
+const sampler = setInterval(() => {
+  peakRss = Math.max(peakRss, process.memoryUsage().rss);
+}, 20);
+
+const withRuntime = async <T>(options: LocalRuntimeOptions, body: (rt: LocalRuntime, dir: string) => Promise<T>) => {
+  const dir = await mkdtemp(join(tmpdir(), 'alertwarden-bench-'));
+  const runtime = await LocalRuntime.start({
+    ...options,
+    env: {
+      ALERTWARDEN_BLOCKLISTS: 'examples/blocklists/known-bad.txt',
+      ALERTWARDEN_FILE_EMITTER_PATH: join(dir, 'reports.jsonl'),
+      ...options.env,
+    },
+  });
+  try {
+    return await body(runtime, dir);
+  } finally {
+    await runtime.stop();
+    await rm(dir, { recursive: true, force: true });
+  }
+};
+
+const fmt = (n: number, digits = 1) => n.toFixed(digits);
+
+const ingestOnly = () =>
+  withRuntime({ env: { ALERTWARDEN_AGGREGATION_DELAY_SECONDS: '0' }, wrapStarter: () => ({ start: async () => undefined }) }, async (rt) => {
+    const messages = alertsOver(ALERTS, KEYS);
+    const t0 = performance.now();
+    await rt.publish(messages);
+    const seconds = (performance.now() - t0) / 1000;
+    return { alertsPerSecond: ALERTS / seconds, seconds };
+  });
+
+const wholePipeline = () =>
+  withRuntime({ env: { ALERTWARDEN_AGGREGATION_DELAY_SECONDS: '0' } }, async (rt) => {
+    const messages = alertsOver(ALERTS, KEYS);
+    const t0 = performance.now();
+    await rt.publish(messages);
+    await rt.drain();
+    const seconds = (performance.now() - t0) / 1000;
+    const reports = await rt.reports();
+    const memberships = reports.reduce((n, v) => n + v.report.alerts.length, 0);
+    return {
+      seconds,
+      reports: reports.length,
+      memberships,
+      executions: rt.engine.executionCount,
+      reportsPerSecond: reports.length / seconds,
+      alertsPerSecond: ALERTS / seconds,
+      standardPerReport: rt.engine.transitions.standard / reports.length,
+      expressPerReport: rt.engine.transitions.express / reports.length,
+      failures: rt.engine.failures.length,
+    };
+  });
+
+const timeToFirstEmit = (ruleId: string) => {
+  const firstEmit = new Map<string, number>();
+  const stopwatch = defineEmitter({
+    name: 'stopwatch',
+    emit: (report) => {
+      if (!firstEmit.has(report.id)) firstEmit.set(report.id, performance.now());
+      return { status: 'delivered' };
+    },
+  });
+  return withRuntime(
+    {
+      env: { ALERTWARDEN_AGGREGATION_DELAY_SECONDS: String(FAST_PATH_WAIT_SECONDS), ALERTWARDEN_EMITTERS: 'stopwatch' },
+      extraEmitters: [stopwatch],
+    },
+    async (rt) => {
+      const t0 = performance.now();
+      await rt.publish([
+        JSON.stringify({
+          detector: 'bench',
+          rule_id: ruleId,
+          alert_key: ruleId,
+          attributes: [{ type: 'ipaddr', key: 'remote', value: '192.0.2.1', context: ['remote'] }],
+        }),
+      ]);
+      await rt.drain();
+      const [first] = [...firstEmit.values()];
+      const transitions = rt.engine.transitions.standard;
+      return { seconds: first === undefined ? NaN : (first - t0) / 1000, transitions };
+    },
+  );
+};
+
+const main = async () => {
+  console.log(`AlertWarden local benchmark — Node ${process.version}, ${ALERTS} alerts over ${KEYS} keys\n`);
+  const base = await ingestOnly();
+  console.log(`ingest only (baseline):        ${fmt(base.alertsPerSecond, 0)} alerts/s (${fmt(base.seconds, 2)} s)`);
+  const full = await wholePipeline();
+  console.log(`whole pipeline, waits 0:       ${fmt(full.alertsPerSecond, 0)} alerts/s, ${fmt(full.reportsPerSecond)} reports/s (${fmt(full.seconds, 2)} s)`);
+  console.log(`  pipeline / ingest-only time: ${fmt(full.seconds / base.seconds, 2)}x`);
+  console.log(`  reports ${full.reports}, memberships ${full.memberships}, executions ${full.executions}, failed executions ${full.failures}`);
+  console.log(`  Standard state transitions per report: ${fmt(full.standardPerReport)} (billed); Express states per report: ${fmt(full.expressPerReport)}`);
+  console.log(`peak RSS: ${fmt(peakRss / 1024 / 1024, 0)} MiB (maxRSS ${fmt(process.resourceUsage().maxRSS / 1024, 0)} MiB)\n`);
+
+  console.log(`time to first emit, aggregation wait ${FAST_PATH_WAIT_SECONDS} s:`);
+  const critical = await timeToFirstEmit('root-console-login');
+  console.log(`  critical alert: ${fmt(critical.seconds, 2)} s, ${critical.transitions} Standard transitions`);
+  const low = await timeToFirstEmit('bench-low');
+  console.log(`  low alert:      ${fmt(low.seconds, 2)} s, ${low.transitions} Standard transitions`);
+  console.log(`  fast path costs ${critical.transitions - low.transitions} extra Standard transitions per urgent report`);
+  clearInterval(sampler);
+};
+
+await main();
