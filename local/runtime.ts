@@ -41,6 +41,8 @@ export interface LocalRuntimeOptions extends Omit<DepsOverrides, 'clients' | 'st
   env?: Env;
   /** Retry back-off inside the state machines (AWS: seconds; local default 20 ms). */
   retryIntervalMs?: number;
+  /** Stands in for the queue's visibility timeout: how long a failed record waits before it is received again (default 100 ms). */
+  redeliveryDelayMs?: number;
   /** SQS maxReceiveCount before a message moves to the dead-letter queue. */
   maxReceiveCount?: number;
   /** Ingest invocations running at once (Lambda concurrency). */
@@ -110,6 +112,8 @@ const chunk = <T>(items: T[], size: number): T[][] => {
 
 export class LocalRuntime {
   readonly deadLetters: DeadLetter[] = [];
+  /** Records the ingest handler reported as failed and that were received again. */
+  redeliveries = 0;
   private constructor(
     readonly env: Env,
     readonly servers: LocalServers,
@@ -205,13 +209,16 @@ export class LocalRuntime {
             else if (item.receiveCount >= maxReceiveCount) {
               this.deadLetters.push(item);
               settled++;
-            } else retry.push({ record: item.record, receiveCount: item.receiveCount + 1 });
+            } else {
+              this.redeliveries++;
+              retry.push({ record: item.record, receiveCount: item.receiveCount + 1 });
+            }
           }
           onProgress?.(settled, records.length);
         }
       };
       await Promise.all(Array.from({ length: Math.min(concurrency, batches.length) }, worker));
-      if (retry.length > 0) await new Promise((r) => setTimeout(r, this.options.retryIntervalMs ?? 20));
+      if (retry.length > 0) await new Promise((r) => setTimeout(r, this.options.redeliveryDelayMs ?? 100));
       queue = retry;
     }
   }

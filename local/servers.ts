@@ -13,16 +13,16 @@ import S3rver from 's3rver';
 export interface LocalServers {
   dynamodbEndpoint: string;
   s3Endpoint: string;
-  /** Stops accepting requests (fault injection) without losing data; `resume` brings it back on the same port. */
+  /** Fault injection: DynamoDB drops every connection until resumed, keeping its data. */
   pauseDynamoDb(): Promise<void>;
   resumeDynamoDb(): Promise<void>;
   stop(): Promise<void>;
 }
 
-const listen = (server: import('node:http').Server, port = 0) =>
+const listen = (server: import('node:http').Server) =>
   new Promise<number>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => resolve((server.address() as AddressInfo).port));
+    server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port));
   });
 
 const close = (server: import('node:http').Server) =>
@@ -66,22 +66,27 @@ export const startLocalServers = async (options: { tableName: string; bucketName
   );
   client.destroy();
 
-  let paused = false;
+  // Pausing swaps dynalite's request handler for one that drops the connection: clients see
+  // a network failure, while the in-memory data survives (closing dynalite would discard it).
+  let pausedHandlers: Function[] | undefined;
+  const dropConnection = (request: import('node:http').IncomingMessage) => request.socket.destroy();
   return {
     dynamodbEndpoint,
     s3Endpoint,
     async pauseDynamoDb() {
-      if (paused) return;
-      paused = true;
-      await close(dynamo);
+      if (pausedHandlers) return;
+      pausedHandlers = dynamo.listeners('request');
+      dynamo.removeAllListeners('request');
+      dynamo.on('request', dropConnection);
     },
     async resumeDynamoDb() {
-      if (!paused) return;
-      await listen(dynamo, dynamoPort);
-      paused = false;
+      if (!pausedHandlers) return;
+      dynamo.removeListener('request', dropConnection);
+      for (const handler of pausedHandlers) dynamo.on('request', handler as (...args: unknown[]) => void);
+      pausedHandlers = undefined;
     },
     async stop() {
-      if (!paused) await close(dynamo);
+      await close(dynamo);
       await s3.close();
       await rm(directory, { recursive: true, force: true });
     },
