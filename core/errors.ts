@@ -6,6 +6,10 @@ export class AlertWardenError extends Error {
   }
 }
 
+/** `attributes[2].value`: the path style of every AlertWarden error (reads better than `attributes.2.value`). */
+export const formatPath = (path: readonly PropertyKey[]): string =>
+  path.reduce<string>((acc, part) => (typeof part === 'number' ? `${acc}[${part}]` : acc ? `${acc}.${String(part)}` : String(part)), '');
+
 /** One problem in an input: the dotted path of the field and why it was refused. */
 export interface FieldIssue {
   path: string;

@@ -3,9 +3,10 @@
  * work to it. `defineInspector` / `defineReviewer` / `defineEmitter` check that metadata once,
  * at load time, so a typo fails the deploy and not the first alert.
  */
-import { ATTRIBUTE_TYPES, type Attribute, type AttributeInput, type AttributeType } from './alert.ts';
+import { z } from 'zod';
+import { ATTRIBUTE_TYPES, AttributeSchema, type Attribute, type AttributeInput, type AttributeType } from './alert.ts';
 import { PluginContractError } from './errors.ts';
-import type { Emission, FindingVerdict, Report, ReportAttribute, Verdict } from './report.ts';
+import { VERDICTS, type Emission, type FindingVerdict, type Report, type ReportAttribute, type Verdict } from './report.ts';
 
 /** Minimal structured logger; Powertools' Logger satisfies it. */
 export interface PluginLogger {
@@ -34,6 +35,29 @@ export interface InspectionResult {
   /** Entities learned while inspecting (a domain's IPs, an instance's owner); inspected in turn, bounded by depth. */
   newAttributes?: AttributeInput[];
 }
+
+/**
+ * What an inspector must return, checked on every call. Unknown keys are refused so a
+ * misspelt `newAttribute` is a recorded contract error, not silently lost discoveries.
+ */
+export const InspectionResultSchema = z
+  .object({
+    findings: z
+      .array(
+        z
+          .object({
+            verdict: z.enum(VERDICTS),
+            title: z.string().min(1, 'title must not be empty').max(1024),
+            source: z.string().max(1024).optional(),
+            detail: z.record(z.string(), z.unknown()).optional(),
+          })
+          .strict(),
+      )
+      .max(100),
+    newAttributes: z.array(AttributeSchema).max(100).optional(),
+  })
+  .strict();
+export type CheckedInspectionResult = z.output<typeof InspectionResultSchema>;
 
 export interface Inspector {
   /** Unique, [a-z0-9-]; used in state names, findings and config. */

@@ -6,9 +6,10 @@
  */
 import { z } from 'zod';
 import { AttributeSchema, type Alert, type AttributeInput, type AttributeType } from './alert.ts';
-import { InspectorTimeoutError, PluginContractError } from './errors.ts';
+import { formatPath } from './errors.ts';
 import { alertFingerprintOf, alertIdOf, attributeIdOf, reportIdOf } from './ids.ts';
-import type { Inspector, PluginLogger } from './plugins.ts';
+import type { CheckedInspectionResult, Inspector, PluginLogger } from './plugins.ts';
+import { callInspector } from './pipeline/inspection.ts';
 import { VERDICTS, type Finding, type Report, type ReportAlert, type ReportAttribute } from './report.ts';
 
 /** Same default as the pipeline's, so a test times out where production would. */
@@ -37,34 +38,11 @@ const SAMPLE_VALUES: Record<AttributeType, string> = {
 const describeIssues = (error: z.ZodError) =>
   error.issues
     .map((issue) => {
-      const path = issue.path.reduce<string>((acc, part) => (typeof part === 'number' ? `${acc}[${part}]` : acc ? `${acc}.${String(part)}` : String(part)), '');
+      const path = formatPath(issue.path);
       return path ? `${path}: ${issue.message}` : issue.message;
     })
     .join('; ');
 
-/**
- * What an inspector must return. Same limits as the pipeline's check (core/pipeline/inspection.ts),
- * plus one thing it lets pass: unknown keys are refused here, so a misspelt `newAttribute` fails
- * the author's test instead of being silently dropped in production.
- */
-export const InspectionResultSchema = z
-  .object({
-    findings: z
-      .array(
-        z
-          .object({
-            verdict: z.enum(VERDICTS),
-            title: z.string().min(1, 'title must not be empty').max(1024),
-            source: z.string().max(1024).optional(),
-            detail: z.record(z.string(), z.unknown()).optional(),
-          })
-          .strict(),
-      )
-      .max(100),
-    newAttributes: z.array(AttributeSchema).max(100).optional(),
-  })
-  .strict();
-export type CheckedInspectionResult = z.output<typeof InspectionResultSchema>;
 
 /**
  * A valid report attribute; `id` is derived from type, key and value unless given.
@@ -175,25 +153,9 @@ export const runInspector = async (
     throw new TypeError(`runInspector: inspector ${inspector.name} does not accept ${parsed.data.type} attributes`);
   }
   const attribute = makeAttribute({ ...parsed.data, depth: options.depth ?? 0, origin: options.origin ?? 'alert' });
-  const timeoutMs = options.timeoutMs ?? inspector.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const controller = new AbortController();
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      const error = new InspectorTimeoutError(inspector.name, timeoutMs);
-      controller.abort(error);
-      reject(error);
-    }, timeoutMs);
+  return callInspector(inspector, attribute, {
+    reportId: options.reportId ?? 'test-report',
+    logger: options.logger ?? silentLogger,
+    timeoutMs: options.timeoutMs ?? inspector.timeoutMs ?? DEFAULT_TIMEOUT_MS,
   });
-  try {
-    const ctx = { reportId: options.reportId ?? 'test-report', signal: controller.signal, logger: options.logger ?? silentLogger };
-    const raw = await Promise.race([Promise.resolve().then(() => inspector.inspect(attribute, ctx)), timeout]);
-    const result = InspectionResultSchema.safeParse(raw);
-    if (!result.success) {
-      throw new PluginContractError(`inspector ${inspector.name} returned an invalid result: ${describeIssues(result.error)}`);
-    }
-    return result.data;
-  } finally {
-    clearTimeout(timer);
-  }
 };

@@ -1,6 +1,5 @@
 import type { z } from 'zod';
-import { AlertWardenError } from '../core/errors.ts';
-import { formatPath } from '../core/pipeline/intake.ts';
+import { AlertWardenError, formatPath } from '../core/errors.ts';
 
 export class InvalidStepInputError extends AlertWardenError {
   constructor(message: string) {

@@ -2,15 +2,13 @@
  * Inspection steps run by the Express inspection workflow: plan the pending
  * (attribute, inspector) pairs, run one pair, record a pair that failed for good.
  */
-import { z } from 'zod';
-import { AttributeSchema, type AttributeType } from '../alert.ts';
-import { InspectorTimeoutError, PluginContractError } from '../errors.ts';
+import type { AttributeType } from '../alert.ts';
+import { formatPath, InspectorTimeoutError, PluginContractError } from '../errors.ts';
 import { attributeIdOf } from '../ids.ts';
-import type { Inspector, InspectionResult } from '../plugins.ts';
-import { VERDICTS, type Finding, type InspectionFailure, type ReportAttribute } from '../report.ts';
+import { InspectionResultSchema, type CheckedInspectionResult, type Inspector, type PluginLogger } from '../plugins.ts';
+import type { Finding, InspectionFailure, ReportAttribute } from '../report.ts';
 import type { InspectionTask } from '../store.ts';
 import type { PipelineDeps } from './deps.ts';
-import { formatPath } from './intake.ts';
 
 /** Keeps one Map state's input far below Step Functions' 256 KB payload cap; the rest waits for the next plan. */
 export const MAX_TASKS_PER_PLAN = 400;
@@ -39,29 +37,35 @@ export const planInspection = async (
   return { tasks: planned, pending: planned.length > 0 };
 };
 
-const InspectionResultSchema = z.object({
-  findings: z.array(
-    z.object({
-      verdict: z.enum(VERDICTS),
-      title: z.string().min(1).max(1024),
-      source: z.string().max(1024).optional(),
-      detail: z.record(z.string(), z.unknown()).optional(),
-    }),
-  ).max(100),
-  newAttributes: z.array(AttributeSchema).max(100).optional(),
-});
-
-const withTimeout = async <T>(inspector: Inspector, timeoutMs: number, run: (signal: AbortSignal) => Promise<T>): Promise<T> => {
+/**
+ * One inspector call as the pipeline makes it: a real AbortSignal that fires at the budget,
+ * and the result checked against the contract. Plugin authors' `runInspector` uses it too,
+ * so a unit test fails where production would.
+ */
+export const callInspector = async (
+  inspector: Inspector,
+  attribute: ReportAttribute,
+  options: { reportId: string; logger: PluginLogger; timeoutMs: number },
+): Promise<CheckedInspectionResult> => {
   const controller = new AbortController();
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
-      controller.abort();
-      reject(new InspectorTimeoutError(inspector.name, timeoutMs));
-    }, timeoutMs);
+      const error = new InspectorTimeoutError(inspector.name, options.timeoutMs);
+      controller.abort(error);
+      reject(error);
+    }, options.timeoutMs);
   });
   try {
-    return await Promise.race([run(controller.signal), timeout]);
+    const ctx = { reportId: options.reportId, signal: controller.signal, logger: options.logger };
+    const raw: unknown = await Promise.race([Promise.resolve().then(() => inspector.inspect(attribute, ctx)), timeout]);
+    const parsed = InspectionResultSchema.safeParse(raw);
+    if (!parsed.success) {
+      throw new PluginContractError(
+        `inspector ${inspector.name} returned an invalid result: ${parsed.error.issues.map((i) => `${formatPath(i.path) || '(root)'}: ${i.message}`).join('; ')}`,
+      );
+    }
+    return parsed.data;
   } finally {
     clearTimeout(timer);
   }
@@ -89,19 +93,12 @@ export const inspectAttribute = async (
   const inspector = findInspector(deps.plugins.inspectors, task.inspector);
   const attribute = await deps.store.getAttribute(task.reportId, task.attributeId);
   if (!attribute) throw new PluginContractError(`attribute ${task.attributeId} is not part of report ${task.reportId}`);
-  const timeoutMs = inspector.timeoutMs ?? deps.config.inspectorTimeoutMs;
-  const raw: unknown = await withTimeout(inspector, timeoutMs, async (signal) =>
-    inspector.inspect(attribute, { reportId: task.reportId, signal, logger: deps.logger }),
-  );
-  const parsed = InspectionResultSchema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new PluginContractError(
-      `inspector ${inspector.name} returned an invalid result${issue ? ` at ${formatPath(issue.path) || 'top level'}: ${issue.message}` : ''}`,
-    );
-  }
-  const result: InspectionResult = parsed.data;
-  const discovered: ReportAttribute[] = (parsed.data.newAttributes ?? []).map((a) => ({
+  const result = await callInspector(inspector, attribute, {
+    reportId: task.reportId,
+    logger: deps.logger,
+    timeoutMs: inspector.timeoutMs ?? deps.config.inspectorTimeoutMs,
+  });
+  const discovered: ReportAttribute[] = (result.newAttributes ?? []).map((a) => ({
     ...a,
     id: attributeIdOf(a),
     depth: attribute.depth + 1,

@@ -5,11 +5,7 @@
  */
 import type { z } from 'zod';
 import { AlertSchema, type Alert } from '../alert.ts';
-import { InvalidAlertError, type FieldIssue } from '../errors.ts';
-
-/** `attributes[2].value` reads better in an error than `attributes.2.value`. */
-export const formatPath = (path: readonly PropertyKey[]): string =>
-  path.reduce<string>((acc, part) => (typeof part === 'number' ? `${acc}[${part}]` : acc ? `${acc}.${String(part)}` : String(part)), '');
+import { formatPath, InvalidAlertError, type FieldIssue } from '../errors.ts';
 
 export const issuesOf = (error: z.ZodError): FieldIssue[] =>
   error.issues.map((issue) => ({ path: formatPath(issue.path), message: issue.message }));

@@ -3,9 +3,9 @@
  * with `name=`. Without a name, the list is named after its file (tor-exit-nodes.txt ->
  * tor-exit-nodes), and that name is what analysts see in findings.
  */
-import { readFile } from 'node:fs/promises';
 import { posix } from 'node:path';
-import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { readTextFrom, S3_URL } from '../../adapters/read-text.ts';
 import { BlocklistError } from './errors.ts';
 import { parseBlocklist, type Blocklist } from './parse.ts';
 
@@ -16,7 +16,6 @@ export interface BlocklistSource {
 
 const NAMED = /^([A-Za-z0-9][\w.-]*)=(.*)$/;
 const LIST_NAME = /^[\w.-]+$/;
-const S3_URL = /^s3:\/\/([^/]+)\/(.+)$/;
 
 /**
  * @example
@@ -36,19 +35,11 @@ export const parseSource = (spec: string): BlocklistSource => {
   return { name, location };
 };
 
-const readText = async (location: string, s3: () => S3Client): Promise<string> => {
-  const object = S3_URL.exec(location);
-  if (!object) return readFile(location, 'utf8');
-  const response = await s3().send(new GetObjectCommand({ Bucket: object[1], Key: object[2] }));
-  if (!response.Body) throw new Error('S3 returned no body');
-  return response.Body.transformToString('utf-8');
-};
-
 /** Reads and parses one list; read failures name the list and keep the cause. */
 export const loadBlocklist = async (source: BlocklistSource, s3: () => S3Client): Promise<Blocklist> => {
   let text: string;
   try {
-    text = await readText(source.location, s3);
+    text = await readTextFrom(source.location, s3);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     throw new BlocklistError(`cannot read blocklist ${source.name} from ${source.location}: ${reason}`, { cause: error });

@@ -3,6 +3,7 @@
  * rule cannot silently stop applying.
  */
 import { z } from 'zod';
+import { formatPath } from '../../core/errors.ts';
 import { SEVERITIES, VERDICTS } from '../../core/report.ts';
 import { InvalidPolicyError } from './errors.ts';
 
@@ -76,8 +77,6 @@ export type PolicyInput = z.input<typeof PolicySchema>;
 export type PolicyRule = Policy['rules'][number];
 
 /** rules[2].when.finding.verdict */
-const formatPath = (path: readonly PropertyKey[]) =>
-  path.reduce<string>((acc, part) => (typeof part === 'number' ? `${acc}[${part}]` : acc ? `${acc}.${String(part)}` : String(part)), '');
 
 /**
  * Validates a policy; errors name `origin` and the path of each bad field.
