@@ -43,6 +43,24 @@ const pluginLoggerOf = (logger: Logger): PluginLogger => {
   return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
 };
 
+/**
+ * Only the review function reviews, and only its role may read an `s3://` policy: loading it
+ * at every function's cold start would fail the others with AccessDenied.
+ */
+const reviewerLoadedOnFirstUse = (load: () => Promise<Reviewer>): Reviewer => {
+  let loaded: Promise<Reviewer> | undefined;
+  return {
+    name: 'configured',
+    review: async (report, ctx) => {
+      loaded ??= load().catch((error: unknown) => {
+        loaded = undefined; // a transient S3 failure must not poison the container
+        throw error;
+      });
+      return (await loaded).review(report, ctx);
+    },
+  };
+};
+
 export const buildDeps = async (env: Env, overrides: DepsOverrides = {}): Promise<PipelineDeps> => {
   const config = loadConfig(env);
   const clients = overrides.clients ?? createAwsClients(env);
@@ -52,7 +70,7 @@ export const buildDeps = async (env: Env, overrides: DepsOverrides = {}): Promis
     }));
   const inspectors = selectEnabled('inspector', [...builtinInspectors(env, clients), ...(overrides.extraInspectors ?? [])], config.inspectors);
   const emitters = selectEnabled('emitter', [...builtinEmitters(env, clients), ...(overrides.extraEmitters ?? [])], config.emitters);
-  const reviewer = overrides.reviewer ?? (await loadReviewer(env, clients));
+  const reviewer = overrides.reviewer ?? reviewerLoadedOnFirstUse(() => loadReviewer(env, clients));
   return {
     config,
     store: new DynamoDbReportStore(clients.dynamodb, { tableName: config.tableName, ttlDays: config.recordTtlDays }),

@@ -75,8 +75,9 @@ export const readAlertInputs = async (inputs: string[]): Promise<string[]> => {
 const progress = (line: string) => process.stderr.write(`${line}\n`);
 
 const printHuman = (views: ReportView[], rejected: { reason: string; excerpt: string }[], deadLetters: number, outDir: string) => {
-  for (const { report, emissions } of views) {
+  for (const { report, emissions, error } of views) {
     process.stdout.write(`\n${formatReportSummary(report, emissions)}\n`);
+    if (error) process.stdout.write(`PIPELINE FAILED for this report: ${error}\n`);
   }
   if (rejected.length) {
     process.stdout.write(`\n${rejected.length} alert(s) rejected at ingest:\n`);
@@ -156,7 +157,7 @@ export const run = async (argv: string[]): Promise<number> => {
       progress(`alertwarden: done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     }
     for (const failure of runtime.engine.failures) progress(`pipeline execution ${failure.name} failed: ${failure.error}`);
-    return runtime.engine.failures.length || runtime.deadLetters.length ? 1 : 0;
+    return runtime.engine.failures.length || runtime.deadLetters.length || views.some((v) => v.error) ? 1 : 0;
   } finally {
     await runtime.stop();
   }

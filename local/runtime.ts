@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type { Context, SQSBatchResponse, SQSRecord } from 'aws-lambda';
 import type { Env } from '../core/config.ts';
 import type { PipelineDeps } from '../core/pipeline/deps.ts';
+import { compileReport } from '../core/pipeline/review.ts';
 import type { Emission, Report } from '../core/report.ts';
 import type { ExecutionStarter, Rejection } from '../core/store.ts';
 import { createAwsClients } from '../adapters/aws-clients.ts';
@@ -59,6 +60,8 @@ export interface DeadLetter {
 export interface ReportView {
   report: Report;
   emissions: Emission[];
+  /** Why the report's last pipeline round failed, if it did. */
+  error?: string;
 }
 
 const lambdaContext = (functionName: string): Context => ({
@@ -228,15 +231,22 @@ export class LocalRuntime {
     return this.engine.drain();
   }
 
-  /** The latest archived version of every report, with what each emitter did. */
+  /**
+   * The latest reviewed version of every report, with what each emitter did. A report whose
+   * round failed before any review is compiled from the store, so it is shown, not hidden.
+   */
   async reports(): Promise<ReportView[]> {
     const ids = await this.deps.store.listReportIds();
     const views: ReportView[] = [];
     for (const id of ids) {
       const state = await this.deps.store.getState(id);
-      if (!state || state.version === 0) continue;
-      const [report, emissions] = await Promise.all([this.deps.archive.get(id, state.version), this.deps.store.listEmissions(id)]);
-      views.push({ report, emissions });
+      if (!state) continue;
+      const reviewed = state.lastVerdict?.version;
+      const [report, emissions] = await Promise.all([
+        reviewed ? this.deps.archive.get(id, reviewed) : this.deps.store.loadSnapshot(id).then((s) => compileReport(s, 'final')),
+        this.deps.store.listEmissions(id),
+      ]);
+      views.push({ report, emissions, ...(state.lastError ? { error: state.lastError } : {}) });
     }
     return views.sort((a, b) => a.report.createdAt.localeCompare(b.report.createdAt) || a.report.id.localeCompare(b.report.id));
   }

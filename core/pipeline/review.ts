@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { isAtLeast, SEVERITIES, type Report, type ReportPhase, type Verdict } from '../report.ts';
+import { ConfigError } from '../errors.ts';
 import type { ReportSnapshot } from '../store.ts';
 import type { PipelineDeps } from './deps.ts';
 
@@ -41,6 +42,8 @@ const safeReview = async (report: Report, phase: ReportPhase, deps: Pick<Pipelin
     if (parsed.success) return parsed.data;
     return { severity: 'unclassified', reason: `reviewer ${deps.plugins.reviewer.name} returned an invalid verdict: ${parsed.error.issues[0]?.message}` };
   } catch (error) {
+    // A reviewer that cannot even load (unreadable policy) is a deployment fault: fail the step so it is retried and alarmed.
+    if (error instanceof ConfigError) throw error;
     deps.logger.error('reviewer failed', { reportId: report.id, error: (error as Error).message });
     return { severity: 'unclassified', reason: `reviewer ${deps.plugins.reviewer.name} failed: ${(error as Error).message}` };
   }

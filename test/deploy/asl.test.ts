@@ -1,0 +1,134 @@
+/**
+ * Static checks of the state machine definitions against the deployment: both ASL files are valid
+ * (asl-validator, the same validator serverless-step-functions runs), and every intrinsic inside
+ * them names something serverless.yml declares. No packaging needed; runs in well under a second.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+interface AslValidation {
+  isValid: boolean;
+  errors: unknown[];
+  errorsText: (separator?: string) => string;
+}
+type AslValidator = (definition: unknown, options?: { checkPaths?: boolean; checkArn?: boolean }) => AslValidation;
+// asl-validator is CommonJS (`module.exports = function validator(...)`) and ships no types.
+const aslValidator = createRequire(import.meta.url)('asl-validator') as AslValidator;
+
+type Json = any;
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const read = (...p: string[]): string => readFileSync(join(ROOT, ...p), 'utf8');
+const ASL_FILES = ['alert-pipeline.asl.json', 'alert-inspection.asl.json'] as const;
+const asl = (file: string): Json => JSON.parse(read('statemachines', file));
+
+/** Top-level keys of a block, read from serverless.yml text (two-space indentation). */
+const blockKeys = (yml: string, block: string, indent: string): string[] => {
+  const lines = yml.split('\n');
+  const start = lines.findIndex((l) => l === `${block}:` || l.startsWith(`${block}:`));
+  assert.ok(start >= 0, `serverless.yml has no ${block}:`);
+  const keys: string[] = [];
+  for (const line of lines.slice(start + 1)) {
+    if (/^\S/.test(line)) break;
+    const m = new RegExp(`^${indent}([A-Za-z0-9_-]+):\\s*(#.*)?$`).exec(line);
+    if (m) keys.push(m[1]!);
+  }
+  return keys;
+};
+
+const yml = read('serverless.yml');
+const functionKeys = blockKeys(yml, 'functions', '  ');
+const stateMachineIds = [...yml.matchAll(/^ {6}id: (\w+)\s*$/gm)].map((m) => m[1]!);
+/** osls naming: first letter upper-cased, '-' -> 'Dash', '_' -> 'Underscore', + 'LambdaFunction'. */
+const lambdaLogicalId = (key: string): string =>
+  `${key[0]!.toUpperCase()}${key.slice(1)}`.replace(/-/g, 'Dash').replace(/_/g, 'Underscore') + 'LambdaFunction';
+
+const collect = (v: Json, key: string, out: Json[] = []): Json[] => {
+  if (Array.isArray(v)) v.forEach((x) => collect(x, key, out));
+  else if (v && typeof v === 'object') {
+    for (const [k, x] of Object.entries(v)) {
+      if (k === key) out.push(x);
+      collect(x, key, out);
+    }
+  }
+  return out;
+};
+
+/** Task states at any depth (Map ItemProcessor/Iterator, Parallel branches). */
+const tasks = (def: Json): [string, Json][] => {
+  const out: [string, Json][] = [];
+  const walk = (states: Json): void => {
+    for (const [name, s] of Object.entries<Json>(states ?? {})) {
+      if (s.Type === 'Task') out.push([name, s]);
+      if (s.ItemProcessor) walk(s.ItemProcessor.States);
+      if (s.Iterator) walk(s.Iterator.States);
+      for (const b of s.Branches ?? []) walk(b.States);
+    }
+  };
+  walk(def.States);
+  return out;
+};
+
+test('serverless.yml declares the seven functions and both state machines (parser sanity)', () => {
+  assert.deepEqual(functionKeys, ['ingest', 'planInspection', 'inspect', 'recordFailure', 'review', 'emit', 'finishRun']);
+  assert.deepEqual(stateMachineIds, ['AlertPipelineStateMachine', 'AlertInspectionStateMachine']);
+});
+
+for (const file of ASL_FILES) {
+  test(`${file} is valid ASL`, () => {
+    const result = aslValidator(structuredClone(asl(file)));
+    assert.equal(result.errorsText(), '');
+    assert.equal(result.isValid, true);
+  });
+
+  test(`${file}: every Fn::GetAtt names a Lambda declared in serverless.yml, every Ref a state machine`, () => {
+    const def = asl(file);
+    const declared = new Set(functionKeys.map(lambdaLogicalId));
+    const getAtts = collect(def, 'Fn::GetAtt');
+    assert.ok(getAtts.length > 0, 'expected Lambda references');
+    for (const g of getAtts) {
+      assert.ok(Array.isArray(g) && g.length === 2, `malformed Fn::GetAtt ${JSON.stringify(g)}`);
+      assert.ok(declared.has(g[0]), `${g[0]} is not a function in serverless.yml (have ${[...declared].join(', ')})`);
+      assert.equal(g[1], 'Arn');
+    }
+    for (const r of collect(def, 'Ref')) assert.ok(stateMachineIds.includes(r), `Ref ${r} is not a declared state machine id`);
+    // Only these intrinsics are substituted by serverless-step-functions.
+    const intrinsic = JSON.stringify(def).match(/"(Fn::\w+)"/g) ?? [];
+    assert.deepEqual([...new Set(intrinsic)], intrinsic.length ? ['"Fn::GetAtt"'] : []);
+  });
+
+  test(`${file}: Lambda tasks name their function statically (so IAM stays scoped)`, () => {
+    for (const [name, s] of tasks(asl(file))) {
+      if (s.Resource !== 'arn:aws:states:::lambda:invoke') continue;
+      // A "FunctionName.$" path would make the generated policy lambda:InvokeFunction on "*".
+      assert.equal(s.Parameters['FunctionName.$'], undefined, name);
+      assert.ok(s.Parameters.FunctionName?.['Fn::GetAtt'], `${name} must use {"Fn::GetAtt": [<Fn>LambdaFunction, "Arn"]}`);
+    }
+  });
+}
+
+test('the Express inspection machine uses no .sync / .waitForTaskToken integrations', () => {
+  // Express workflows reject them; only the Standard pipeline may wait on a child.
+  for (const [name, s] of tasks(asl('alert-inspection.asl.json'))) {
+    assert.doesNotMatch(String(s.Resource), /\.(sync|waitForTaskToken)/, name);
+  }
+  const pipelineChildCalls = tasks(asl('alert-pipeline.asl.json')).filter(([, s]) => String(s.Resource).includes(':states:startExecution'));
+  assert.deepEqual(
+    pipelineChildCalls.map(([n, s]) => [n, s.Resource, s.Parameters.StateMachineArn]),
+    [
+      ['InspectAlerts', 'arn:aws:states:::states:startExecution.sync:2', { Ref: 'AlertInspectionStateMachine' }],
+      ['InspectLateAttributes', 'arn:aws:states:::states:startExecution.sync:2', { Ref: 'AlertInspectionStateMachine' }],
+    ],
+  );
+});
+
+test('the validator rejects a broken definition (the check can fail)', () => {
+  const broken = structuredClone(asl('alert-inspection.asl.json'));
+  broken.States.HasPendingInspections.Default = 'NoSuchState';
+  const result = aslValidator(broken);
+  assert.equal(result.isValid, false);
+  assert.match(result.errorsText(), /NoSuchState/);
+});

@@ -1,0 +1,663 @@
+/**
+ * Packages the service offline (`sls package --stage ci`, no AWS credentials, no network) ONCE and
+ * checks the CloudFormation template it writes: state machines, storage, queues, alarms, and
+ * least-privilege IAM (one role per function, exact action/resource pairs, no wildcards).
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { inflateRawSync } from 'node:zlib';
+import { loadConfig } from '../../core/config.ts';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const STAGE = 'ci';
+
+type Json = any;
+interface CfnResource {
+  Type: string;
+  Properties?: Json;
+  DependsOn?: string | string[];
+  Condition?: string;
+}
+interface Template {
+  Resources: Record<string, CfnResource>;
+  Outputs?: Record<string, Json>;
+  Conditions?: Record<string, Json>;
+}
+
+/** Function key in serverless.yml -> source file under functions/ (handler export is `handler`). */
+const FUNCTIONS: Record<string, string> = {
+  ingest: 'ingest',
+  planInspection: 'plan-inspection',
+  inspect: 'inspect',
+  recordFailure: 'record-failure',
+  review: 'review',
+  emit: 'emit',
+  finishRun: 'finish-run',
+};
+const logicalId = (key: string): string => `${key[0]!.toUpperCase()}${key.slice(1)}`;
+const lambdaId = (key: string): string => `${logicalId(key)}LambdaFunction`;
+
+/**
+ * Run `npx <args>` in its own process group; on timeout kill the whole group (npx -> sls -> esbuild),
+ * not just npx, so a stuck build cannot outlive the test.
+ */
+const runPackage = (args: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<void> =>
+  new Promise((resolve, reject) => {
+    const child = spawn('npx', args, { cwd: ROOT, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    const timer = setTimeout(() => {
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
+      reject(new Error(`npx ${args.join(' ')} timed out after ${timeoutMs} ms\n${output}`));
+    }, timeoutMs);
+    child.on('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      if (code === 0) resolve();
+      else reject(new Error(`npx ${args.join(' ')} exited with ${code ?? signal}\n${output}`));
+    });
+  });
+
+let outDir = '';
+let template: Template;
+let R: Record<string, CfnResource>;
+let packageMs = 0;
+
+before(
+  async () => {
+    outDir = await mkdtemp(join(tmpdir(), 'alertwarden-package-'));
+    // Prove packaging needs no AWS identity: drop every credential/profile/region variable.
+    const env: NodeJS.ProcessEnv = { ...process.env, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off' };
+    for (const k of Object.keys(env)) {
+      if (/^AWS_(ACCESS_KEY_ID|SECRET_ACCESS_KEY|SESSION_TOKEN|PROFILE|DEFAULT_PROFILE|REGION|DEFAULT_REGION)$/.test(k)) delete env[k];
+    }
+    const started = Date.now();
+    await runPackage(['sls', 'package', '--stage', STAGE, '--package', outDir], env, 240_000);
+    packageMs = Date.now() - started;
+    template = JSON.parse(await readFile(join(outDir, 'cloudformation-template-update-stack.json'), 'utf8')) as Template;
+    R = template.Resources;
+  },
+  { timeout: 260_000 },
+);
+
+after(async () => {
+  if (outDir) await rm(outDir, { recursive: true, force: true });
+});
+
+// ------------------------------------------------------------------ helpers
+
+const ofType = (type: string): [string, CfnResource][] => Object.entries(R).filter(([, r]) => r.Type === type);
+const resource = (id: string, type: string): CfnResource => {
+  const r = R[id];
+  assert.ok(r, `resource ${id} missing from the template`);
+  assert.equal(r.Type, type, `${id} has the wrong type`);
+  return r;
+};
+const asArray = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+
+/** Compact, comparable text for a resource reference in a policy: "GetAtt:X.Arn", "Ref:X", "Sub:...". */
+const refText = (v: Json): string => {
+  if (typeof v === 'string') return v;
+  if (v && typeof v === 'object') {
+    if ('Ref' in v) return `Ref:${v.Ref}`;
+    if ('Fn::GetAtt' in v) return `GetAtt:${asArray(v['Fn::GetAtt']).join('.')}`;
+    if ('Fn::Sub' in v) return `Sub:${JSON.stringify(v['Fn::Sub'])}`;
+  }
+  return JSON.stringify(v);
+};
+
+interface Statement {
+  Effect: 'Allow' | 'Deny';
+  Action?: string | string[];
+  NotAction?: unknown;
+  Resource?: Json;
+  NotResource?: unknown;
+  Principal?: unknown;
+  Condition?: unknown;
+}
+/** Every policy statement in the template with the resource it lives in. */
+const allStatements = (): { owner: string; statement: Statement }[] => {
+  const out: { owner: string; statement: Statement }[] = [];
+  for (const [id, r] of Object.entries(R)) {
+    const docs: Json[] = [];
+    if (r.Type === 'AWS::IAM::Role') for (const p of asArray(r.Properties?.Policies)) docs.push(p.PolicyDocument);
+    if (['AWS::IAM::Policy', 'AWS::IAM::ManagedPolicy', 'AWS::S3::BucketPolicy', 'AWS::SQS::QueuePolicy', 'AWS::SNS::TopicPolicy'].includes(r.Type)) {
+      docs.push(r.Properties?.PolicyDocument);
+    }
+    for (const d of docs) for (const s of asArray<Statement>(d?.Statement)) out.push({ owner: id, statement: s });
+  }
+  return out;
+};
+
+/** Allowed (action @ resource) pairs granted by a role's inline policies. */
+const grants = (roleId: string): Set<string> => {
+  const role = resource(roleId, 'AWS::IAM::Role');
+  assert.equal(role.Properties.ManagedPolicyArns, undefined, `${roleId} must not attach managed policies`);
+  const out = new Set<string>();
+  for (const p of asArray(role.Properties.Policies)) {
+    for (const s of asArray<Statement>(p.PolicyDocument.Statement)) {
+      assert.equal(s.Effect, 'Allow');
+      for (const a of asArray(s.Action)) for (const res of asArray(s.Resource)) out.add(`${a} @ ${refText(res)}`);
+    }
+  }
+  return out;
+};
+
+const pairs = (actions: string[], resources: string[]): string[] => actions.flatMap((a) => resources.map((r) => `${a} @ ${r}`));
+
+/** Resolve a serverless-step-functions DefinitionString (Fn::Sub [json, vars]) back to the ASL object. */
+const resolveDefinition = (smId: string): { definition: Json; vars: Record<string, Json>; text: string } => {
+  const ds = resource(smId, 'AWS::StepFunctions::StateMachine').Properties.DefinitionString;
+  let text: string;
+  let vars: Record<string, Json> = {};
+  if (typeof ds === 'string') text = ds;
+  else if (typeof ds['Fn::Sub'] === 'string') text = ds['Fn::Sub'];
+  else [text, vars] = ds['Fn::Sub'] as [string, Record<string, Json>];
+  const resolve = (v: Json): Json => {
+    if (typeof v === 'string') {
+      const m = /^\$\{([^}]+)\}$/.exec(v);
+      return m && m[1]! in vars ? vars[m[1]!] : v;
+    }
+    if (Array.isArray(v)) return v.map(resolve);
+    if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, resolve(x)]));
+    return v;
+  };
+  return { definition: resolve(JSON.parse(text)), vars, text };
+};
+
+/** Drop what asl-validator (run by the plugin) adds to every state: QueryLanguage "JSONPath". */
+const stripQueryLanguage = (v: Json): Json => {
+  if (Array.isArray(v)) return v.map(stripQueryLanguage);
+  if (v && typeof v === 'object') {
+    return Object.fromEntries(
+      Object.entries(v)
+        .filter(([k, x]) => !(k === 'QueryLanguage' && x === 'JSONPath'))
+        .map(([k, x]) => [k, stripQueryLanguage(x)]),
+    );
+  }
+  return v;
+};
+
+const stateNames = (def: Json): string[] => {
+  const names: string[] = [];
+  const walk = (states: Json): void => {
+    for (const [name, s] of Object.entries<Json>(states ?? {})) {
+      names.push(name);
+      if (s.ItemProcessor) walk(s.ItemProcessor.States);
+      if (s.Iterator) walk(s.Iterator.States);
+      for (const b of asArray(s.Branches)) walk((b as Json).States);
+    }
+  };
+  walk(def.States);
+  return names.sort();
+};
+
+const collect = (v: Json, key: string, out: Json[] = []): Json[] => {
+  if (Array.isArray(v)) v.forEach((x) => collect(x, key, out));
+  else if (v && typeof v === 'object') {
+    for (const [k, x] of Object.entries(v)) {
+      if (k === key) out.push(x);
+      collect(x, key, out);
+    }
+  }
+  return out;
+};
+
+const readAsl = async (file: string): Promise<Json> => JSON.parse(await readFile(join(ROOT, 'statemachines', file), 'utf8'));
+
+/** File names and contents of a zip archive (stored or deflated entries), via its central directory. */
+const readZip = async (path: string): Promise<Map<string, Buffer>> => {
+  const buf = await readFile(path);
+  let eocd = buf.length - 22;
+  while (eocd >= 0 && buf.readUInt32LE(eocd) !== 0x06054b50) eocd--;
+  assert.ok(eocd >= 0, `${path}: not a zip`);
+  const count = buf.readUInt16LE(eocd + 10);
+  let p = buf.readUInt32LE(eocd + 16);
+  const files = new Map<string, Buffer>();
+  for (let i = 0; i < count; i++) {
+    assert.equal(buf.readUInt32LE(p), 0x02014b50);
+    const method = buf.readUInt16LE(p + 10);
+    const size = buf.readUInt32LE(p + 20);
+    const nameLen = buf.readUInt16LE(p + 28);
+    const extraLen = buf.readUInt16LE(p + 30);
+    const commentLen = buf.readUInt16LE(p + 32);
+    const local = buf.readUInt32LE(p + 42);
+    const name = buf.toString('utf8', p + 46, p + 46 + nameLen);
+    const dataStart = local + 30 + buf.readUInt16LE(local + 26) + buf.readUInt16LE(local + 28);
+    const raw = buf.subarray(dataStart, dataStart + size);
+    files.set(name, method === 0 ? raw : inflateRawSync(raw));
+    p += 46 + nameLen + extraLen + commentLen;
+  }
+  return files;
+};
+
+/** Logical ids a value depends on through Ref, Fn::GetAtt and Fn::Sub. */
+const references = (v: Json, out: Set<string> = new Set()): Set<string> => {
+  if (Array.isArray(v)) v.forEach((x) => references(x, out));
+  else if (v && typeof v === 'object') {
+    for (const [k, x] of Object.entries<Json>(v)) {
+      if (k === 'Ref' && typeof x === 'string') out.add(x);
+      else if (k === 'Fn::GetAtt') out.add(typeof x === 'string' ? x.split('.')[0]! : String(x[0]));
+      else if (k === 'Fn::Sub') {
+        const [str, vars] = typeof x === 'string' ? [x, {}] : (x as [string, Record<string, Json>]);
+        for (const m of str.matchAll(/\$\{([^!}][^}]*)\}/g)) {
+          const name = m[1]!.split('.')[0]!;
+          if (!(name in vars)) out.add(name);
+        }
+        references(vars, out);
+      } else references(x, out);
+    }
+  }
+  return out;
+};
+
+// ------------------------------------------------------------------ tests
+
+test('packages offline in reasonable time and writes one zip per function', async (t) => {
+  t.diagnostic(`sls package took ${(packageMs / 1000).toFixed(1)} s`);
+  assert.ok(packageMs < 180_000, `packaging took ${packageMs} ms`);
+  assert.deepEqual(ofType('AWS::Lambda::Function').map(([id]) => id).sort(), Object.keys(FUNCTIONS).map(lambdaId).sort());
+  for (const [key, file] of Object.entries(FUNCTIONS)) {
+    const fn = resource(lambdaId(key), 'AWS::Lambda::Function').Properties;
+    assert.equal(fn.Runtime, 'nodejs22.x');
+    assert.deepEqual(fn.Architectures, ['arm64']);
+    assert.equal(fn.Handler, `functions/${file}.handler`);
+    assert.equal(fn.FunctionName, `alertwarden-${STAGE}-${key}`);
+    const zip = await readZip(join(outDir, `${key}.zip`));
+    const code = zip.get(`functions/${file}.mjs`)?.toString('utf8');
+    assert.ok(code, `${key}.zip lacks functions/${file}.mjs (has ${[...zip.keys()].join(', ')})`);
+    assert.match(code, /^import \{ createRequire as \w+ \} from 'node:module'; const require = \w+\(import\.meta\.url\);/, 'createRequire banner');
+    assert.match(code, /export\s*\{[^}]*\bhandler\b[^}]*\}/, `${file} must export handler`);
+    assert.doesNotMatch(code, /node_modules\/@aws-sdk\//, `${key} bundles the AWS SDK; it must stay external`);
+  }
+  assert.equal(resource('IngestLambdaFunction', 'AWS::Lambda::Function').Properties.Timeout, 30);
+  assert.equal(resource('InspectLambdaFunction', 'AWS::Lambda::Function').Properties.Timeout, 60);
+  assert.equal(resource('EmitLambdaFunction', 'AWS::Lambda::Function').Properties.Timeout, 60);
+  for (const [id, lg] of ofType('AWS::Logs::LogGroup')) assert.equal(lg.Properties.RetentionInDays, 30, `${id} retention`);
+});
+
+test('both state machines exist: pipeline STANDARD with a fixed name, inspection EXPRESS with logging', () => {
+  const pipeline = resource('AlertPipelineStateMachine', 'AWS::StepFunctions::StateMachine').Properties;
+  assert.equal(pipeline.StateMachineType, 'STANDARD');
+  assert.equal(pipeline.StateMachineName, `alertwarden-${STAGE}-pipeline`);
+  assert.deepEqual(pipeline.RoleArn, { 'Fn::GetAtt': ['AlertPipelineStateMachineRole', 'Arn'] });
+
+  const inspection = resource('AlertInspectionStateMachine', 'AWS::StepFunctions::StateMachine').Properties;
+  assert.equal(inspection.StateMachineType, 'EXPRESS');
+  assert.equal(inspection.StateMachineName, `alertwarden-${STAGE}-inspection`);
+  assert.deepEqual(inspection.RoleArn, { 'Fn::GetAtt': ['AlertInspectionStateMachineRole', 'Arn'] });
+  assert.equal(inspection.LoggingConfiguration.Level, 'ERROR');
+  assert.equal(inspection.LoggingConfiguration.IncludeExecutionData, false);
+  assert.deepEqual(inspection.LoggingConfiguration.Destinations, [
+    { CloudWatchLogsLogGroup: { LogGroupArn: { 'Fn::GetAtt': ['AlertInspectionStateMachineLogGroup', 'Arn'] } } },
+  ]);
+  const lg = resource('AlertInspectionStateMachineLogGroup', 'AWS::Logs::LogGroup').Properties;
+  assert.equal(lg.LogGroupName, `/aws/vendedlogs/states/alertwarden-${STAGE}-inspection`);
+});
+
+for (const [smId, file] of [
+  ['AlertPipelineStateMachine', 'alert-pipeline.asl.json'],
+  ['AlertInspectionStateMachine', 'alert-inspection.asl.json'],
+] as const) {
+  test(`${smId}: packaged definition equals ${file} and every substitution resolves`, async () => {
+    const asl = await readAsl(file);
+    const { definition, vars, text } = resolveDefinition(smId);
+    assert.deepEqual(stateNames(definition), stateNames(asl));
+    assert.equal(definition.StartAt, asl.StartAt);
+    assert.deepEqual(stripQueryLanguage(definition), asl);
+    // Every ${...} placeholder is a declared variable (no CloudFormation "unresolved" failures).
+    for (const m of text.matchAll(/\$\{([^}]+)\}/g)) assert.ok(m[1]! in vars, `unresolved placeholder ${m[0]} in ${smId}`);
+    // Every variable resolves to a resource of the right kind in this template.
+    for (const [name, v] of Object.entries(vars)) {
+      if ('Fn::GetAtt' in v) {
+        assert.equal(v['Fn::GetAtt'][1], 'Arn', name);
+        resource(v['Fn::GetAtt'][0], 'AWS::Lambda::Function');
+      } else if ('Ref' in v) {
+        resource(v.Ref, 'AWS::StepFunctions::StateMachine');
+      } else assert.fail(`unexpected substitution ${JSON.stringify(v)}`);
+    }
+  });
+}
+
+test('the pipeline references the inspection machine and the four pipeline functions', () => {
+  const { vars } = resolveDefinition('AlertPipelineStateMachine');
+  const targets = Object.values(vars).map(refText).sort();
+  assert.deepEqual(targets, [
+    'GetAtt:EmitLambdaFunction.Arn',
+    'GetAtt:FinishRunLambdaFunction.Arn',
+    'GetAtt:RecordFailureLambdaFunction.Arn',
+    'GetAtt:ReviewLambdaFunction.Arn',
+    'Ref:AlertInspectionStateMachine',
+  ]);
+});
+
+test('state machine roles grant exactly what their definitions use', () => {
+  const invoke = (ids: string[]): string[] =>
+    ids.flatMap((id) => [`lambda:InvokeFunction @ GetAtt:${id}.Arn`, `lambda:InvokeFunction @ Sub:${JSON.stringify(`\${${id}.Arn}:*`)}`]);
+  const child = 'alertwarden-ci-inspection';
+  const sub = (s: string): string => `Sub:${JSON.stringify(s)}`;
+  assert.deepEqual(
+    [...grants('AlertPipelineStateMachineRole')].sort(),
+    [
+      ...invoke(['ReviewLambdaFunction', 'EmitLambdaFunction', 'RecordFailureLambdaFunction', 'FinishRunLambdaFunction']),
+      'states:StartExecution @ Ref:AlertInspectionStateMachine',
+      ...pairs(
+        ['states:DescribeExecution', 'states:StopExecution'],
+        [
+          sub(`arn:\${AWS::Partition}:states:\${AWS::Region}:\${AWS::AccountId}:execution:${child}:*`),
+          sub(`arn:\${AWS::Partition}:states:\${AWS::Region}:\${AWS::AccountId}:express:${child}:*`),
+        ],
+      ),
+      ...pairs(
+        ['events:PutTargets', 'events:PutRule', 'events:DescribeRule'],
+        [sub('arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:rule/StepFunctionsGetEventsForStepFunctionsExecutionRule')],
+      ),
+    ].sort(),
+  );
+  const inspection = grants('AlertInspectionStateMachineRole');
+  for (const g of invoke(['PlanInspectionLambdaFunction', 'InspectLambdaFunction', 'RecordFailureLambdaFunction'])) {
+    assert.ok(inspection.has(g), `inspection role lacks ${g}`);
+  }
+  assert.deepEqual(
+    [...inspection].filter((g) => g.startsWith('lambda:')).length,
+    6,
+    'inspection role invokes only its three functions',
+  );
+  // Both roles are assumable by Step Functions only.
+  for (const id of ['AlertPipelineStateMachineRole', 'AlertInspectionStateMachineRole']) {
+    const trust = resource(id, 'AWS::IAM::Role').Properties.AssumeRolePolicyDocument.Statement;
+    assert.deepEqual(trust.map((s: Statement) => s.Principal), [{ Service: 'states.amazonaws.com' }]);
+  }
+});
+
+test('the DynamoDB table: on-demand, pk/sk, TTL on expiresAt, PITR and SSE', () => {
+  const t = resource('AlertWardenTable', 'AWS::DynamoDB::Table').Properties;
+  assert.equal(t.BillingMode, 'PAY_PER_REQUEST');
+  assert.deepEqual(t.KeySchema, [
+    { AttributeName: 'pk', KeyType: 'HASH' },
+    { AttributeName: 'sk', KeyType: 'RANGE' },
+  ]);
+  assert.deepEqual(t.AttributeDefinitions, [
+    { AttributeName: 'pk', AttributeType: 'S' },
+    { AttributeName: 'sk', AttributeType: 'S' },
+  ]);
+  assert.deepEqual(t.TimeToLiveSpecification, { AttributeName: 'expiresAt', Enabled: true });
+  assert.equal(t.PointInTimeRecoverySpecification.PointInTimeRecoveryEnabled, true);
+  assert.equal(t.SSESpecification.SSEEnabled, true);
+  assert.equal(t.ProvisionedThroughput, undefined);
+});
+
+test('the report bucket blocks public access, is encrypted and refuses plain HTTP', () => {
+  const b = resource('ReportBucket', 'AWS::S3::Bucket').Properties;
+  assert.deepEqual(b.PublicAccessBlockConfiguration, {
+    BlockPublicAcls: true,
+    BlockPublicPolicy: true,
+    IgnorePublicAcls: true,
+    RestrictPublicBuckets: true,
+  });
+  const sse = b.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault.SSEAlgorithm;
+  assert.ok(['AES256', 'aws:kms'].includes(sse), `SSEAlgorithm ${sse}`);
+  const policy = resource('ReportBucketPolicy', 'AWS::S3::BucketPolicy').Properties;
+  assert.deepEqual(policy.Bucket, { Ref: 'ReportBucket' });
+  const deny = policy.PolicyDocument.Statement.find((s: Statement) => s.Effect === 'Deny');
+  assert.equal(deny.Action, 's3:*');
+  assert.deepEqual(deny.Condition, { Bool: { 'aws:SecureTransport': 'false' } });
+  assert.deepEqual(deny.Resource.map(refText), ['GetAtt:ReportBucket.Arn', `Sub:${JSON.stringify('${ReportBucket.Arn}/*')}`]);
+});
+
+test('alerts: SNS topic (aws/sns KMS) -> queue with the SNS envelope, topic-only policy, DLQ redrive', () => {
+  assert.equal(resource('AlertTopic', 'AWS::SNS::Topic').Properties.KmsMasterKeyId, 'alias/aws/sns');
+  assert.equal(resource('ReportTopic', 'AWS::SNS::Topic').Properties.KmsMasterKeyId, 'alias/aws/sns');
+
+  const q = resource('AlertQueue', 'AWS::SQS::Queue').Properties;
+  assert.deepEqual(q.RedrivePolicy, { deadLetterTargetArn: { 'Fn::GetAtt': ['AlertDeadLetterQueue', 'Arn'] }, maxReceiveCount: 5 });
+  const ingest = R.IngestLambdaFunction!.Properties;
+  const esm = R.IngestEventSourceMappingSQSAlertQueue!.Properties;
+  assert.ok(
+    q.VisibilityTimeout >= 6 * ingest.Timeout + esm.MaximumBatchingWindowInSeconds,
+    `VisibilityTimeout ${q.VisibilityTimeout} < 6 x ingest timeout ${ingest.Timeout} + batching window`,
+  );
+  assert.equal(q.SqsManagedSseEnabled, true);
+
+  const dlq = resource('AlertDeadLetterQueue', 'AWS::SQS::Queue').Properties;
+  assert.equal(dlq.MessageRetentionPeriod, 14 * 24 * 3600);
+  assert.equal(dlq.SqsManagedSseEnabled, true);
+  assert.ok(dlq.MessageRetentionPeriod > (q.MessageRetentionPeriod ?? 345_600), 'DLQ must keep messages longer than the source queue');
+
+  const sub = resource('AlertQueueSubscription', 'AWS::SNS::Subscription');
+  assert.deepEqual(sub.Properties, {
+    TopicArn: { Ref: 'AlertTopic' },
+    Protocol: 'sqs',
+    Endpoint: { 'Fn::GetAtt': ['AlertQueue', 'Arn'] },
+    RawMessageDelivery: false,
+  });
+  assert.deepEqual(asArray(sub.DependsOn), ['AlertQueuePolicy']);
+
+  const qp = resource('AlertQueuePolicy', 'AWS::SQS::QueuePolicy').Properties;
+  assert.deepEqual(qp.Queues, [{ Ref: 'AlertQueue' }]);
+  assert.deepEqual(qp.PolicyDocument.Statement, [
+    {
+      Sid: 'AllowAlertTopicOnly',
+      Effect: 'Allow',
+      Principal: { Service: 'sns.amazonaws.com' },
+      Action: 'sqs:SendMessage',
+      Resource: { 'Fn::GetAtt': ['AlertQueue', 'Arn'] },
+      Condition: { ArnEquals: { 'aws:SourceArn': { Ref: 'AlertTopic' } } },
+    },
+  ]);
+});
+
+test('ingest consumes AlertQueue with partial batch responses', () => {
+  const mappings = ofType('AWS::Lambda::EventSourceMapping');
+  assert.equal(mappings.length, 1);
+  const [, m] = mappings[0]!;
+  assert.deepEqual(m.Properties.FunctionName, { 'Fn::GetAtt': ['IngestLambdaFunction', 'Arn'] });
+  assert.deepEqual(m.Properties.EventSourceArn, { 'Fn::GetAtt': ['AlertQueue', 'Arn'] });
+  assert.equal(m.Properties.BatchSize, 10);
+  assert.equal(m.Properties.MaximumBatchingWindowInSeconds, 5);
+  assert.deepEqual(m.Properties.FunctionResponseTypes, ['ReportBatchItemFailures']);
+});
+
+test('alarms: DLQ depth > 0 and pipeline failures notify the ops topic', () => {
+  const a = resource('AlertDeadLetterQueueAlarm', 'AWS::CloudWatch::Alarm').Properties;
+  assert.equal(a.Namespace, 'AWS/SQS');
+  assert.equal(a.MetricName, 'ApproximateNumberOfMessagesVisible');
+  assert.deepEqual(a.Dimensions, [{ Name: 'QueueName', Value: { 'Fn::GetAtt': ['AlertDeadLetterQueue', 'QueueName'] } }]);
+  assert.equal(a.Threshold, 0);
+  assert.equal(a.ComparisonOperator, 'GreaterThanThreshold');
+  assert.deepEqual(a.AlarmActions, [{ Ref: 'OpsTopic' }]);
+  const ops = resource('OpsTopic', 'AWS::SNS::Topic').Properties;
+  // CloudWatch cannot publish to a topic encrypted with the AWS-managed alias/aws/sns key.
+  assert.notEqual(ops.KmsMasterKeyId, 'alias/aws/sns');
+
+  for (const id of ['AlertPipelineFailedAlarm', 'AlertPipelineTimedOutAlarm']) {
+    const p = resource(id, 'AWS::CloudWatch::Alarm').Properties;
+    assert.equal(p.Namespace, 'AWS/States');
+    assert.deepEqual(p.Dimensions, [{ Name: 'StateMachineArn', Value: { Ref: 'AlertPipelineStateMachine' } }]);
+    assert.deepEqual(p.AlarmActions, [{ Ref: 'OpsTopic' }]);
+  }
+  for (const [id, alarm] of ofType('AWS::CloudWatch::Alarm')) {
+    assert.doesNotMatch(JSON.stringify(alarm), /\$\{(opt|param|self|sls):/, `${id} contains an unresolved variable`);
+  }
+});
+
+test('every Lambda has its own role, assumable by Lambda only, logging to its own log group', () => {
+  assert.equal(R.IamRoleLambdaExecution, undefined, 'no shared framework role');
+  const seen = new Map<string, string>();
+  for (const key of Object.keys(FUNCTIONS)) {
+    const fn = resource(lambdaId(key), 'AWS::Lambda::Function');
+    const roleArn = fn.Properties.Role;
+    assert.ok(roleArn?.['Fn::GetAtt'], `${key} role must be a role declared in this template`);
+    const [roleId, attr] = roleArn['Fn::GetAtt'] as [string, string];
+    assert.equal(attr, 'Arn');
+    assert.equal(seen.get(roleId), undefined, `${key} shares role ${roleId} with ${seen.get(roleId)}`);
+    seen.set(roleId, key);
+    const role = resource(roleId, 'AWS::IAM::Role').Properties;
+    assert.deepEqual(
+      role.AssumeRolePolicyDocument.Statement.map((s: Statement) => [s.Effect, s.Principal, s.Action]),
+      [['Allow', { Service: 'lambda.amazonaws.com' }, 'sts:AssumeRole']],
+    );
+    const own = `GetAtt:${logicalId(key)}LogGroup.Arn`;
+    const g = grants(roleId);
+    assert.ok(g.has(`logs:CreateLogStream @ ${own}`) && g.has(`logs:PutLogEvents @ ${own}`), `${key} cannot write its own logs`);
+    for (const x of g) if (x.startsWith('logs:')) assert.ok(x.endsWith(`@ ${own}`), `${key} may write elsewhere: ${x}`);
+    assert.equal(
+      resource(`${logicalId(key)}LogGroup`, 'AWS::Logs::LogGroup').Properties.LogGroupName,
+      `/aws/lambda/alertwarden-${STAGE}-${key}`,
+    );
+  }
+  assert.equal(seen.size, Object.keys(FUNCTIONS).length);
+});
+
+test('per-function IAM is exactly the least privilege the design calls for', () => {
+  const table = 'GetAtt:AlertWardenTable.Arn';
+  const under = (prefix: string): string => `Sub:${JSON.stringify(`\${ReportBucket.Arn}/${prefix}/*`)}`;
+  const ddb = (...a: string[]): string[] => pairs(a.map((x) => `dynamodb:${x}`), [table]);
+  const expected: Record<string, string[]> = {
+    ingest: [
+      ...ddb('GetItem', 'PutItem', 'UpdateItem', 'Query'),
+      'states:StartExecution @ Ref:AlertPipelineStateMachine',
+      ...pairs(['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'], ['GetAtt:AlertQueue.Arn']),
+    ],
+    planInspection: ddb('Query', 'GetItem'),
+    inspect: [...ddb('GetItem', 'PutItem', 'Query'), `s3:GetObject @ ${under('blocklists')}`],
+    recordFailure: ddb('PutItem', 'UpdateItem'),
+    review: [
+      ...ddb('Query', 'GetItem', 'UpdateItem', 'PutItem'),
+      `s3:PutObject @ ${under('reports')}`,
+      `s3:GetObject @ ${under('reports')}`,
+      `s3:GetObject @ ${under('config')}`,
+    ],
+    emit: [...ddb('GetItem', 'PutItem', 'UpdateItem', 'Query'), `s3:GetObject @ ${under('reports')}`, 'sns:Publish @ Ref:ReportTopic'],
+    finishRun: ddb('UpdateItem', 'GetItem'),
+  };
+  for (const [key, want] of Object.entries(expected)) {
+    const roleId = R[lambdaId(key)]!.Properties.Role['Fn::GetAtt'][0] as string;
+    const got = [...grants(roleId)].filter((g) => !g.startsWith('logs:')).sort();
+    assert.deepEqual(got, [...want].sort(), `${key} (${roleId})`);
+  }
+});
+
+test('no Allow statement anywhere uses a wildcard action or a wildcard resource', () => {
+  // CloudWatch Logs vended-log delivery (Express state machine logging) has no resource-level
+  // permissions: AWS documents Resource "*" for exactly these actions.
+  const LOG_DELIVERY = new Set([
+    'logs:CreateLogDelivery',
+    'logs:GetLogDelivery',
+    'logs:UpdateLogDelivery',
+    'logs:DeleteLogDelivery',
+    'logs:ListLogDeliveries',
+    'logs:PutResourcePolicy',
+    'logs:DescribeResourcePolicies',
+    'logs:DescribeLogGroups',
+  ]);
+  const loggingRoles = new Set(
+    ofType('AWS::StepFunctions::StateMachine')
+      .filter(([, sm]) => sm.Properties.LoggingConfiguration)
+      .map(([, sm]) => sm.Properties.RoleArn['Fn::GetAtt'][0] as string),
+  );
+  const statements = allStatements();
+  assert.ok(statements.length >= 20, `found only ${statements.length} statements`);
+  let starResources = 0;
+  for (const { owner, statement: s } of statements) {
+    if (s.Effect !== 'Allow') continue;
+    const where = `${owner}: ${JSON.stringify(s)}`;
+    assert.equal(s.NotAction, undefined, where);
+    assert.equal(s.NotResource, undefined, where);
+    const actions = asArray(s.Action);
+    assert.ok(actions.length > 0, where);
+    for (const a of actions) {
+      assert.notEqual(a, '*', where);
+      assert.doesNotMatch(a, /^[\w-]+:\*$/, where);
+    }
+    if (asArray(s.Resource).some((r) => r === '*')) {
+      starResources++;
+      for (const a of actions) {
+        const readOnlyDescribe = /^[\w-]+:(Describe|List)\w*$/.test(a);
+        const logDelivery = LOG_DELIVERY.has(a) && loggingRoles.has(owner);
+        assert.ok(readOnlyDescribe || logDelivery, `Resource "*" with ${a} in ${where}`);
+      }
+    }
+  }
+  assert.ok(starResources <= 1, 'only the Express log-delivery statement may use Resource "*"');
+});
+
+test('functions share the configuration environment; ingest knows the pipeline ARN', () => {
+  const common = {
+    ALERTWARDEN_TABLE: { Ref: 'AlertWardenTable' },
+    ALERTWARDEN_BUCKET: { Ref: 'ReportBucket' },
+    ALERTWARDEN_AGGREGATION_WINDOW_SECONDS: '10800',
+    ALERTWARDEN_AGGREGATION_DELAY_SECONDS: '300',
+    ALERTWARDEN_MAX_INSPECTION_DEPTH: '2',
+    ALERTWARDEN_PAGING_THRESHOLD: 'high',
+    ALERTWARDEN_INSPECTORS: 'blocklist',
+    ALERTWARDEN_EMITTERS: 'console,sns',
+    ALERTWARDEN_BLOCKLISTS: '',
+    ALERTWARDEN_REPORT_TOPIC_ARN: { Ref: 'ReportTopic' },
+    ALERTWARDEN_RECORD_TTL_DAYS: '30',
+    AWS_NODEJS_CONNECTION_REUSE_ENABLED: '1',
+    POWERTOOLS_SERVICE_NAME: 'alertwarden',
+  };
+  for (const key of Object.keys(FUNCTIONS)) {
+    const vars = R[lambdaId(key)]!.Properties.Environment.Variables as Record<string, Json>;
+    for (const [name, value] of Object.entries(common)) assert.deepEqual(vars[name], value, `${key}.${name}`);
+    if (key === 'ingest') assert.deepEqual(vars.ALERTWARDEN_STATE_MACHINE_ARN, { Ref: 'AlertPipelineStateMachine' });
+    else assert.equal(vars.ALERTWARDEN_STATE_MACHINE_ARN, undefined, `${key} must not start pipelines`);
+    // Only review may read config/*, so only review is told where a custom policy lives.
+    assert.equal(vars.ALERTWARDEN_REVIEW_POLICY, key === 'review' ? '' : undefined, `${key}.ALERTWARDEN_REVIEW_POLICY`);
+    // The deployed values pass the runtime's own configuration schema.
+    const env = Object.fromEntries(Object.entries(vars).map(([k, v]) => [k, typeof v === 'string' ? v : `resolved-${refText(v)}`]));
+    const config = loadConfig(env);
+    assert.equal(config.aggregationWindowSeconds, 10_800);
+    assert.equal(config.pagingThreshold, 'high');
+    assert.deepEqual(config.emitters, ['console', 'sns']);
+  }
+});
+
+test('every reference resolves and the resource graph has no cycle', () => {
+  const pseudo = new Set(['AWS::AccountId', 'AWS::Region', 'AWS::Partition', 'AWS::StackName', 'AWS::StackId', 'AWS::URLSuffix', 'AWS::NoValue']);
+  const edges = new Map<string, Set<string>>();
+  for (const [id, r] of Object.entries(R)) {
+    const deps = references(r.Properties);
+    for (const d of asArray(r.DependsOn)) deps.add(d);
+    for (const d of deps) {
+      if (pseudo.has(d)) deps.delete(d);
+      else assert.ok(d in R, `${id} references unknown ${d}`);
+    }
+    if (r.Condition) assert.ok(template.Conditions && r.Condition in template.Conditions, `${id}: unknown condition`);
+    edges.set(id, deps);
+  }
+  for (const [name, o] of Object.entries(template.Outputs ?? {})) {
+    for (const d of references(o.Value)) assert.ok(pseudo.has(d) || d in R, `output ${name} references unknown ${d}`);
+  }
+  const state = new Map<string, 'visiting' | 'done'>();
+  const visit = (id: string, path: string[]): void => {
+    if (state.get(id) === 'done') return;
+    assert.notEqual(state.get(id), 'visiting', `dependency cycle: ${[...path, id].join(' -> ')}`);
+    state.set(id, 'visiting');
+    for (const d of edges.get(id) ?? []) visit(d, [...path, id]);
+    state.set(id, 'done');
+  };
+  for (const id of edges.keys()) visit(id, []);
+  // The pipeline waits on its functions, child machine and role; ingest waits on the pipeline.
+  const closure = (id: string, seen = new Set<string>()): Set<string> => {
+    for (const d of edges.get(id) ?? []) if (!seen.has(d)) closure(d, seen.add(d));
+    return seen;
+  };
+  assert.ok(closure('IngestLambdaFunction').has('AlertPipelineStateMachine'));
+  assert.ok(closure('AlertPipelineStateMachine').has('AlertInspectionStateMachine'));
+  assert.ok(!closure('AlertPipelineStateMachine').has('IngestLambdaFunction'));
+});
