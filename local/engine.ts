@@ -5,6 +5,7 @@
  */
 import './polyfills.ts';
 import { readFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { StateMachine } from 'aws-local-stepfunctions';
 import type { ExecutionStarter } from '../core/store.ts';
@@ -93,6 +94,8 @@ export class LocalEngine implements ExecutionStarter {
   };
   private readonly executions = new Map<string, { input: string; done: Promise<void> }>();
   readonly transitions: TransitionCounts = { standard: 0, express: 0 };
+  /** Per function logical id: invocations and wall time spent, for cost models (GB-s). */
+  readonly invocations: Record<string, { count: number; ms: number }> = {};
   failures: { name: string; error: string }[] = [];
 
   constructor(private readonly options: LocalEngineOptions) {
@@ -115,11 +118,18 @@ export class LocalEngine implements ExecutionStarter {
       const logicalId = String(state.Parameters?.FunctionName ?? '').split(':function:')[1] ?? '';
       const lambda = this.options.lambdas[logicalId];
       if (!lambda) throw new Error(`state ${stateName} invokes ${logicalId || '(no FunctionName)'}, which has no local handler`);
+      const usage = (this.invocations[logicalId] ??= { count: 0, ms: 0 });
       return async (input) => {
         const { Payload } = input as { Payload: unknown };
-        // JSON round trips stand in for the Lambda boundary: nothing but JSON crosses it in AWS either.
-        const result = await lambda(JSON.parse(JSON.stringify(Payload ?? null)));
-        return { StatusCode: 200, Payload: result === undefined ? null : JSON.parse(JSON.stringify(result)) };
+        const started = performance.now();
+        usage.count++;
+        try {
+          // JSON round trips stand in for the Lambda boundary: nothing but JSON crosses it in AWS either.
+          const result = await lambda(JSON.parse(JSON.stringify(Payload ?? null)));
+          return { StatusCode: 200, Payload: result === undefined ? null : JSON.parse(JSON.stringify(result)) };
+        } finally {
+          usage.ms += performance.now() - started;
+        }
       };
     }
     if (state.Resource.startsWith('arn:aws:states:::states:startExecution.sync')) {

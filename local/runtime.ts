@@ -11,7 +11,7 @@ import type { PipelineDeps } from '../core/pipeline/deps.ts';
 import { compileReport } from '../core/pipeline/review.ts';
 import type { Emission, Report } from '../core/report.ts';
 import type { ExecutionStarter, Rejection } from '../core/store.ts';
-import { createAwsClients } from '../adapters/aws-clients.ts';
+import { createAwsClients, type AwsClients } from '../adapters/aws-clients.ts';
 import { buildDeps, type DepsOverrides } from '../functions/deps.ts';
 import { createEmitHandler } from '../functions/emit.ts';
 import { createFinishRunHandler } from '../functions/finish-run.ts';
@@ -119,6 +119,8 @@ export class LocalRuntime {
   redeliveries = 0;
   private constructor(
     readonly env: Env,
+    /** The SDK clients every handler uses: add middleware here to count or fail requests. */
+    readonly clients: AwsClients,
     readonly servers: LocalServers,
     readonly deps: PipelineDeps,
     readonly engine: LocalEngine,
@@ -171,7 +173,7 @@ export class LocalRuntime {
     const ingestHandler = createIngestHandler(getDeps);
     const ingest = (records: SQSRecord[]) =>
       ingestHandler({ Records: records }, lambdaContext('ingest')) as Promise<SQSBatchResponse>;
-    return new LocalRuntime(env, servers, deps, engine, ingest, options);
+    return new LocalRuntime(env, clients, servers, deps, engine, ingest, options);
   }
 
   /** Publishes alert messages (raw JSON text, valid or not) to the alert topic. */
