@@ -1,15 +1,10 @@
 /** One failing inspector yields a recorded error in the report, never a failed or lost report. */
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { defineInspector } from '../../core/plugins.ts';
-import type { Report } from '../../core/report.ts';
-import { LocalRuntime } from '../../local/runtime.ts';
+import { startTestPipeline, type TestPipeline } from './harness.ts';
 
-let runtime: LocalRuntime;
-let outDir: string;
+let pipeline: TestPipeline;
 let throwerCalls = 0;
 
 const thrower = defineInspector({
@@ -33,25 +28,16 @@ const garbage = defineInspector({
 });
 
 before(async () => {
-  outDir = await mkdtemp(join(tmpdir(), 'alertwarden-failures-'));
-  runtime = await LocalRuntime.start({
-    env: {
-      ALERTWARDEN_AGGREGATION_DELAY_SECONDS: '0',
-      ALERTWARDEN_BLOCKLISTS: 'examples/blocklists/known-bad.txt',
-      ALERTWARDEN_EMITTERS: 'file',
-      ALERTWARDEN_FILE_EMITTER_PATH: join(outDir, 'reports.jsonl'),
-    },
-    extraInspectors: [thrower, hanger, garbage],
-  });
+  pipeline = await startTestPipeline({ extraInspectors: [thrower, hanger, garbage] });
 });
 
 after(async () => {
-  await runtime?.stop();
-  await rm(outDir, { recursive: true, force: true });
+  await pipeline?.stop();
 });
 
 test('an inspector that throws, one that hangs and one that returns garbage: the report still completes with each error recorded', async () => {
   const started = Date.now();
+  const { runtime } = pipeline;
   await runtime.publish([
     JSON.stringify({
       detector: 'e2e',
@@ -61,8 +47,7 @@ test('an inspector that throws, one that hangs and one that returns garbage: the
     }),
   ]);
   await runtime.drain();
-  const lines = (await readFile(join(outDir, 'reports.jsonl'), 'utf8')).split('\n').filter(Boolean);
-  const finals = lines.map((l) => JSON.parse(l) as Report).filter((r) => r.phase === 'final');
+  const finals = (await pipeline.emitted()).filter((r) => r.phase === 'final');
   assert.equal(finals.length, 1);
   const report = finals[0]!;
   const failures = Object.fromEntries(report.inspectionFailures.map((f) => [f.inspector, f]));

@@ -4,16 +4,13 @@
  * reports read back from the file emitter's JSONL output.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { AlertInput } from '../../core/alert.ts';
-import type { Report } from '../../core/report.ts';
-import { LocalRuntime, snsEnvelopeOf, sqsRecordOf } from '../../local/runtime.ts';
+import { snsEnvelopeOf, sqsRecordOf, type LocalRuntime } from '../../local/runtime.ts';
+import { startTestPipeline, type TestPipeline } from './harness.ts';
 
+let pipeline: TestPipeline;
 let runtime: LocalRuntime;
-let outDir: string;
 let seq = 0;
 
 const alert = (overrides: Partial<AlertInput> = {}): AlertInput => ({
@@ -26,12 +23,7 @@ const alert = (overrides: Partial<AlertInput> = {}): AlertInput => ({
   ...overrides,
 });
 
-const emitted = async (): Promise<Report[]> => {
-  const text = await readFile(join(outDir, 'reports.jsonl'), 'utf8').catch(() => '');
-  return text.split('\n').filter(Boolean).map((line) => JSON.parse(line) as Report);
-};
-
-const emittedFor = async (key: string) => (await emitted()).filter((r) => r.alert_key === key);
+const emittedFor = async (key: string) => (await pipeline.emitted()).filter((r) => r.alert_key === key);
 const finalFor = async (key: string) => (await emittedFor(key)).filter((r) => r.phase === 'final');
 
 const publish = async (...alerts: unknown[]) => {
@@ -40,20 +32,12 @@ const publish = async (...alerts: unknown[]) => {
 };
 
 before(async () => {
-  outDir = await mkdtemp(join(tmpdir(), 'alertwarden-e2e-'));
-  runtime = await LocalRuntime.start({
-    env: {
-      ALERTWARDEN_AGGREGATION_DELAY_SECONDS: '0',
-      ALERTWARDEN_BLOCKLISTS: 'examples/blocklists/known-bad.txt',
-      ALERTWARDEN_EMITTERS: 'file',
-      ALERTWARDEN_FILE_EMITTER_PATH: join(outDir, 'reports.jsonl'),
-    },
-  });
+  pipeline = await startTestPipeline();
+  runtime = pipeline.runtime;
 });
 
 after(async () => {
-  await runtime?.stop();
-  await rm(outDir, { recursive: true, force: true });
+  await pipeline?.stop();
 });
 
 describe('core pipeline, locally end to end', () => {
