@@ -46,7 +46,7 @@ describe('formatReportSummary', () => {
         'Inspection failures (1):',
         '  geo on ipaddr=203.0.113.9: InspectorTimeoutError: no answer in 10000 ms',
         'Emissions (1):',
-        '  sns: failed (throttled)',
+        '  v2 sns: failed (throttled)',
       ].join('\n'),
     );
   });

@@ -87,7 +87,7 @@ const failureLines = (report: Report) => {
 };
 
 const emissionLines = (emissions: Emission[]) =>
-  emissions.map((e) => `${sanitizeText(e.emitter)}: ${e.status}${e.detail ? ` (${sanitizeText(e.detail)})` : ''}`);
+  emissions.map((e) => `v${e.version} ${sanitizeText(e.emitter)}: ${e.status}${e.detail ? ` (${sanitizeText(e.detail)})` : ''}`);
 
 /**
  * A multi-line, plain-text summary of a report.
