@@ -17,7 +17,7 @@ describe('the bundled default policy', () => {
   test('root-account rules are critical', async () => {
     assert.deepEqual(await review(makeReport({ rule_id: 'Policy:IAMUser/RootCredentialUsage' })), {
       severity: 'critical',
-      reason: 'Policy:IAMUser/RootCredentialUsage involves the root account (1 alerts)',
+      reason: 'Policy:IAMUser/RootCredentialUsage involves the root account (alerts: 1)',
     });
   });
 
