@@ -302,12 +302,13 @@ export class DynamoDbReportStore implements ReportStore {
     const items = await this.queryPrefix(reportId, '');
     const meta = items.find((i) => i.sk === META);
     if (!meta) throw new ReportNotFoundError(reportId);
-    const snapshot: ReportSnapshot = { state: toState(meta), alerts: [], attributes: [], findings: [], inspectionFailures: [] };
+    const snapshot: ReportSnapshot = { state: toState(meta), alerts: [], attributes: [], findings: [], inspectionFailures: [], inspected: new Set() };
     for (const item of items) {
       const sk = String(item.sk);
       if (sk.startsWith('ALERT#')) snapshot.alerts.push(item.alert as ReportAlert);
       else if (sk.startsWith('ATTR#')) snapshot.attributes.push(item.attribute as ReportAttribute);
       else if (sk.startsWith('RESULT#')) {
+        snapshot.inspected.add(sk.slice('RESULT#'.length));
         if (item.findings) snapshot.findings.push(...(item.findings as Finding[]));
         if (item.failure) snapshot.inspectionFailures.push(item.failure as InspectionFailure);
       }

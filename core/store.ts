@@ -49,6 +49,8 @@ export interface ReportSnapshot {
   attributes: ReportAttribute[];
   findings: Finding[];
   inspectionFailures: InspectionFailure[];
+  /** `${attributeId}#${inspector}` of every pair with a result, as listInspected gives. */
+  inspected: Set<string>;
 }
 
 export interface Rejection {

@@ -18,23 +18,33 @@ export interface InspectionPlan {
   pending: boolean;
 }
 
-/** Pairs of (attribute within depth, inspector accepting its type) that have no result yet. */
+/** The next batch of inspections for the Map state. */
 export const planInspection = async (
   reportId: string,
   deps: Pick<PipelineDeps, 'store' | 'plugins' | 'config'>,
 ): Promise<InspectionPlan> => {
   const [attributes, inspected] = await Promise.all([deps.store.listAttributes(reportId), deps.store.listInspected(reportId)]);
+  const planned = pendingInspections(attributes, inspected, deps.plugins.inspectors, deps.config.maxInspectionDepth).slice(0, MAX_TASKS_PER_PLAN);
+  return { tasks: planned, pending: planned.length > 0 };
+};
+
+/** Pairs of (attribute within depth, inspector accepting its type) without a result in `inspected`. */
+export const pendingInspections = (
+  attributes: readonly ReportAttribute[],
+  inspected: ReadonlySet<string>,
+  inspectors: readonly Inspector[],
+  maxDepth: number,
+): InspectionTask[] => {
   const tasks: InspectionTask[] = [];
   for (const attribute of attributes) {
-    if (attribute.depth > deps.config.maxInspectionDepth) continue;
-    for (const inspector of deps.plugins.inspectors) {
+    if (attribute.depth > maxDepth) continue;
+    for (const inspector of inspectors) {
       if (!inspector.accepts.includes(attribute.type)) continue;
       if (inspected.has(`${attribute.id}#${inspector.name}`)) continue;
       tasks.push({ attributeId: attribute.id, inspector: inspector.name });
     }
   }
-  const planned = tasks.slice(0, MAX_TASKS_PER_PLAN);
-  return { tasks: planned, pending: planned.length > 0 };
+  return tasks;
 };
 
 /**

@@ -7,6 +7,7 @@ import { isAtLeast, SEVERITIES, type Report, type ReportPhase, type Verdict } fr
 import { ConfigError } from '../errors.ts';
 import type { ReportSnapshot } from '../store.ts';
 import type { PipelineDeps } from './deps.ts';
+import { pendingInspections } from './inspection.ts';
 
 export const compileReport = (snapshot: ReportSnapshot, phase: ReportPhase): Report => {
   const { state } = snapshot;
@@ -64,6 +65,11 @@ export const reviewReport = async (
 ): Promise<ReviewOutcome> => {
   await deps.store.beginReview(input.reportId, input.phase);
   const snapshot = await deps.store.loadSnapshot(input.reportId);
+  if (input.phase === 'final' && pendingInspections(snapshot.attributes, snapshot.inspected, deps.plugins.inspectors, deps.config.maxInspectionDepth).length) {
+    // An alert joined between the late inspection and this snapshot: report what we have now,
+    // and keep the round going so its attributes are inspected and an update follows.
+    await deps.store.markDirty(input.reportId);
+  }
   const report = compileReport(snapshot, input.phase);
   const verdict = await safeReview(report, input.phase, deps);
   const reviewed: Report = { ...report, verdict, reviewedAt: new Date(deps.now()).toISOString() };
