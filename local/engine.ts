@@ -94,6 +94,8 @@ export class LocalEngine implements ExecutionStarter {
   };
   private readonly executions = new Map<string, { input: string; done: Promise<void> }>();
   readonly transitions: TransitionCounts = { standard: 0, express: 0 };
+  /** Largest JSON payload handed to or returned by a function; Step Functions caps state data at 256 KB. */
+  maxPayloadBytes = 0;
   /** Per function logical id: invocations and wall time spent, for cost models (GB-s). */
   readonly invocations: Record<string, { count: number; ms: number }> = {};
   failures: { name: string; error: string }[] = [];
@@ -125,8 +127,10 @@ export class LocalEngine implements ExecutionStarter {
         usage.count++;
         try {
           // JSON round trips stand in for the Lambda boundary: nothing but JSON crosses it in AWS either.
-          const result = await lambda(JSON.parse(JSON.stringify(Payload ?? null)));
-          return { StatusCode: 200, Payload: result === undefined ? null : JSON.parse(JSON.stringify(result)) };
+          const event = JSON.stringify(Payload ?? null);
+          const result = JSON.stringify((await lambda(JSON.parse(event))) ?? null);
+          this.maxPayloadBytes = Math.max(this.maxPayloadBytes, Buffer.byteLength(event), Buffer.byteLength(result));
+          return { StatusCode: 200, Payload: JSON.parse(result) };
         } finally {
           usage.ms += performance.now() - started;
         }
@@ -180,6 +184,11 @@ export class LocalEngine implements ExecutionStarter {
 
   get executionCount() {
     return this.executions.size;
+  }
+
+  /** Names of the pipeline executions started so far (`<reportId>-r<round>`). */
+  executionNames(): string[] {
+    return [...this.executions.keys()];
   }
 
   /** Resolves when every execution started so far, and any they led to, has ended. */
