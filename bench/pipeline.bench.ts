@@ -86,6 +86,7 @@ const wholePipeline = () =>
       standardPerReport: rt.engine.transitions.standard / reports.length,
       expressPerReport: rt.engine.transitions.express / reports.length,
       failures: rt.engine.failures.length,
+      finalReviewsPerReport: (rt.engine.stateEntries.ReviewFinal ?? 0) / reports.length,
     };
   });
 
@@ -130,6 +131,9 @@ const main = async () => {
   console.log(`  pipeline / ingest-only time: ${fmt(full.seconds / base.seconds, 2)}x`);
   console.log(`  reports ${full.reports}, memberships ${full.memberships}, executions ${full.executions}, failed executions ${full.failures}`);
   console.log(`  Standard state transitions per report: ${fmt(full.standardPerReport)} (billed); Express states per report: ${fmt(full.expressPerReport)}`);
+  console.log(
+    `  final reviews per report: ${fmt(full.finalReviewsPerReport, 2)} (above 1 when alerts kept joining a round; with wait 0 and a slower ingest that is common here, rare with a real wait)`,
+  );
   console.log(`peak RSS: ${fmt(peakRss / 1024 / 1024, 0)} MiB (maxRSS ${fmt(process.resourceUsage().maxRSS / 1024, 0)} MiB)\n`);
 
   console.log(`time to first emit, aggregation wait ${FAST_PATH_WAIT_SECONDS} s:`);

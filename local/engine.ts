@@ -94,6 +94,8 @@ export class LocalEngine implements ExecutionStarter {
   };
   private readonly executions = new Map<string, { input: string; done: Promise<void> }>();
   readonly transitions: TransitionCounts = { standard: 0, express: 0 };
+  /** Entries per state name, both workflows: shows where transitions go. */
+  readonly stateEntries: Record<string, number> = {};
   /** Largest JSON payload handed to or returned by a function; Step Functions caps state data at 256 KB. */
   maxPayloadBytes = 0;
   /** Per function logical id: invocations and wall time spent, for cost models (GB-s). */
@@ -158,8 +160,13 @@ export class LocalEngine implements ExecutionStarter {
     }
   }
 
-  private async count(events: AsyncGenerator<{ type: string }>, kind: keyof TransitionCounts) {
-    for await (const event of events) if (event.type === 'StateEntered') this.transitions[kind]++;
+  private async count(events: AsyncGenerator<{ type: string; state?: { name: string } }>, kind: keyof TransitionCounts) {
+    for await (const event of events) {
+      if (event.type !== 'StateEntered') continue;
+      this.transitions[kind]++;
+      const name = event.state?.name ?? '?';
+      this.stateEntries[name] = (this.stateEntries[name] ?? 0) + 1;
+    }
   }
 
   /** StartExecution semantics: a name runs once; the same name and input again is a no-op, other input an error. */
