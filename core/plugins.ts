@@ -90,6 +90,12 @@ export interface EmitResult {
 
 export interface Emitter {
   name: string;
+  /**
+   * Whether the fast path's preliminary reports reach this emitter (default true). An emitter
+   * that acts rather than notifies (quarantine) sets it false unless its own configuration
+   * explicitly opts in, so nothing is isolated on a verdict made before aggregation.
+   */
+  receivesPreliminary?: boolean;
   emit(report: Report, ctx: EmitContext): Promise<EmitResult> | EmitResult;
 }
 

@@ -10,10 +10,12 @@ export const emitReport = async (
 ): Promise<{ status: Emission['status'] }> => {
   const emitter = deps.plugins.emitters.find((e) => e.name === input.emitter);
   if (!emitter) throw new PluginContractError(`emitter ${JSON.stringify(input.emitter)} is not enabled in this deployment`);
+  const report = await deps.archive.get(input.reportId, input.version);
+  // Defence in depth: the review already leaves such emitters out of a preliminary fan-out.
+  if (report.phase === 'preliminary' && emitter.receivesPreliminary === false) return { status: 'skipped' };
   if (!(await deps.store.claimEmission(input.reportId, emitter.name, input.version))) {
     return { status: 'skipped' };
   }
-  const report = await deps.archive.get(input.reportId, input.version);
   const result = await emitter.emit(report, { logger: deps.logger });
   await deps.store.recordEmission(input.reportId, {
     emitter: emitter.name,

@@ -85,7 +85,7 @@ export const reviewReport = async (
     version: report.version,
     severity: verdict.severity,
     emitNow,
-    emitters: deps.plugins.emitters.map((e) => e.name),
+    emitters: deps.plugins.emitters.filter((e) => input.phase === 'final' || e.receivesPreliminary !== false).map((e) => e.name),
     delaySeconds: deps.config.aggregationDelaySeconds,
   };
 };

@@ -26,6 +26,17 @@ const recorder = defineEmitter({
 });
 
 const receivedFor = (key: string) => received.filter((r) => r.report.alert_key === key);
+
+/** Stands in for quarantine: acts, so it must never see a preliminary verdict. */
+const acted: Report[] = [];
+const actor = defineEmitter({
+  name: 'actor',
+  receivesPreliminary: false,
+  emit: (report) => {
+    acted.push(report);
+    return { status: 'delivered' };
+  },
+});
 const until = async (condition: () => boolean, timeoutMs: number) => {
   const deadline = performance.now() + timeoutMs;
   while (!condition()) {
@@ -50,9 +61,9 @@ before(async () => {
     env: {
       ALERTWARDEN_AGGREGATION_DELAY_SECONDS: String(WAIT_SECONDS),
       ALERTWARDEN_BLOCKLISTS: 'examples/blocklists/known-bad.txt',
-      ALERTWARDEN_EMITTERS: 'recorder',
+      ALERTWARDEN_EMITTERS: 'recorder,actor',
     },
-    extraEmitters: [recorder],
+    extraEmitters: [recorder, actor],
   });
 });
 
@@ -80,6 +91,11 @@ test('a critical alert is emitted before the wait, then once more as the final u
   assert.ok(final.at - t0 >= WAIT_SECONDS * 1000, 'the final review waits for aggregation');
   assert.equal(final.report.alerts.length, 4);
   assert.equal(describeChange(final.report), 'unchanged at critical: 3 more alerts aggregated');
+  assert.deepEqual(
+    acted.filter((r) => r.alert_key === 'root-1').map((r) => r.phase),
+    ['final'],
+    'an emitter that acts (quarantine) is left out of the preliminary fan-out',
+  );
 });
 
 test('a low alert reaches the emitters once, after the wait', async () => {
