@@ -1,7 +1,9 @@
 /**
- * Packages the service offline (`sls package --stage ci`, no AWS credentials, no network) ONCE and
- * checks the CloudFormation template it writes: state machines, storage, queues, alarms, and
- * least-privilege IAM (one role per function, exact action/resource pairs, no wildcards).
+ * Packages the service and the tester stack offline (`sls package --stage ci`, no AWS credentials,
+ * no network) ONCE each, side by side, and checks the CloudFormation templates they write: state
+ * machines, storage, encryption at rest, log retention, queues, alarms, optional tracing,
+ * configuration, least-privilege IAM (one role per function, exact action/resource pairs, no
+ * wildcards), and how the tester stack plugs into the main one.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { inflateRawSync } from 'node:zlib';
+import { readFixedResources, readFunctionConfigs } from '../../bench/cost/deployment.ts';
 import { loadConfig } from '../../core/config.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -46,9 +49,9 @@ const lambdaId = (key: string): string => `${logicalId(key)}LambdaFunction`;
  * Run `npx <args>` in its own process group; on timeout kill the whole group (npx -> sls -> esbuild),
  * not just npx, so a stuck build cannot outlive the test.
  */
-const runPackage = (args: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<void> =>
+const runPackage = (args: string[], env: NodeJS.ProcessEnv, timeoutMs: number, cwd = ROOT): Promise<void> =>
   new Promise((resolve, reject) => {
-    const child = spawn('npx', args, { cwd: ROOT, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('npx', args, { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout.on('data', (d: Buffer) => (output += d.toString()));
     child.stderr.on('data', (d: Buffer) => (output += d.toString()));
@@ -72,22 +75,29 @@ const runPackage = (args: string[], env: NodeJS.ProcessEnv, timeoutMs: number): 
   });
 
 let outDir = '';
+let testerOutDir = '';
 let template: Template;
 let R: Record<string, CfnResource>;
+/** The tester stack (tester/serverless.yml), packaged beside the main one. */
+let tester: Template;
 let packageMs = 0;
 
 before(
   async () => {
     outDir = await mkdtemp(join(tmpdir(), 'alertwarden-package-'));
+    testerOutDir = await mkdtemp(join(tmpdir(), 'alertwarden-tester-package-'));
     // Prove packaging needs no AWS identity: drop every credential/profile/region variable.
     const env: NodeJS.ProcessEnv = { ...process.env, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off' };
     for (const k of Object.keys(env)) {
       if (/^AWS_(ACCESS_KEY_ID|SECRET_ACCESS_KEY|SESSION_TOKEN|PROFILE|DEFAULT_PROFILE|REGION|DEFAULT_REGION)$/.test(k)) delete env[k];
     }
     const started = Date.now();
-    await runPackage(['sls', 'package', '--stage', STAGE, '--package', outDir], env, 240_000);
-    packageMs = Date.now() - started;
+    await Promise.all([
+      runPackage(['sls', 'package', '--stage', STAGE, '--package', outDir], env, 240_000).then(() => (packageMs = Date.now() - started)),
+      runPackage(['sls', 'package', '--stage', STAGE, '--package', testerOutDir], env, 240_000, join(ROOT, 'tester')),
+    ]);
     template = JSON.parse(await readFile(join(outDir, 'cloudformation-template-update-stack.json'), 'utf8')) as Template;
+    tester = JSON.parse(await readFile(join(testerOutDir, 'cloudformation-template-update-stack.json'), 'utf8')) as Template;
     R = template.Resources;
   },
   { timeout: 260_000 },
@@ -95,13 +105,14 @@ before(
 
 after(async () => {
   if (outDir) await rm(outDir, { recursive: true, force: true });
+  if (testerOutDir) await rm(testerOutDir, { recursive: true, force: true });
 });
 
 // ------------------------------------------------------------------ helpers
 
-const ofType = (type: string): [string, CfnResource][] => Object.entries(R).filter(([, r]) => r.Type === type);
-const resource = (id: string, type: string): CfnResource => {
-  const r = R[id];
+const ofType = (type: string, resources = R): [string, CfnResource][] => Object.entries(resources).filter(([, r]) => r.Type === type);
+const resource = (id: string, type: string, resources = R): CfnResource => {
+  const r = resources[id];
   assert.ok(r, `resource ${id} missing from the template`);
   assert.equal(r.Type, type, `${id} has the wrong type`);
   return r;
@@ -129,9 +140,9 @@ interface Statement {
   Condition?: unknown;
 }
 /** Every policy statement in the template with the resource it lives in. */
-const allStatements = (): { owner: string; statement: Statement }[] => {
+const allStatements = (resources = R): { owner: string; statement: Statement }[] => {
   const out: { owner: string; statement: Statement }[] = [];
-  for (const [id, r] of Object.entries(R)) {
+  for (const [id, r] of Object.entries(resources)) {
     const docs: Json[] = [];
     if (r.Type === 'AWS::IAM::Role') for (const p of asArray(r.Properties?.Policies)) docs.push(p.PolicyDocument);
     if (['AWS::IAM::Policy', 'AWS::IAM::ManagedPolicy', 'AWS::S3::BucketPolicy', 'AWS::SQS::QueuePolicy', 'AWS::SNS::TopicPolicy'].includes(r.Type)) {
@@ -143,8 +154,8 @@ const allStatements = (): { owner: string; statement: Statement }[] => {
 };
 
 /** Allowed (action @ resource) pairs granted by a role's inline policies. */
-const grants = (roleId: string): Set<string> => {
-  const role = resource(roleId, 'AWS::IAM::Role');
+const grants = (roleId: string, resources = R): Set<string> => {
+  const role = resource(roleId, 'AWS::IAM::Role', resources);
   assert.equal(role.Properties.ManagedPolicyArns, undefined, `${roleId} must not attach managed policies`);
   const out = new Set<string>();
   for (const p of asArray(role.Properties.Policies)) {
@@ -157,6 +168,26 @@ const grants = (roleId: string): Set<string> => {
 };
 
 const pairs = (actions: string[], resources: string[]): string[] => actions.flatMap((a) => resources.map((r) => `${a} @ ${r}`));
+
+/** Evaluates a CloudFormation condition whose operands are literals (params resolve at package time). */
+const conditionValue = (t: Template, name: string): boolean => {
+  const evaluate = (c: Json): Json => {
+    if (typeof c !== 'object' || c === null) return c;
+    if ('Condition' in c) return conditionValue(t, c.Condition);
+    if ('Fn::Equals' in c) {
+      const [a, b] = c['Fn::Equals'].map(evaluate);
+      assert.ok(typeof a === 'string' && typeof b === 'string', `condition ${name}: Fn::Equals needs two strings, got ${JSON.stringify(c)}`);
+      return a === b;
+    }
+    if ('Fn::Not' in c) return !evaluate(c['Fn::Not'][0]);
+    if ('Fn::And' in c) return c['Fn::And'].every(evaluate);
+    if ('Fn::Or' in c) return c['Fn::Or'].some(evaluate);
+    assert.fail(`condition ${name} uses something other than literals: ${JSON.stringify(c)}`);
+  };
+  const c = t.Conditions?.[name];
+  assert.ok(c !== undefined, `no condition ${name}`);
+  return evaluate(c) as boolean;
+};
 
 /** Resolve a serverless-step-functions DefinitionString (Fn::Sub [json, vars]) back to the ASL object. */
 const resolveDefinition = (smId: string): { definition: Json; vars: Record<string, Json>; text: string } => {
@@ -471,7 +502,7 @@ test('ingest consumes AlertQueue with partial batch responses', () => {
   assert.deepEqual(m.Properties.FunctionResponseTypes, ['ReportBatchItemFailures']);
 });
 
-test('alarms: DLQ depth > 0 and pipeline failures notify the ops topic', () => {
+test('alarms: DLQ depth > 0, pipeline failures and ingest errors notify the ops topic', () => {
   const a = resource('AlertDeadLetterQueueAlarm', 'AWS::CloudWatch::Alarm').Properties;
   assert.equal(a.Namespace, 'AWS/SQS');
   assert.equal(a.MetricName, 'ApproximateNumberOfMessagesVisible');
@@ -480,8 +511,20 @@ test('alarms: DLQ depth > 0 and pipeline failures notify the ops topic', () => {
   assert.equal(a.ComparisonOperator, 'GreaterThanThreshold');
   assert.deepEqual(a.AlarmActions, [{ Ref: 'OpsTopic' }]);
   const ops = resource('OpsTopic', 'AWS::SNS::Topic').Properties;
-  // CloudWatch cannot publish to a topic encrypted with the AWS-managed alias/aws/sns key.
-  assert.notEqual(ops.KmsMasterKeyId, 'alias/aws/sns');
+  // CloudWatch cannot publish to a topic encrypted with the AWS-managed alias/aws/sns key: its own key.
+  assert.deepEqual(ops.KmsMasterKeyId, { Ref: 'OpsTopicKey' });
+  const key = resource('OpsTopicKey', 'AWS::KMS::Key').Properties;
+  assert.equal(key.EnableKeyRotation, true);
+  const cloudwatch = key.KeyPolicy.Statement.filter((st: Statement) => JSON.stringify(st.Principal) === JSON.stringify({ Service: 'cloudwatch.amazonaws.com' }));
+  assert.deepEqual(cloudwatch.map((st: Statement) => asArray(st.Action).sort()), [['kms:Decrypt', 'kms:GenerateDataKey*']]);
+
+  const ingestErrors = resource('IngestErrorsAlarm', 'AWS::CloudWatch::Alarm').Properties;
+  assert.equal(ingestErrors.Namespace, 'AWS/Lambda');
+  assert.equal(ingestErrors.MetricName, 'Errors');
+  assert.deepEqual(ingestErrors.Dimensions, [{ Name: 'FunctionName', Value: { Ref: 'IngestLambdaFunction' } }]);
+  assert.equal(ingestErrors.Threshold, 0);
+  assert.equal(ingestErrors.ComparisonOperator, 'GreaterThanThreshold');
+  assert.deepEqual(ingestErrors.AlarmActions, [{ Ref: 'OpsTopic' }]);
 
   for (const id of ['AlertPipelineFailedAlarm', 'AlertPipelineTimedOutAlarm']) {
     const p = resource(id, 'AWS::CloudWatch::Alarm').Properties;
@@ -541,7 +584,12 @@ test('per-function IAM is exactly the least privilege the design calls for', () 
       `s3:GetObject @ ${under('reports')}`,
       `s3:GetObject @ ${under('config')}`,
     ],
-    emit: [...ddb('GetItem', 'PutItem', 'UpdateItem', 'Query'), `s3:GetObject @ ${under('reports')}`, 'sns:Publish @ Ref:ReportTopic'],
+    emit: [
+      ...ddb('GetItem', 'PutItem', 'UpdateItem', 'Query'),
+      `s3:GetObject @ ${under('reports')}`,
+      'sns:Publish @ Ref:ReportTopic',
+      `ssm:GetParameter @ Sub:${JSON.stringify(`arn:\${AWS::Partition}:ssm:\${AWS::Region}:\${AWS::AccountId}:parameter/alertwarden/${STAGE}/*`)}`,
+    ],
     finishRun: ddb('UpdateItem', 'GetItem'),
   };
   for (const [key, want] of Object.entries(expected)) {
@@ -569,7 +617,14 @@ test('no Allow statement anywhere uses a wildcard action or a wildcard resource'
       .filter(([, sm]) => sm.Properties.LoggingConfiguration)
       .map(([, sm]) => sm.Properties.RoleArn['Fn::GetAtt'][0] as string),
   );
-  const statements = allStatements();
+  // X-Ray has no resource-level permissions either; its policies exist only when tracing is on.
+  const XRAY = new Set(['xray:PutTraceSegments', 'xray:PutTelemetryRecords', 'xray:GetSamplingRules', 'xray:GetSamplingTargets']);
+  const tracingPolicies = new Set(
+    ofType('AWS::IAM::Policy')
+      .filter(([, p]) => p.Condition === 'TracingEnabled')
+      .map(([id]) => id),
+  );
+  const statements = [...allStatements(), ...allStatements(tester.Resources)];
   assert.ok(statements.length >= 20, `found only ${statements.length} statements`);
   let starResources = 0;
   for (const { owner, statement: s } of statements) {
@@ -584,6 +639,10 @@ test('no Allow statement anywhere uses a wildcard action or a wildcard resource'
       assert.doesNotMatch(a, /^[\w-]+:\*$/, where);
     }
     if (asArray(s.Resource).some((r) => r === '*')) {
+      if (tracingPolicies.has(owner)) {
+        for (const a of actions) assert.ok(XRAY.has(a), `Resource "*" with ${a} in ${where}`);
+        continue;
+      }
       starResources++;
       for (const a of actions) {
         const readOnlyDescribe = /^[\w-]+:(Describe|List)\w*$/.test(a);
@@ -593,6 +652,65 @@ test('no Allow statement anywhere uses a wildcard action or a wildcard resource'
     }
   }
   assert.ok(starResources <= 1, 'only the Express log-delivery statement may use Resource "*"');
+  assert.deepEqual([...tracingPolicies].sort(), ['LambdaTracingPolicy', 'StateMachineTracingPolicy']);
+
+  // Key policies: Resource "*" means the key itself; still no "*" or "kms:*" action.
+  const keys = ofType('AWS::KMS::Key');
+  assert.ok(keys.length >= 1);
+  for (const [id, k] of keys) {
+    for (const st of asArray<Statement>(k.Properties.KeyPolicy.Statement)) {
+      for (const a of asArray(st.Action)) assert.ok(a !== '*' && a !== 'kms:*', `${id}: ${a}`);
+      assert.notEqual(JSON.stringify(st.Principal), '"*"', `${id} grants to everyone`);
+    }
+  }
+});
+
+test('tracing is optional (param `tracing`): off by default, and then no X-Ray grant is deployed', () => {
+  assert.equal(conditionValue(template, 'TracingEnabled'), false);
+  for (const id of ['LambdaTracingPolicy', 'StateMachineTracingPolicy']) {
+    assert.equal(resource(id, 'AWS::IAM::Policy').Condition, 'TracingEnabled', `${id} must exist only when tracing is on`);
+  }
+  // When on, every function and state machine role gets the X-Ray write actions.
+  const roles = (id: string) => R[id]!.Properties.Roles.map(refText).sort();
+  assert.deepEqual(roles('LambdaTracingPolicy'), Object.keys(FUNCTIONS).map((k) => `Ref:${R[lambdaId(k)]!.Properties.Role['Fn::GetAtt'][0]}`).sort());
+  assert.deepEqual(roles('StateMachineTracingPolicy'), ['Ref:AlertInspectionStateMachineRole', 'Ref:AlertPipelineStateMachineRole']);
+  for (const key of Object.keys(FUNCTIONS)) assert.equal(R[lambdaId(key)]!.Properties.TracingConfig, undefined, key);
+  for (const [id, sm] of ofType('AWS::StepFunctions::StateMachine')) assert.deepEqual(sm.Properties.TracingConfiguration, { Enabled: false }, id);
+});
+
+test('encryption at rest everywhere, public access blocked, every log group expires (both stacks)', () => {
+  const all = { ...R, ...Object.fromEntries(Object.entries(tester.Resources).map(([id, r]) => [`tester:${id}`, r])) };
+  const kinds = new Map<string, number>();
+  for (const [id, r] of Object.entries(all)) {
+    kinds.set(r.Type, (kinds.get(r.Type) ?? 0) + 1);
+    const p = r.Properties ?? {};
+    switch (r.Type) {
+      case 'AWS::DynamoDB::Table':
+        assert.equal(p.SSESpecification?.SSEEnabled, true, `${id} SSE`);
+        break;
+      case 'AWS::S3::Bucket':
+        assert.ok(['AES256', 'aws:kms'].includes(p.BucketEncryption?.ServerSideEncryptionConfiguration?.[0]?.ServerSideEncryptionByDefault?.SSEAlgorithm), `${id} encryption`);
+        assert.deepEqual(p.PublicAccessBlockConfiguration, { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true }, `${id} public access`);
+        break;
+      case 'AWS::SQS::Queue':
+        assert.ok(p.SqsManagedSseEnabled === true || p.KmsMasterKeyId, `${id} SSE`);
+        break;
+      case 'AWS::SNS::Topic':
+        assert.ok(p.KmsMasterKeyId, `${id} must be encrypted (KmsMasterKeyId)`);
+        break;
+      case 'AWS::Logs::LogGroup':
+        assert.ok(Number.isInteger(p.RetentionInDays) && p.RetentionInDays > 0, `${id} retention`);
+        break;
+    }
+  }
+  for (const type of ['AWS::DynamoDB::Table', 'AWS::S3::Bucket', 'AWS::SQS::Queue', 'AWS::SNS::Topic', 'AWS::Logs::LogGroup']) {
+    assert.ok((kinds.get(type) ?? 0) > 0, `the sweep found no ${type}: the check would pass vacuously`);
+  }
+  // Every function (both stacks) has a log group with retention: none is left to Lambda's default "never expire".
+  for (const [id] of [...ofType('AWS::Lambda::Function'), ...ofType('AWS::Lambda::Function', tester.Resources)]) {
+    const group = id.replace(/LambdaFunction$/, 'LogGroup');
+    assert.ok(R[group] ?? tester.Resources[group], `${id} has no log group ${group}`);
+  }
 });
 
 test('functions share the configuration environment; ingest knows the pipeline ARN', () => {
@@ -608,8 +726,17 @@ test('functions share the configuration environment; ingest knows the pipeline A
     ALERTWARDEN_BLOCKLISTS: '',
     ALERTWARDEN_REPORT_TOPIC_ARN: { Ref: 'ReportTopic' },
     ALERTWARDEN_RECORD_TTL_DAYS: '30',
+    ALERTWARDEN_TESTER_PLUGINS: 'false',
     AWS_NODEJS_CONNECTION_REUSE_ENABLED: '1',
     POWERTOOLS_SERVICE_NAME: 'alertwarden',
+  };
+  // Only the emitters use credentials and quarantine; only emit is told where they are.
+  const emitOnly = {
+    ALERTWARDEN_SECRETS_PATH: `/alertwarden/${STAGE}`,
+    ALERTWARDEN_SLACK_WEBHOOK_PARAMETER: '',
+    ALERTWARDEN_PAGERDUTY_ROUTING_KEY_PARAMETER: '',
+    ALERTWARDEN_GITHUB_TOKEN_PARAMETER: '',
+    ALERTWARDEN_QUARANTINE_MODE: 'off',
   };
   for (const key of Object.keys(FUNCTIONS)) {
     const vars = R[lambdaId(key)]!.Properties.Environment.Variables as Record<string, Json>;
@@ -618,6 +745,13 @@ test('functions share the configuration environment; ingest knows the pipeline A
     else assert.equal(vars.ALERTWARDEN_STATE_MACHINE_ARN, undefined, `${key} must not start pipelines`);
     // Only review may read config/*, so only review is told where a custom policy lives.
     assert.equal(vars.ALERTWARDEN_REVIEW_POLICY, key === 'review' ? '' : undefined, `${key}.ALERTWARDEN_REVIEW_POLICY`);
+    for (const [name, value] of Object.entries(emitOnly)) assert.deepEqual(vars[name], key === 'emit' ? value : undefined, `${key}.${name}`);
+    // Secrets by reference: a credential-like variable holds an SSM parameter name under the path, never a value.
+    for (const [name, value] of Object.entries(vars)) {
+      if (!/SECRET|TOKEN|PASSWORD|WEBHOOK|API_KEY|ROUTING_KEY|CREDENTIAL/.test(name)) continue;
+      assert.match(name, /_(PARAMETER|PATH)$/, `${key}.${name} looks like a secret value`);
+      assert.ok(value === '' || (typeof value === 'string' && value.startsWith(`/alertwarden/${STAGE}`)), `${key}.${name}=${JSON.stringify(value)} is not a parameter name under the secrets path`);
+    }
     // The deployed values pass the runtime's own configuration schema.
     const env = Object.fromEntries(Object.entries(vars).map(([k, v]) => [k, typeof v === 'string' ? v : `resolved-${refText(v)}`]));
     const config = loadConfig(env);
@@ -660,4 +794,82 @@ test('every reference resolves and the resource graph has no cycle', () => {
   assert.ok(closure('IngestLambdaFunction').has('AlertPipelineStateMachine'));
   assert.ok(closure('AlertPipelineStateMachine').has('AlertInspectionStateMachine'));
   assert.ok(!closure('AlertPipelineStateMachine').has('IngestLambdaFunction'));
+});
+
+test('one place for configuration: every param is declared under params.default, quarantine mode is off, tester plugins off', async () => {
+  const yml = await readFile(join(ROOT, 'serverless.yml'), 'utf8');
+  const lines = yml.split('\n');
+  const start = lines.indexOf('  default:', lines.indexOf('params:'));
+  assert.ok(start > 0, 'serverless.yml has no params.default');
+  const end = lines.findIndex((l, i) => i > start && /^ {0,2}\S/.test(l));
+  const declared = new Set(lines.slice(start + 1, end).flatMap((l) => /^ {4}(\w+):/.exec(l)?.[1] ?? []));
+  const used = new Set([...yml.matchAll(/\$\{param:(\w+)\}/g)].map((m) => m[1]!));
+  assert.ok(used.size >= 15, `found only ${used.size} params`);
+  for (const name of used) assert.ok(declared.has(name), `\${param:${name}} is used but not declared under params.default`);
+  for (const name of ['quarantineMode', 'secretsPath', 'slackWebhookParameter', 'testerPlugins', 'tracing', 'logRetentionDays', 'inspectors', 'emitters', 'pagingThreshold', 'aggregationDelaySeconds', 'aggregationWindowSeconds']) {
+    assert.ok(declared.has(name), `params.default lacks ${name}`);
+  }
+  const quarantine = R.EmitLambdaFunction!.Properties.Environment.Variables.ALERTWARDEN_QUARANTINE_MODE;
+  assert.ok(['off', 'dry-run', 'enforce'].includes(quarantine), `quarantine mode ${quarantine}`);
+  assert.equal(quarantine, 'off', 'automatic response must be opt-in');
+  // No value in the template looks like a credential (AWS keys, Slack webhooks, GitHub tokens, PagerDuty keys).
+  const text = JSON.stringify(template);
+  assert.doesNotMatch(text, /AKIA[0-9A-Z]{16}|hooks\.slack\.com\/services\/|gh[pousr]_[A-Za-z0-9]{20,}|xox[baprs]-/);
+});
+
+test('the tester stack: its recorder has its own least-privilege role and subscribes to the main stack export', async () => {
+  const T = tester.Resources;
+  assert.deepEqual(ofType('AWS::Lambda::Function', T).map(([id]) => id), ['RecordReportLambdaFunction']);
+  const fn = resource('RecordReportLambdaFunction', 'AWS::Lambda::Function', T).Properties;
+  assert.equal(fn.Runtime, 'nodejs22.x');
+  assert.deepEqual(fn.Architectures, ['arm64']);
+  assert.equal(fn.Handler, 'functions/record-report.handler');
+  assert.deepEqual(fn.Environment.Variables.TESTER_RECORDING_TABLE, { Ref: 'RecordingTable' });
+  assert.deepEqual(fn.Role, { 'Fn::GetAtt': ['RecordReportRole', 'Arn'] });
+  assert.equal(T.IamRoleLambdaExecution, undefined);
+  assert.deepEqual(
+    [...grants('RecordReportRole', T)].sort(),
+    ['dynamodb:PutItem @ GetAtt:RecordingTable.Arn', 'logs:CreateLogStream @ GetAtt:RecordReportLogGroup.Arn', 'logs:PutLogEvents @ GetAtt:RecordReportLogGroup.Arn'],
+  );
+  const zip = await readZip(join(testerOutDir, 'recordReport.zip'));
+  assert.ok(zip.get('functions/record-report.mjs')?.toString('utf8').match(/export\s*\{[^}]*\bhandler\b/), 'recordReport.zip lacks the handler');
+
+  // The plug: the name the tester imports is the name the main stack exports, for the same stage.
+  const exported = template.Outputs?.ReportTopicArn;
+  assert.deepEqual(exported?.Value, { Ref: 'ReportTopic' });
+  const exportName = exported?.Export?.Name;
+  assert.equal(exportName, `alertwarden-${STAGE}-ReportTopicArn`);
+  const sub = resource('ReportTopicSubscription', 'AWS::SNS::Subscription', T).Properties;
+  assert.deepEqual(sub, { TopicArn: { 'Fn::ImportValue': exportName }, Protocol: 'lambda', Endpoint: { 'Fn::GetAtt': ['RecordReportLambdaFunction', 'Arn'] } });
+  const permission = resource('ReportTopicInvokesRecorder', 'AWS::Lambda::Permission', T).Properties;
+  assert.deepEqual(permission, {
+    Action: 'lambda:InvokeFunction',
+    FunctionName: { 'Fn::GetAtt': ['RecordReportLambdaFunction', 'Arn'] },
+    Principal: 'sns.amazonaws.com',
+    SourceArn: { 'Fn::ImportValue': exportName },
+  });
+  // What the integration target reads: the recording table from the tester outputs, the alert topic from the main ones.
+  assert.deepEqual(tester.Outputs?.RecordingTableName?.Value, { Ref: 'RecordingTable' });
+  assert.deepEqual(template.Outputs?.AlertTopicArn?.Value, { Ref: 'AlertTopic' });
+  const table = resource('RecordingTable', 'AWS::DynamoDB::Table', T).Properties;
+  assert.deepEqual(table.KeySchema, [
+    { AttributeName: 'pk', KeyType: 'HASH' },
+    { AttributeName: 'sk', KeyType: 'RANGE' },
+  ]);
+  assert.deepEqual(table.TimeToLiveSpecification, { AttributeName: 'expiresAt', Enabled: true });
+});
+
+test('the cost model reads the deployment right: memory and architecture per function, keys, alarms, polled queues', () => {
+  const configs = readFunctionConfigs();
+  assert.deepEqual(Object.keys(configs).sort(), Object.keys(FUNCTIONS).sort());
+  for (const [key, c] of Object.entries(configs)) {
+    const fn = resource(lambdaId(key), 'AWS::Lambda::Function').Properties;
+    assert.equal(fn.MemorySize, c.memoryMb, `${key} memory`);
+    assert.deepEqual(fn.Architectures, [c.architecture], `${key} architecture`);
+  }
+  assert.deepEqual(readFixedResources(), {
+    kmsKeys: ofType('AWS::KMS::Key').length,
+    alarms: ofType('AWS::CloudWatch::Alarm').length,
+    polledQueues: ofType('AWS::Lambda::EventSourceMapping').length,
+  });
 });
