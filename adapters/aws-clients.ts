@@ -7,6 +7,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SNSClient } from '@aws-sdk/client-sns';
+import { SSMClient } from '@aws-sdk/client-ssm';
 import type { Env } from '../core/config.ts';
 
 export interface AwsClients {
@@ -14,6 +15,8 @@ export interface AwsClients {
   s3: S3Client;
   sfn: SFNClient;
   sns: SNSClient;
+  /** Parameter Store, where plugins' secrets live (read through core/secrets.ts). */
+  ssm: SSMClient;
 }
 
 export const createAwsClients = (env: Env): AwsClients => {
@@ -38,5 +41,6 @@ export const createAwsClients = (env: Env): AwsClients => {
     }),
     sfn: new SFNClient({ ...base, ...(env.AWS_ENDPOINT_URL_SFN ? { endpoint: env.AWS_ENDPOINT_URL_SFN } : {}) }),
     sns: new SNSClient({ ...base, ...(env.AWS_ENDPOINT_URL_SNS ? { endpoint: env.AWS_ENDPOINT_URL_SNS } : {}) }),
+    ssm: new SSMClient({ ...base, ...(env.AWS_ENDPOINT_URL_SSM ? { endpoint: env.AWS_ENDPOINT_URL_SSM } : {}) }),
   };
 };

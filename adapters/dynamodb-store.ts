@@ -9,6 +9,12 @@
  *   pk REPORT#<reportId>      sk RESULT#<attributeId>#<insp>  findings or the failure of one inspection
  *   pk REPORT#<reportId>      sk EMIT#<version>#<emitter>     one delivery of one version
  *   pk REJECTED#<yyyy-mm-dd>  sk <iso time>#<messageId>       an input refused at ingest, with the reason
+ *   pk FAILED#<yyyy-mm-dd>    sk EMIT#<reportId>#<version>#<emitter> | ROUND#<reportId>#<round>
+ *                                                             work given up after retries (the workflow's DLQ)
+ *
+ * A member alert is stored as JSON text, not as a DynamoDB map: alert bodies are arbitrary
+ * JSON, and the SDK's marshaller drops a `__proto__` key and throws on a `constructor` key,
+ * which would turn one odd alert into a retried, dead-lettered message.
  *
  * No transactions: every multi-item step is ordered so that a crash between two writes is
  * repaired by the SQS redelivery (see core/pipeline.ts ingestAlert), and every state change
@@ -28,7 +34,7 @@ import {
 import { reportIdOf } from '../core/ids.ts';
 import type { Emission, Finding, InspectionFailure, ReportAlert, ReportAttribute } from '../core/report.ts';
 import { ReportNotFoundError } from '../core/errors.ts';
-import type { OpenReportInput, Rejection, ReportSnapshot, ReportState, ReportStore } from '../core/store.ts';
+import type { OpenReportInput, PipelineFailure, Rejection, ReportSnapshot, ReportState, ReportStore } from '../core/store.ts';
 
 const reportPk = (reportId: string) => `REPORT#${reportId}`;
 const META = 'META';
@@ -145,7 +151,13 @@ export class DynamoDbReportStore implements ReportStore {
       await this.doc.send(
         new PutCommand({
           TableName: this.table,
-          Item: { pk: reportPk(reportId), sk: `ALERT#${alert.fingerprint}`, alert, registered: false, expiresAt: this.expiresAt(this.now()) },
+          Item: {
+            pk: reportPk(reportId),
+            sk: `ALERT#${alert.fingerprint}`,
+            alertJson: JSON.stringify(alert),
+            registered: false,
+            expiresAt: this.expiresAt(this.now()),
+          },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       );
@@ -310,7 +322,7 @@ export class DynamoDbReportStore implements ReportStore {
     const snapshot: ReportSnapshot = { state: toState(meta), alerts: [], attributes: [], findings: [], inspectionFailures: [], inspected: new Set() };
     for (const item of items) {
       const sk = String(item.sk);
-      if (sk.startsWith('ALERT#')) snapshot.alerts.push(item.alert as ReportAlert);
+      if (sk.startsWith('ALERT#')) snapshot.alerts.push(JSON.parse(String(item.alertJson)) as ReportAlert);
       else if (sk.startsWith('ATTR#')) snapshot.attributes.push(item.attribute as ReportAttribute);
       else if (sk.startsWith('RESULT#')) {
         snapshot.inspected.add(sk.slice('RESULT#'.length));
@@ -414,16 +426,18 @@ export class DynamoDbReportStore implements ReportStore {
     }
   }
 
-  async failRound(reportId: string, error: string): Promise<void> {
-    await this.doc.send(
+  async failRound(reportId: string, error: string): Promise<ReportState> {
+    const result = await this.doc.send(
       new UpdateCommand({
         TableName: this.table,
         Key: { pk: reportPk(reportId), sk: META },
         UpdateExpression: 'SET running = :f, lastError = :e',
         ConditionExpression: 'attribute_exists(pk)',
         ExpressionAttributeValues: { ':f': false, ':e': error.slice(0, 4096) },
+        ReturnValues: 'ALL_NEW',
       }),
     );
+    return toState(result.Attributes);
   }
 
   async recordRejection(rejection: Rejection): Promise<void> {
@@ -443,6 +457,33 @@ export class DynamoDbReportStore implements ReportStore {
   async listRejections(day: string): Promise<Rejection[]> {
     const items = await this.query({ TableName: this.table, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': `REJECTED#${day}` } });
     return items.map(({ messageId, reason, issues, excerpt, rejectedAt }) => ({ messageId, reason, issues, excerpt, rejectedAt }) as Rejection);
+  }
+
+  // An update, not a put: it creates the item all the same, and the functions that record
+  // failures (RecordFailure, FinishRun) are granted UpdateItem, not necessarily PutItem.
+  async recordFailure(failure: PipelineFailure): Promise<void> {
+    const sk =
+      failure.kind === 'emission'
+        ? `EMIT#${failure.reportId}#${String(failure.version).padStart(6, '0')}#${failure.emitter}`
+        : `ROUND#${failure.reportId}#${failure.round}`;
+    const fields = { ...failure, error: failure.error.slice(0, 4096), expiresAt: this.expiresAt(this.now()) };
+    const names = Object.keys(fields);
+    await this.doc.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { pk: `FAILED#${failure.failedAt.slice(0, 10)}`, sk },
+        UpdateExpression: `SET ${names.map((_, i) => `#f${i} = :f${i}`).join(', ')}`,
+        ExpressionAttributeNames: Object.fromEntries(names.map((n, i) => [`#f${i}`, n])),
+        ExpressionAttributeValues: Object.fromEntries(names.map((n, i) => [`:f${i}`, fields[n as keyof typeof fields]])),
+      }),
+    );
+  }
+
+  async listFailures(day: string): Promise<PipelineFailure[]> {
+    const items = await this.query({ TableName: this.table, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': `FAILED#${day}` } });
+    return items
+      .map(({ pk: _pk, sk: _sk, expiresAt: _exp, ...failure }) => failure as unknown as PipelineFailure)
+      .sort((a, b) => a.failedAt.localeCompare(b.failedAt));
   }
 
   async listReportIds(): Promise<string[]> {

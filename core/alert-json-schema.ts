@@ -12,5 +12,5 @@ export const alertJsonSchema = () => ({
   $id: 'https://github.com/alertwarden/alertwarden/core/alert.schema.json',
   title: 'AlertWarden Alert',
   description:
-    'An alert published to the AlertWarden SNS topic. Format checks per attribute type (IP, domain, ARN...) and the 64 KB body limit are enforced at ingest beyond this schema.',
+    'An alert published to the AlertWarden SNS topic. Format checks per attribute type (IP, domain, ARN...), the 64 KB body limit, the 256 KiB message limit and at most 32 levels of JSON nesting are enforced at ingest beyond this schema.',
 });

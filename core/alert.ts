@@ -44,10 +44,14 @@ export type AttributeContext = (typeof ATTRIBUTE_CONTEXTS)[number];
 
 const byteLength = (s: string) => Buffer.byteLength(s, 'utf8');
 
+// Identifiers are hashed into the alert id with NUL as separator, so a NUL inside one would let
+// ("a\u0000b", "c") collide with ("a", "b\u0000c") and join someone else's report; no
+// legitimate detector, rule or key contains a control character.
 const identifier = (what: string) =>
   z
     .string({ error: `${what} must be a string` })
     .min(1, `${what} must not be empty`)
+    .regex(/^[^\u0000-\u001f\u007f]*$/, `${what} must not contain control characters`)
     .refine((s) => byteLength(s) <= ALERT_LIMITS.idBytes, `${what} must be at most ${ALERT_LIMITS.idBytes} bytes`);
 
 /** Format checks per type: a value that cannot be what its type says is rejected at the edge. */
@@ -78,7 +82,12 @@ const VALUE_CHECKS: Record<AttributeType, { test: (v: string) => boolean; expect
 export const AttributeSchema = z
   .object({
     type: z.enum(ATTRIBUTE_TYPES, { error: `type must be one of ${ATTRIBUTE_TYPES.join(', ')}` }),
-    key: z.string().min(1, 'key must not be empty').max(256, 'key must be at most 256 characters'),
+    // The key is hashed into the attribute id NUL-separated, like identifiers into the alert id.
+    key: z
+      .string()
+      .min(1, 'key must not be empty')
+      .max(256, 'key must be at most 256 characters')
+      .regex(/^[^\u0000-\u001f\u007f]*$/, 'key must not contain control characters'),
     value: z
       .string({ error: 'value must be a string' })
       .min(1, 'value must not be empty')

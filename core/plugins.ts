@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { ATTRIBUTE_TYPES, AttributeSchema, type Attribute, type AttributeInput, type AttributeType } from './alert.ts';
 import { PluginContractError } from './errors.ts';
+import type { SecretReader } from './secrets.ts';
 import { VERDICTS, type Emission, type FindingVerdict, type Report, type ReportAttribute, type Verdict } from './report.ts';
 
 /** Minimal structured logger; Powertools' Logger satisfies it. */
@@ -81,6 +82,8 @@ export interface Reviewer {
 
 export interface EmitContext {
   logger: PluginLogger;
+  /** Credentials by parameter name (SSM in AWS); read at emit time, never logged or returned in `detail`. */
+  secrets: SecretReader;
 }
 
 export interface EmitResult {

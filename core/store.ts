@@ -62,6 +62,14 @@ export interface Rejection {
   rejectedAt: string;
 }
 
+/**
+ * Work the pipeline gave up on after its retries: the workflow's dead-letter queue, listable
+ * per day like rejections, so a delivery that never happened is on record and can be re-driven.
+ */
+export type PipelineFailure =
+  | { kind: 'emission'; reportId: string; version: number; emitter: string; error: string; failedAt: string }
+  | { kind: 'round'; reportId: string; round: number; error: string; failedAt: string };
+
 export interface ReportStore {
   /** The report of the alert id's current window; creates it when there is none or the window has ended. */
   openReport(input: OpenReportInput): Promise<ReportState>;
@@ -99,10 +107,14 @@ export interface ReportStore {
 
   /** Ends the round unless alerts joined since the final snapshot; `moreAlerts` then says loop. */
   finishRound(reportId: string): Promise<{ moreAlerts: boolean }>;
-  failRound(reportId: string, error: string): Promise<void>;
+  /** Releases the report with the error kept on it; returns the state (its `round` is the one that failed). */
+  failRound(reportId: string, error: string): Promise<ReportState>;
 
   recordRejection(rejection: Rejection): Promise<void>;
   listRejections(day: string): Promise<Rejection[]>;
+  /** Idempotent per (report, version, emitter) or (report, round): a retried recording does not list it twice. */
+  recordFailure(failure: PipelineFailure): Promise<void>;
+  listFailures(day: string): Promise<PipelineFailure[]>;
   listReportIds(): Promise<string[]>;
 }
 

@@ -105,5 +105,8 @@ describe('sanitizeText', () => {
     assert.equal(sanitizeText('one\r\ntwo\tthree'), 'one two three');
     assert.equal(sanitizeText('x'.repeat(500), 10), `${'x'.repeat(9)}…`);
     assert.equal(sanitizeText('<!channel> <@U123> <#C9> <b>'), '‹!channel> ‹@U123> ‹#C9> <b>');
+    assert.equal(sanitizeText('<https://evil.example|your bank> [click](https://evil.example)'), '‹https://evil.example|your bank> [click] (https://evil.example)');
+    assert.equal(sanitizeText('@channel @Here @everyone bob@here.example @chan'), '＠channel ＠Here ＠everyone bob@here.example @chan');
+    assert.equal(sanitizeText('adm\u200bin\u2060\ufeff'), 'admin');
   });
 });

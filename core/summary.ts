@@ -12,21 +12,32 @@ const MAX_VALUE_CHARS = 300;
 // a URL or a user name): control characters could rewrite the terminal line and bidi overrides
 // can make "evil.example" display as something else.
 const LINE_BREAKS = /[\t\n\r\u0085\u2028\u2029]+/g;
-const INVISIBLE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
-// Slack reads <!channel>, <@U123> and <#C123> as mentions even inside a code block; a summary
-// forwarded to chat must not page a whole channel because an attacker chose a user name.
-const CHAT_TOKEN = /<([!@#])/g;
+// Zero-width characters go too: "adm\u200bin" must not pass for "admin".
+const INVISIBLE = /[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/g;
+// Slack reads <!channel>, <@U123> and <#C123> as mentions even inside a code block, and
+// <https://evil|click> as a link whose text hides its target; a summary forwarded to chat
+// must not page a whole channel or dress up a link because an attacker chose a user name.
+const CHAT_TOKEN = /<(?=[!@#]|[a-z][a-z0-9+.-]*:)/gi;
+// Markdown renderers (Teams, GitHub) turn [text](url) into a disguised link; bare @channel,
+// @here and @everyone ping in Discord and in Slack messages sent with link_names.
+const MARKDOWN_LINK = /\]\(/g;
+const BROADCAST = /(?<!\w)@(?=(channel|here|everyone)\b)/gi;
 
 /**
- * Makes an untrusted string safe to print on one line: line breaks become spaces, control
- * characters and bidi controls are removed, chat mention tokens are defused, and very long
- * values are cut.
+ * Makes an untrusted string safe to print on one line: line breaks become spaces, control,
+ * bidi and zero-width characters are removed, chat mentions and disguised links are defused,
+ * and very long values are cut.
  *
  * @example
  * sanitizeText('evil\u202Eexample\nnext <!channel>') // 'evilexample next ‹!channel>'
  */
 export const sanitizeText = (text: string, maxChars = MAX_VALUE_CHARS): string => {
-  const clean = text.replace(LINE_BREAKS, ' ').replace(INVISIBLE, '').replace(CHAT_TOKEN, '‹$1');
+  const clean = text
+    .replace(LINE_BREAKS, ' ')
+    .replace(INVISIBLE, '')
+    .replace(CHAT_TOKEN, '‹')
+    .replace(MARKDOWN_LINK, '] (')
+    .replace(BROADCAST, '＠');
   return clean.length > maxChars ? `${clean.slice(0, maxChars - 1)}…` : clean;
 };
 

@@ -8,9 +8,10 @@ import { z } from 'zod';
 import { AttributeSchema, type Alert, type AttributeInput, type AttributeType } from './alert.ts';
 import { formatPath } from './errors.ts';
 import { alertFingerprintOf, alertIdOf, attributeIdOf, reportIdOf } from './ids.ts';
-import type { CheckedInspectionResult, Inspector, PluginLogger } from './plugins.ts';
+import type { CheckedInspectionResult, EmitContext, Inspector, PluginLogger } from './plugins.ts';
 import { callInspector } from './pipeline/inspection.ts';
 import { VERDICTS, type Finding, type Report, type ReportAlert, type ReportAttribute } from './report.ts';
+import { StaticSecretReader } from './secrets.ts';
 
 /** Same default as the pipeline's, so a test times out where production would. */
 const DEFAULT_TIMEOUT_MS = 10_000;
@@ -20,6 +21,17 @@ const WINDOW_MS = 5 * 60_000;
 
 /** A logger that drops everything. */
 export const silentLogger: PluginLogger = { debug() {}, info() {}, warn() {}, error() {} };
+
+/**
+ * What the pipeline hands an emitter, with the secrets it may read.
+ *
+ * @example
+ * await myEmitter.emit(makeReport(), makeEmitContext({ '/alertwarden/test/webhook': 'https://hooks.example/T/x' }));
+ */
+export const makeEmitContext = (secrets: Record<string, string> = {}, logger: PluginLogger = silentLogger): EmitContext => ({
+  logger,
+  secrets: new StaticSecretReader(secrets),
+});
 
 /** A valid value for each type, so `makeAttribute({ type: 'domain' })` is enough. */
 const SAMPLE_VALUES: Record<AttributeType, string> = {

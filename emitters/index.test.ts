@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { ConfigError } from '../core/errors.ts';
-import { makeReport, silentLogger } from '../core/testing.ts';
+import { makeEmitContext, makeReport } from '../core/testing.ts';
 import { builtinEmitters } from './index.ts';
 
 const TOPIC = 'arn:aws:sns:us-east-1:123456789012:alertwarden-reports';
@@ -18,7 +18,7 @@ test('console and file without a topic', () => {
 test('the file emitter writes where ALERTWARDEN_FILE_EMITTER_PATH says', async () => {
   const path = join(await mkdtemp(join(tmpdir(), 'emitters-')), 'r.jsonl');
   const file = builtinEmitters({ ALERTWARDEN_FILE_EMITTER_PATH: path }).find((e) => e.name === 'file');
-  await file?.emit(makeReport(), { logger: silentLogger });
+  await file?.emit(makeReport(), makeEmitContext());
   assert.equal((await readFile(path, 'utf8')).split('\n').filter(Boolean).length, 1);
 });
 
@@ -28,7 +28,7 @@ test('sns joins when ALERTWARDEN_REPORT_TOPIC_ARN is set, using the given client
   sns.on(PublishCommand).resolves({ MessageId: 'x' });
   const emitters = builtinEmitters({ ALERTWARDEN_REPORT_TOPIC_ARN: TOPIC }, { sns: client });
   assert.deepEqual(emitters.map((e) => e.name), ['console', 'file', 'sns']);
-  await emitters[2]?.emit(makeReport(), { logger: silentLogger });
+  await emitters[2]?.emit(makeReport(), makeEmitContext());
   assert.equal(sns.commandCalls(PublishCommand)[0]?.args[0].input.TopicArn, TOPIC);
 });
 

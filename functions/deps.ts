@@ -9,14 +9,18 @@ import { loadConfig, selectEnabled, type Env } from '../core/config.ts';
 import { ConfigError } from '../core/errors.ts';
 import type { Emitter, Inspector, PluginLogger, Reviewer } from '../core/plugins.ts';
 import type { PipelineDeps } from '../core/pipeline/deps.ts';
+import type { SecretReader } from '../core/secrets.ts';
 import type { ExecutionStarter } from '../core/store.ts';
 import { createAwsClients, type AwsClients } from '../adapters/aws-clients.ts';
 import { DynamoDbReportStore } from '../adapters/dynamodb-store.ts';
+import { fileSecretReader } from '../adapters/local-secrets.ts';
 import { S3ReportArchive } from '../adapters/s3-archive.ts';
 import { SfnExecutionStarter } from '../adapters/sfn-starter.ts';
+import { SsmSecretReader } from '../adapters/ssm-secrets.ts';
 import { builtinEmitters } from '../emitters/index.ts';
 import { builtinInspectors } from '../inspectors/index.ts';
 import { loadReviewer } from '../reviewer/index.ts';
+import { testerInspectors } from '../tester/plugins.ts';
 
 export interface DepsOverrides {
   clients?: AwsClients;
@@ -25,6 +29,7 @@ export interface DepsOverrides {
   extraInspectors?: readonly Inspector[];
   extraEmitters?: readonly Emitter[];
   reviewer?: Reviewer;
+  secrets?: SecretReader;
   now?: () => number;
 }
 
@@ -68,7 +73,9 @@ export const buildDeps = async (env: Env, overrides: DepsOverrides = {}): Promis
       serviceName: env.POWERTOOLS_SERVICE_NAME ?? 'alertwarden',
       ...(env.POWERTOOLS_LOG_LEVEL ? { logLevel: env.POWERTOOLS_LOG_LEVEL as never } : {}),
     }));
-  const inspectors = selectEnabled('inspector', [...builtinInspectors(env, clients), ...(overrides.extraInspectors ?? [])], config.inspectors);
+  // Tester plugins join only when ALERTWARDEN_TESTER_PLUGINS=true (the integration-test stage).
+  const available = [...builtinInspectors(env, clients), ...testerInspectors(env), ...(overrides.extraInspectors ?? [])];
+  const inspectors = selectEnabled('inspector', available, config.inspectors);
   const emitters = selectEnabled('emitter', [...builtinEmitters(env, clients), ...(overrides.extraEmitters ?? [])], config.emitters);
   const reviewer = overrides.reviewer ?? reviewerLoadedOnFirstUse(() => loadReviewer(env, clients));
   return {
@@ -80,6 +87,10 @@ export const buildDeps = async (env: Env, overrides: DepsOverrides = {}): Promis
       (config.stateMachineArn ? new SfnExecutionStarter(clients.sfn, config.stateMachineArn) : unconfiguredStarter),
     plugins: { inspectors, emitters, reviewer },
     logger,
+    // SSM in AWS; a local run may name a JSON file of the same parameter names instead.
+    secrets:
+      overrides.secrets ??
+      (env.ALERTWARDEN_SECRETS_FILE ? fileSecretReader(env.ALERTWARDEN_SECRETS_FILE) : new SsmSecretReader(clients.ssm)),
     now: overrides.now ?? Date.now,
   };
 };

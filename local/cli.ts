@@ -1,7 +1,7 @@
 /**
  * `alertwarden` — run the pipeline on this machine.
  *
- *   alertwarden run [FILE|DIR|-]... [--json] [--out DIR] [--delay SECONDS] [--emitters a,b] [--verbose]
+ *   alertwarden run [FILE|DIR|-]... [--json] [--out DIR] [--state DIR] [--delay SECONDS] [--emitters a,b] [--verbose]
  *
  * Inputs are JSON (an alert or an array of alerts) or JSONL; `-` reads standard input.
  * Progress goes to stderr; with --json, stdout carries exactly one final report per line.
@@ -9,7 +9,8 @@
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { formatReportSummary } from '../core/summary.ts';
+import type { PipelineFailure } from '../core/store.ts';
+import { formatReportSummary, sanitizeText } from '../core/summary.ts';
 import { LocalRuntime, type ReportView } from './runtime.ts';
 
 const USAGE = `usage: alertwarden run [FILE|DIR|-]... [options]
@@ -24,6 +25,8 @@ options:
   --emitters LIST    emitters to run, comma-separated (default: file)
   --inspectors LIST  inspectors to run, comma-separated (default: all)
   --blocklists LIST  blocklist sources (default: examples/blocklists/known-bad.txt)
+  --state DIR        keep DynamoDB, S3 and the queue in DIR; after a crash, run again with
+                     the same DIR (inputs optional) to finish what was under way
   --verbose          show the pipeline's own structured logs on stdout
   -h, --help         show this help
 `;
@@ -74,7 +77,13 @@ export const readAlertInputs = async (inputs: string[]): Promise<string[]> => {
 
 const progress = (line: string) => process.stderr.write(`${line}\n`);
 
-const printHuman = (views: ReportView[], rejected: { reason: string; excerpt: string }[], deadLetters: number, outDir: string) => {
+const printHuman = (
+  views: ReportView[],
+  rejected: { reason: string; excerpt: string }[],
+  failures: PipelineFailure[],
+  deadLetters: number,
+  outDir: string,
+) => {
   for (const { report, emissions, error } of views) {
     process.stdout.write(`\n${formatReportSummary(report, emissions)}\n`);
     if (error) process.stdout.write(`PIPELINE FAILED for this report: ${error}\n`);
@@ -82,6 +91,11 @@ const printHuman = (views: ReportView[], rejected: { reason: string; excerpt: st
   if (rejected.length) {
     process.stdout.write(`\n${rejected.length} alert(s) rejected at ingest:\n`);
     for (const r of rejected) process.stdout.write(`  - ${r.reason}\n    message: ${r.excerpt.slice(0, 160)}\n`);
+  }
+  const undelivered = failures.filter((f) => f.kind === 'emission');
+  if (undelivered.length) {
+    process.stdout.write(`\n${undelivered.length} emission(s) failed after their retries:\n`);
+    for (const f of undelivered) process.stdout.write(`  - report ${f.reportId} v${f.version} to ${f.emitter}: ${sanitizeText(f.error)}\n`);
   }
   if (deadLetters) process.stdout.write(`\n${deadLetters} message(s) moved to the dead-letter queue after repeated failures\n`);
   process.stdout.write(`\n${views.length} report(s); full reports in ${join(outDir, 'reports')}/\n`);
@@ -98,6 +112,7 @@ export const run = async (argv: string[]): Promise<number> => {
       emitters: { type: 'string' },
       inspectors: { type: 'string' },
       blocklists: { type: 'string' },
+      state: { type: 'string' },
       verbose: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -108,7 +123,7 @@ export const run = async (argv: string[]): Promise<number> => {
     return command || values.help ? 0 : 2;
   }
   if (command !== 'run') throw new UsageError(`unknown command ${JSON.stringify(command)}`);
-  if (inputs.length === 0) throw new UsageError('give at least one FILE, DIR or - (standard input)');
+  if (inputs.length === 0 && values.state === undefined) throw new UsageError('give at least one FILE, DIR or - (standard input)');
   if (values.delay !== undefined && !/^\d+$/.test(values.delay)) throw new UsageError('--delay takes a whole number of seconds');
   const outDir = resolve(values.out);
   const emitters = values.emitters ?? 'file';
@@ -117,7 +132,7 @@ export const run = async (argv: string[]): Promise<number> => {
   }
 
   const messages = await readAlertInputs(inputs);
-  if (!values.json) progress(`alertwarden: ${messages.length} alert message(s) from ${inputs.join(', ')}`);
+  if (!values.json) progress(`alertwarden: ${messages.length} alert message(s) from ${inputs.join(', ') || 'no input (resuming only)'}`);
   const runtime = await LocalRuntime.start({
     env: {
       ALERTWARDEN_EMITTERS: emitters,
@@ -127,7 +142,11 @@ export const run = async (argv: string[]): Promise<number> => {
       ...(values.delay !== undefined ? { ALERTWARDEN_AGGREGATION_DELAY_SECONDS: values.delay } : {}),
       ...(values.verbose ? { POWERTOOLS_LOG_LEVEL: 'INFO' } : {}),
     },
+    ...(values.state !== undefined ? { stateDir: resolve(values.state) } : {}),
   });
+  if (!values.json && (runtime.resumed.rounds || runtime.resumed.messages)) {
+    progress(`  resumed from ${values.state}: ${runtime.resumed.rounds} running round(s), ${runtime.resumed.messages} unacknowledged message(s)`);
+  }
   try {
     const started = Date.now();
     let lastShown = 0;
@@ -153,7 +172,7 @@ export const run = async (argv: string[]): Promise<number> => {
       for (const { report } of views) process.stdout.write(`${JSON.stringify(report)}\n`);
       for (const r of rejected) progress(`rejected: ${r.reason}`);
     } else {
-      printHuman(views, rejected, runtime.deadLetters.length, outDir);
+      printHuman(views, rejected, await runtime.pipelineFailures(), runtime.deadLetters.length, outDir);
       progress(`alertwarden: done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     }
     for (const failure of runtime.engine.failures) progress(`pipeline execution ${failure.name} failed: ${failure.error}`);

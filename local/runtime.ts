@@ -10,7 +10,8 @@ import type { Env } from '../core/config.ts';
 import type { PipelineDeps } from '../core/pipeline/deps.ts';
 import { compileReport } from '../core/pipeline/review.ts';
 import type { Emission, Report } from '../core/report.ts';
-import type { ExecutionStarter, Rejection } from '../core/store.ts';
+import { executionNameOf } from '../core/ids.ts';
+import type { ExecutionStarter, PipelineFailure, Rejection } from '../core/store.ts';
 import { createAwsClients, type AwsClients } from '../adapters/aws-clients.ts';
 import { buildDeps, type DepsOverrides } from '../functions/deps.ts';
 import { createEmitHandler } from '../functions/emit.ts';
@@ -21,6 +22,7 @@ import { createPlanInspectionHandler } from '../functions/plan-inspection.ts';
 import { createRecordFailureHandler } from '../functions/record-failure.ts';
 import { createReviewHandler } from '../functions/review.ts';
 import { LocalEngine, type LocalLambda } from './engine.ts';
+import { QueueJournal } from './queue-journal.ts';
 import { LOCAL_CREDENTIALS, startLocalServers, type LocalServers } from './servers.ts';
 
 const LOCAL_TABLE = 'alertwarden-local';
@@ -50,6 +52,12 @@ export interface LocalRuntimeOptions extends Omit<DepsOverrides, 'clients' | 'st
   ingestConcurrency?: number;
   /** Fault injection and measurement: wraps the engine as the ingest's execution starter. */
   wrapStarter?: (engine: ExecutionStarter) => ExecutionStarter;
+  /**
+   * Keep DynamoDB, S3 and the queue in this folder. Starting again on the same folder after
+   * a crash resumes the rounds that were running and receives again every message that was
+   * never acknowledged, as SQS and Step Functions would have kept them.
+   */
+  stateDir?: string;
 }
 
 export interface DeadLetter {
@@ -117,6 +125,9 @@ export class LocalRuntime {
   readonly deadLetters: DeadLetter[] = [];
   /** Records the ingest handler reported as failed and that were received again. */
   redeliveries = 0;
+  /** What starting on an existing state folder picked up again. */
+  readonly resumed = { rounds: 0, messages: 0 };
+  private journal: QueueJournal | undefined;
   private constructor(
     readonly env: Env,
     /** The SDK clients every handler uses: add middleware here to count or fail requests. */
@@ -129,7 +140,11 @@ export class LocalRuntime {
   ) {}
 
   static async start(options: LocalRuntimeOptions = {}): Promise<LocalRuntime> {
-    const servers = await startLocalServers({ tableName: LOCAL_TABLE, bucketName: LOCAL_BUCKET });
+    const servers = await startLocalServers({
+      tableName: LOCAL_TABLE,
+      bucketName: LOCAL_BUCKET,
+      ...(options.stateDir !== undefined ? { directory: options.stateDir } : {}),
+    });
     const env: Env = {
       ...LOCAL_DEFAULT_ENV,
       ...options.env,
@@ -173,7 +188,30 @@ export class LocalRuntime {
     const ingestHandler = createIngestHandler(getDeps);
     const ingest = (records: SQSRecord[]) =>
       ingestHandler({ Records: records }, lambdaContext('ingest')) as Promise<SQSBatchResponse>;
-    return new LocalRuntime(env, clients, servers, deps, engine, ingest, options);
+    const runtime = new LocalRuntime(env, clients, servers, deps, engine, ingest, options);
+    if (options.stateDir !== undefined) await runtime.recover(new QueueJournal(options.stateDir));
+    return runtime;
+  }
+
+  /**
+   * Picks up a killed run: its executions died with the process, so every round still marked
+   * running is started again under its own execution name (a round is safe to re-run: planned
+   * inspections skip pairs that have results, a review makes a new version); then every
+   * message never acknowledged is received again (ingest is idempotent per alert).
+   */
+  private async recover(journal: QueueJournal): Promise<void> {
+    const { pending, dead } = journal.recover();
+    this.deadLetters.push(...dead.map((record) => ({ record, receiveCount: this.options.maxReceiveCount ?? 5 })));
+    for (const reportId of await this.deps.store.listReportIds()) {
+      const state = await this.deps.store.getState(reportId);
+      if (!state?.running) continue;
+      await this.deps.starter.start(executionNameOf(reportId, state.round), { reportId, round: state.round });
+      await this.deps.store.confirmStarted(reportId, state.round);
+      this.resumed.rounds++;
+    }
+    this.journal = journal;
+    this.resumed.messages = pending.length;
+    await this.receive(pending);
   }
 
   /** Publishes alert messages (raw JSON text, valid or not) to the alert topic. */
@@ -187,6 +225,11 @@ export class LocalRuntime {
    * moved to the dead-letter queue.
    */
   async deliver(records: SQSRecord[], onProgress?: (done: number, total: number) => void): Promise<void> {
+    this.journal?.enqueued(records);
+    await this.receive(records, onProgress);
+  }
+
+  private async receive(records: SQSRecord[], onProgress?: (done: number, total: number) => void): Promise<void> {
     const maxReceiveCount = this.options.maxReceiveCount ?? 5;
     const concurrency = this.options.ingestConcurrency ?? 4;
     let queue = records.map((record) => ({ record, receiveCount: 1 }));
@@ -209,16 +252,21 @@ export class LocalRuntime {
           } catch {
             failedIds = new Set(batch.map((b) => b.record.messageId)); // a thrown batch is redelivered whole
           }
+          const outcomes: { id: string; outcome: 'acked' | 'dead' }[] = [];
           for (const item of batch) {
-            if (!failedIds.has(item.record.messageId)) settled++;
-            else if (item.receiveCount >= maxReceiveCount) {
+            if (!failedIds.has(item.record.messageId)) {
+              settled++;
+              outcomes.push({ id: item.record.messageId, outcome: 'acked' });
+            } else if (item.receiveCount >= maxReceiveCount) {
               this.deadLetters.push(item);
               settled++;
+              outcomes.push({ id: item.record.messageId, outcome: 'dead' });
             } else {
               this.redeliveries++;
               retry.push({ record: item.record, receiveCount: item.receiveCount + 1 });
             }
           }
+          this.journal?.settled(outcomes);
           onProgress?.(settled, records.length);
         }
       };
@@ -254,8 +302,16 @@ export class LocalRuntime {
   }
 
   async rejections(): Promise<Rejection[]> {
-    const today = new Date(this.deps.now()).toISOString().slice(0, 10);
-    return this.deps.store.listRejections(today);
+    return this.deps.store.listRejections(this.today());
+  }
+
+  /** Emissions and rounds given up after their retries today: the workflow's dead-letter list. */
+  async pipelineFailures(): Promise<PipelineFailure[]> {
+    return this.deps.store.listFailures(this.today());
+  }
+
+  private today() {
+    return new Date(this.deps.now()).toISOString().slice(0, 10);
   }
 
   async stop(): Promise<void> {

@@ -1,14 +1,18 @@
 /**
  * Real-protocol DynamoDB and S3 servers on 127.0.0.1, started in-process on free ports:
- * the pipeline's AWS SDK clients talk to them exactly as they would to AWS.
+ * the pipeline's AWS SDK clients talk to them exactly as they would to AWS. In memory and a
+ * temporary folder by default; in a given folder (LevelDB + files) when a run must survive
+ * being killed.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { createHash, randomUUID } from 'node:crypto';
+import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { dirname, join } from 'node:path';
+import { buffer } from 'node:stream/consumers';
+import { CreateTableCommand, DynamoDBClient, ResourceInUseException } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
-import S3rver from 's3rver';
+import S3rver, { type S3rverStore } from 's3rver';
 
 export interface LocalServers {
   dynamodbEndpoint: string;
@@ -31,14 +35,43 @@ const close = (server: import('node:http').Server) =>
     server.close(() => resolve());
   });
 
+/**
+ * s3rver writes an object in place and answers once its input stream ends, before the file is
+ * written: a killed run leaves empty or partial objects behind, even for PUTs it confirmed. S3
+ * itself never shows a partial object, so here the content goes to a temporary file (ignored
+ * by listings: it lacks s3rver's suffix), then the metadata, and the object appears by rename.
+ */
+const makePutsAtomic = (store: S3rverStore) => {
+  store.putObject = async (object) => {
+    const objectPath = store.getResourcePath(object.bucket, object.key, 'object');
+    await mkdir(dirname(objectPath), { recursive: true });
+    const content = Buffer.isBuffer(object.content) ? object.content : await buffer(object.content);
+    const md5 = createHash('md5').update(content).digest('hex');
+    const partial = `${objectPath}.partial-${randomUUID()}`;
+    await writeFile(partial, content);
+    await store.putMetadata(object.bucket, object.key, object.metadata, md5);
+    await rename(partial, objectPath);
+    return { size: content.length, md5 };
+  };
+};
+
 export const LOCAL_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } as const;
 
-export const startLocalServers = async (options: { tableName: string; bucketName: string }): Promise<LocalServers> => {
-  const dynamo = dynalite({ createTableMs: 0 }) as import('node:http').Server;
+export interface LocalServersOptions {
+  tableName: string;
+  bucketName: string;
+  /** Keep the data here (created if missing) and reuse what is there; by default it lives only as long as the servers. */
+  directory?: string;
+}
+
+export const startLocalServers = async (options: LocalServersOptions): Promise<LocalServers> => {
+  const persistent = options.directory !== undefined;
+  if (persistent) await mkdir(join(options.directory!, 's3'), { recursive: true });
+  const dynamo = dynalite({ createTableMs: 0, ...(persistent ? { path: join(options.directory!, 'dynamodb') } : {}) }) as import('node:http').Server;
   const dynamoPort = await listen(dynamo);
   const dynamodbEndpoint = `http://127.0.0.1:${dynamoPort}`;
 
-  const directory = await mkdtemp(join(tmpdir(), 'alertwarden-s3-'));
+  const directory = persistent ? join(options.directory!, 's3') : await mkdtemp(join(tmpdir(), 'alertwarden-s3-'));
   const s3 = new S3rver({
     address: '127.0.0.1',
     port: 0,
@@ -46,11 +79,12 @@ export const startLocalServers = async (options: { tableName: string; bucketName
     directory,
     configureBuckets: [{ name: options.bucketName }],
   });
+  makePutsAtomic(s3.store);
   const s3Address = (await s3.run()) as AddressInfo;
   const s3Endpoint = `http://127.0.0.1:${s3Address.port}`;
 
   const client = new DynamoDBClient({ region: 'us-east-1', endpoint: dynamodbEndpoint, credentials: LOCAL_CREDENTIALS });
-  await client.send(
+  const created = client.send(
     new CreateTableCommand({
       TableName: options.tableName,
       BillingMode: 'PAY_PER_REQUEST',
@@ -64,6 +98,10 @@ export const startLocalServers = async (options: { tableName: string; bucketName
       ],
     }),
   );
+  // A persistent folder already has its table from the previous run.
+  await created.catch((error: unknown) => {
+    if (!(error instanceof ResourceInUseException)) throw error;
+  });
   client.destroy();
 
   // Pausing swaps dynalite's request handler for one that drops the connection: clients see
@@ -88,7 +126,7 @@ export const startLocalServers = async (options: { tableName: string; bucketName
     async stop() {
       await close(dynamo);
       await s3.close();
-      await rm(directory, { recursive: true, force: true });
+      if (!persistent) await rm(directory, { recursive: true, force: true });
     },
   };
 };

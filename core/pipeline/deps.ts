@@ -1,5 +1,6 @@
 import type { PipelineConfig } from '../config.ts';
 import type { PluginLogger, PluginSet } from '../plugins.ts';
+import type { SecretReader } from '../secrets.ts';
 import type { ExecutionStarter, ReportArchive, ReportStore } from '../store.ts';
 
 /** Everything a pipeline step needs; built once per Lambda container (functions/deps.ts) or local runtime. */
@@ -10,5 +11,7 @@ export interface PipelineDeps {
   starter: ExecutionStarter;
   plugins: PluginSet;
   logger: PluginLogger;
+  /** Handed to plugins; read lazily, so only the function that needs a secret needs access to it. */
+  secrets: SecretReader;
   now: () => number;
 }

@@ -6,7 +6,7 @@ import { describeCaughtError, type CaughtError } from './inspection.ts';
 
 export const emitReport = async (
   input: { reportId: string; version: number; emitter: string },
-  deps: Pick<PipelineDeps, 'store' | 'archive' | 'plugins' | 'logger' | 'now'>,
+  deps: Pick<PipelineDeps, 'store' | 'archive' | 'plugins' | 'logger' | 'secrets' | 'now'>,
 ): Promise<{ status: Emission['status'] }> => {
   const emitter = deps.plugins.emitters.find((e) => e.name === input.emitter);
   if (!emitter) throw new PluginContractError(`emitter ${JSON.stringify(input.emitter)} is not enabled in this deployment`);
@@ -16,7 +16,7 @@ export const emitReport = async (
   if (!(await deps.store.claimEmission(input.reportId, emitter.name, input.version))) {
     return { status: 'skipped' };
   }
-  const result = await emitter.emit(report, { logger: deps.logger });
+  const result = await emitter.emit(report, { logger: deps.logger, secrets: deps.secrets });
   await deps.store.recordEmission(input.reportId, {
     emitter: emitter.name,
     version: input.version,
@@ -32,23 +32,28 @@ export const recordEmissionFailure = async (
   deps: Pick<PipelineDeps, 'store' | 'now'>,
 ): Promise<void> => {
   const { error, message } = describeCaughtError(input.error);
-  await deps.store.recordEmission(input.reportId, {
-    emitter: input.emitter,
-    version: input.version,
-    status: 'failed',
-    detail: `${error}: ${message}`,
-    at: new Date(deps.now()).toISOString(),
-  });
+  const at = new Date(deps.now()).toISOString();
+  const detail = `${error}: ${message}`;
+  await deps.store.recordEmission(input.reportId, { emitter: input.emitter, version: input.version, status: 'failed', detail, at });
+  // Also on the day's failure list: an operator sees every undelivered report without opening each one.
+  await deps.store.recordFailure({ kind: 'emission', reportId: input.reportId, version: input.version, emitter: input.emitter, error: detail, failedAt: at });
 };
 
 export const finishRound = async (
   input: { reportId: string; error?: CaughtError },
-  deps: Pick<PipelineDeps, 'store' | 'logger'>,
+  deps: Pick<PipelineDeps, 'store' | 'logger' | 'now'>,
 ): Promise<{ moreAlerts: boolean }> => {
   if (input.error) {
     const { error, message } = describeCaughtError(input.error);
     deps.logger.error('pipeline round failed', { reportId: input.reportId, error, message });
-    await deps.store.failRound(input.reportId, `${error}: ${message}`);
+    const state = await deps.store.failRound(input.reportId, `${error}: ${message}`);
+    await deps.store.recordFailure({
+      kind: 'round',
+      reportId: input.reportId,
+      round: state.round,
+      error: `${error}: ${message}`,
+      failedAt: new Date(deps.now()).toISOString(),
+    });
     return { moreAlerts: false };
   }
   return deps.store.finishRound(input.reportId);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { test } from 'node:test';
 import { formatReportSummary } from '../../core/summary.ts';
-import { makeReport, silentLogger } from '../../core/testing.ts';
+import { makeEmitContext, makeReport } from '../../core/testing.ts';
 import { createConsoleEmitter } from './index.ts';
 
 const collector = () => {
@@ -19,7 +19,7 @@ const collector = () => {
 test('writes the summary of the report followed by a blank line', async () => {
   const { stream, text } = collector();
   const report = makeReport({ verdict: { severity: 'high', reason: 'listed' } });
-  const result = await createConsoleEmitter({ stream }).emit(report, { logger: silentLogger });
+  const result = await createConsoleEmitter({ stream }).emit(report, makeEmitContext());
   assert.deepEqual(result, { status: 'delivered' });
   assert.equal(text(), `${formatReportSummary(report)}\n\n`);
 });
@@ -27,5 +27,5 @@ test('writes the summary of the report followed by a blank line', async () => {
 test('a failing stream makes the emit fail', async () => {
   const broken = new Writable({ write: (_c, _e, done) => done(new Error('EPIPE')) });
   broken.on('error', () => {});
-  await assert.rejects(Promise.resolve(createConsoleEmitter({ stream: broken }).emit(makeReport(), { logger: silentLogger })), /EPIPE/);
+  await assert.rejects(Promise.resolve(createConsoleEmitter({ stream: broken }).emit(makeReport(), makeEmitContext())), /EPIPE/);
 });

@@ -4,12 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { Report } from '../../core/report.ts';
-import { makeAttribute, makeReport, silentLogger } from '../../core/testing.ts';
+import { makeAttribute, makeEmitContext, makeReport } from '../../core/testing.ts';
 import { createFileEmitter } from './index.ts';
 
 const tempDir = () => mkdtemp(join(tmpdir(), 'file-emitter-'));
 const readLines = async (path: string) => (await readFile(path, 'utf8')).split('\n');
-const ctx = { logger: silentLogger };
+const ctx = makeEmitContext();
 
 test('appends the full report as one JSON line, creating parent directories', async () => {
   const path = join(await tempDir(), 'nested', 'dir', 'reports.jsonl');

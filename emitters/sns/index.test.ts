@@ -3,11 +3,11 @@ import { describe, test } from 'node:test';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { Report } from '../../core/report.ts';
-import { makeAlert, makeAttribute, makeReport, silentLogger } from '../../core/testing.ts';
+import { makeAlert, makeAttribute, makeEmitContext, makeReport } from '../../core/testing.ts';
 import { compactReportMessage, createSnsEmitter, MAX_MESSAGE_BYTES } from './index.ts';
 
 const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:alertwarden-reports';
-const ctx = { logger: silentLogger };
+const ctx = makeEmitContext();
 
 const setup = () => {
   const client = new SNSClient({ region: 'eu-west-1' });

@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { LocalRuntime } from '../../local/runtime.ts';
+import { reportAlertMetrics } from '../support/metrics.ts';
 
 let runtime: LocalRuntime;
 const failStartsFor = new Set<string>();
@@ -39,7 +40,7 @@ const reportFor = async (key: string) => {
   return views.filter((v) => v.report.alert_key === key);
 };
 
-test('a failed StartExecution is retried by SQS redelivery and the report is still reviewed', async () => {
+test('a failed StartExecution is retried by SQS redelivery and the report is still reviewed', async (t) => {
   // Learn the report id the alert will open, then make its first start fail.
   await runtime.publish([alertFor('start-fails-probe')]);
   await runtime.drain();
@@ -63,11 +64,12 @@ test('a failed StartExecution is retried by SQS redelivery and the report is sti
   const views = await reportFor('start-fails');
   assert.equal(views.length, 1);
   assert.equal(views[0]!.report.phase, 'final');
+  reportAlertMetrics(t, { sent: 1, inReports: views[0]?.report.alerts.length ?? 0 });
   assert.equal(views[0]!.report.alerts.length, 1);
   assert.equal(runtime.deadLetters.length, 0);
 });
 
-test('DynamoDB unreachable during ingest: messages are retried, and once it is back every alert is in exactly one report', async () => {
+test('DynamoDB unreachable during ingest: messages are retried, and once it is back every alert is in exactly one report', async (t) => {
   await runtime.servers.pauseDynamoDb();
   const publishing = runtime.publish(Array.from({ length: 12 }, (_, n) => alertFor(`outage-${n % 3}`, n)));
   await new Promise((r) => setTimeout(r, 1000));
@@ -75,6 +77,7 @@ test('DynamoDB unreachable during ingest: messages are retried, and once it is b
   await publishing;
   await runtime.drain();
   const counts = await Promise.all([0, 1, 2].map(async (k) => (await reportFor(`outage-${k}`)).map((v) => v.report.alerts.length)));
+  reportAlertMetrics(t, { sent: 12, inReports: counts.flat().reduce((a, b) => a + b, 0) });
   assert.deepEqual(counts, [[4], [4], [4]]);
   assert.ok(runtime.redeliveries > 0, 'the outage outlasted the SDK retries, so SQS redelivery did the rest');
   assert.equal(runtime.deadLetters.length, 0);

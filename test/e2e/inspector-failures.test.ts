@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { defineInspector } from '../../core/plugins.ts';
+import { reportAlertMetrics } from '../support/metrics.ts';
 import { startTestPipeline, type TestPipeline } from './harness.ts';
 
 let pipeline: TestPipeline;
@@ -35,7 +36,7 @@ after(async () => {
   await pipeline?.stop();
 });
 
-test('an inspector that throws, one that hangs and one that returns garbage: the report still completes with each error recorded', async () => {
+test('an inspector that throws, one that hangs and one that returns garbage: the report still completes with each error recorded', async (t) => {
   const started = Date.now();
   const { runtime } = pipeline;
   await runtime.publish([
@@ -48,6 +49,7 @@ test('an inspector that throws, one that hangs and one that returns garbage: the
   ]);
   await runtime.drain();
   const finals = (await pipeline.emitted()).filter((r) => r.phase === 'final');
+  reportAlertMetrics(t, { sent: 1, inReports: finals.length === 1 ? finals[0]!.alerts.length : 0 });
   assert.equal(finals.length, 1);
   const report = finals[0]!;
   const failures = Object.fromEntries(report.inspectionFailures.map((f) => [f.inspector, f]));

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { AlertInput } from '../../core/alert.ts';
 import { snsEnvelopeOf, sqsRecordOf, type LocalRuntime } from '../../local/runtime.ts';
+import { reportAlertMetrics } from '../support/metrics.ts';
 import { startTestPipeline, type TestPipeline } from './harness.ts';
 
 let pipeline: TestPipeline;
@@ -80,13 +81,14 @@ describe('core pipeline, locally end to end', () => {
     assert.notEqual(reportsTwo[0]!.id, reportsOne[0]!.id);
   });
 
-  test('the same SQS message delivered three times and the same alert published twice count once', async () => {
+  test('the same SQS message delivered three times and the same alert published twice count once', async (t) => {
     const a = alert();
     const record = sqsRecordOf(snsEnvelopeOf(JSON.stringify(a)));
     for (let i = 0; i < 3; i++) await runtime.deliver([record]);
     await runtime.publish([JSON.stringify(a)]);
     await runtime.drain();
     const finals = await finalFor(a.alert_key!);
+    reportAlertMetrics(t, { sent: 1, inReports: finals.length === 1 && finals[0]!.alerts.length === 1 ? 1 : 0 });
     assert.equal(finals.length, 1);
     assert.equal(finals[0]!.alerts.length, 1);
     assert.equal(runtime.engine.executionCount > 0, true);

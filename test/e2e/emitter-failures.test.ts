@@ -1,0 +1,112 @@
+/**
+ * Emitter faults, with the real sns emitter against a loopback SNS that can refuse, and a
+ * test emitter that fails once: a flaky destination gets one delivery, a dead one is recorded
+ * as failed and listed with the day's pipeline failures (nothing vanishes), can be re-driven,
+ * and never holds up the other emitters.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { emitReport } from '../../core/pipeline/emission.ts';
+import { defineEmitter } from '../../core/plugins.ts';
+import { PIPELINE_DEFINITION } from '../../local/engine.ts';
+import { LocalRuntime } from '../../local/runtime.ts';
+import { reportAlertMetrics } from '../support/metrics.ts';
+import { startFakeSns, type FakeSns } from '../support/fake-services.ts';
+
+const TOPIC = 'arn:aws:sns:us-east-1:000000000000:alertwarden-reports';
+// Attempts per emit step: the first plus the ASL's retries.
+const EMIT_ATTEMPTS =
+  1 + (JSON.parse(readFileSync(PIPELINE_DEFINITION, 'utf8')).States.EmitFinal.ItemProcessor.States.EmitFinalReport.Retry[0].MaxAttempts as number);
+
+let runtime: LocalRuntime;
+let sns: FakeSns;
+let outDir: string;
+const flakyCalls = new Map<string, number>();
+const flakyDeliveries: string[] = [];
+
+// Fails the first attempt of every report version (a 502 from a webhook), then works.
+const flaky = defineEmitter({
+  name: 'flaky',
+  emit: (report) => {
+    const key = `${report.id} v${report.version}`;
+    const calls = (flakyCalls.get(key) ?? 0) + 1;
+    flakyCalls.set(key, calls);
+    if (calls === 1) throw new Error('webhook answered 502 Bad Gateway');
+    flakyDeliveries.push(key);
+    return { status: 'delivered' };
+  },
+});
+
+before(async () => {
+  sns = await startFakeSns();
+  outDir = await mkdtemp(join(tmpdir(), 'alertwarden-emit-faults-'));
+  runtime = await LocalRuntime.start({
+    env: {
+      ALERTWARDEN_AGGREGATION_DELAY_SECONDS: '0',
+      ALERTWARDEN_EMITTERS: 'file,flaky,sns',
+      ALERTWARDEN_FILE_EMITTER_PATH: join(outDir, 'reports.jsonl'),
+      ALERTWARDEN_REPORT_TOPIC_ARN: TOPIC,
+      AWS_ENDPOINT_URL_SNS: sns.endpoint,
+    },
+    extraEmitters: [flaky],
+  });
+});
+
+after(async () => {
+  await runtime?.stop();
+  await sns?.close();
+  await rm(outDir, { recursive: true, force: true });
+});
+
+const runAlert = async (key: string) => {
+  await runtime.publish([JSON.stringify({ detector: 'e2e', rule_id: 'emitter-faults', alert_key: key })]);
+  await runtime.drain();
+  const views = (await runtime.reports()).filter((v) => v.report.alert_key === key);
+  assert.equal(views.length, 1);
+  return views[0]!;
+};
+const statusOf = (view: Awaited<ReturnType<typeof runAlert>>, emitter: string) =>
+  view.emissions.filter((e) => e.emitter === emitter && e.version === view.report.version).map((e) => e.status);
+const snsRequestsFor = (reportId: string) => sns.requests.filter((body) => body.includes(reportId)).length;
+
+test('an emitter that fails once and then succeeds delivers exactly once', async (t) => {
+  const view = await runAlert('flaky-once');
+  const key = `${view.report.id} v${view.report.version}`;
+  assert.equal(flakyCalls.get(key), 2, 'retried by the state machine');
+  assert.deepEqual(flakyDeliveries.filter((d) => d === key), [key]);
+  assert.deepEqual(statusOf(view, 'flaky'), ['delivered']);
+  assert.deepEqual(statusOf(view, 'sns'), ['delivered']);
+  assert.equal(sns.published.filter((p) => p.message.includes(view.report.id)).length, 1);
+  assert.deepEqual(await runtime.pipelineFailures(), []);
+  reportAlertMetrics(t, { sent: 1, inReports: view.report.alerts.length });
+});
+
+test('an emitter that fails for good is recorded and listed, re-drivable, and the other emitters deliver', async (t) => {
+  sns.mode = 'deny';
+  const view = await runAlert('sns-refuses');
+  const { id, version } = view.report;
+  assert.equal(view.error, undefined, 'the round itself completes');
+  assert.equal(snsRequestsFor(id), EMIT_ATTEMPTS, 'every attempt the ASL allows was made');
+  const [failed] = view.emissions.filter((e) => e.emitter === 'sns');
+  assert.equal(failed?.status, 'failed');
+  assert.match(failed!.detail!, /AuthorizationError/);
+  assert.deepEqual(statusOf(view, 'file'), ['delivered']);
+  assert.deepEqual(statusOf(view, 'flaky'), ['delivered']);
+
+  const listed = (await runtime.pipelineFailures()).filter((f) => f.reportId === id);
+  assert.equal(listed.length, 1);
+  assert.deepEqual({ ...listed[0], error: undefined, failedAt: undefined }, { kind: 'emission', reportId: id, version, emitter: 'sns', error: undefined, failedAt: undefined });
+  assert.match(listed[0]!.error, /AuthorizationError/);
+
+  // Once the topic policy is fixed, the listed failure is re-driven: one delivery, and only one.
+  sns.mode = 'accept';
+  assert.deepEqual(await emitReport({ reportId: id, version, emitter: 'sns' }, runtime.deps), { status: 'delivered' });
+  assert.deepEqual(await emitReport({ reportId: id, version, emitter: 'sns' }, runtime.deps), { status: 'skipped' });
+  assert.equal(sns.published.filter((p) => p.message.includes(id)).length, 1);
+  assert.equal(sns.published.at(-1)!.topicArn, TOPIC);
+  reportAlertMetrics(t, { sent: 1, inReports: view.report.alerts.length });
+});

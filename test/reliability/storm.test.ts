@@ -1,0 +1,78 @@
+/**
+ * An alert storm: 10,000 alerts over 100 keys through the whole local pipeline (ingest with
+ * Lambda-like concurrency, rounds looping while alerts keep joining). Exactly 100 reports,
+ * 10,000 memberships, none lost, none doubled, every report reviewed after its last alert.
+ * Slow (minutes): run by `npm run test:reliability`, not by `npm test`.
+ */
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { after, before, test } from 'node:test';
+import { LocalRuntime } from '../../local/runtime.ts';
+import { reportAlertMetrics } from '../support/metrics.ts';
+
+const ALERTS = Number(process.env.STORM_ALERTS ?? 10_000);
+const KEYS = Number(process.env.STORM_KEYS ?? 100);
+
+let runtime: LocalRuntime;
+let dir: string;
+
+before(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'alertwarden-storm-'));
+  runtime = await LocalRuntime.start({
+    env: {
+      ALERTWARDEN_AGGREGATION_DELAY_SECONDS: '0',
+      ALERTWARDEN_BLOCKLISTS: 'examples/blocklists/known-bad.txt',
+      ALERTWARDEN_EMITTERS: 'file',
+      ALERTWARDEN_FILE_EMITTER_PATH: join(dir, 'reports.jsonl'),
+    },
+  });
+});
+
+after(async () => {
+  await runtime?.stop();
+  await rm(dir, { recursive: true, force: true });
+});
+
+test(`a storm of ${ALERTS} alerts over ${KEYS} keys: ${KEYS} reports, ${ALERTS} memberships, none lost`, async (t) => {
+  const messages = Array.from({ length: ALERTS }, (_, n) =>
+    JSON.stringify({
+      detector: 'storm',
+      rule_id: 'scanner-contact',
+      alert_key: `host-${n % KEYS}`,
+      description: `storm alert ${n}`,
+      attributes: [{ type: 'ipaddr', key: 'remote', value: `198.51.100.${n % 200}`, context: ['remote'] }],
+    }),
+  );
+  const started = performance.now();
+  await runtime.publish(messages);
+  const ingested = performance.now();
+  await runtime.drain();
+  const seconds = (performance.now() - started) / 1000;
+
+  const { store } = runtime.deps;
+  const views = await runtime.reports();
+  const members = new Map<string, number>();
+  for (const { report } of views) {
+    const snapshot = await store.loadSnapshot(report.id);
+    for (const a of snapshot.alerts) members.set(a.description!, (members.get(a.description!) ?? 0) + 1);
+    assert.equal(snapshot.state.running, false);
+    assert.equal(snapshot.state.dirty, false);
+    assert.equal(report.phase, 'final');
+    assert.equal(report.alerts.length, snapshot.alerts.length, `report ${report.alert_key}: the last final review saw every member`);
+  }
+  const memberships = [...members.values()].reduce((a, b) => a + b, 0);
+  reportAlertMetrics(t, {
+    sent: ALERTS,
+    inReports: members.size,
+    notes: `${(ALERTS / seconds).toFixed(0)} alerts/s end to end (ingest ${(ALERTS / ((ingested - started) / 1000)).toFixed(0)}/s), ${runtime.engine.executionCount} executions, ${seconds.toFixed(0)} s`,
+  });
+  assert.equal(views.length, KEYS);
+  assert.equal(memberships, ALERTS, 'memberships');
+  assert.equal(members.size, ALERTS, 'distinct alerts');
+  assert.equal(runtime.deadLetters.length, 0);
+  assert.deepEqual(runtime.engine.failures, []);
+  assert.deepEqual(await runtime.rejections(), []);
+});
