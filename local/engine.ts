@@ -1,7 +1,7 @@
 /**
  * The embedded Step Functions engine: the repository's ASL definitions run by
  * aws-local-stepfunctions, every Lambda task mapped to the same handler module AWS runs, the
- * Express inspection child run in-process for `states:startExecution.sync:2`.
+ * Express round step run in-process for `states:startExecution.sync:2`.
  */
 import './polyfills.ts';
 import { readFileSync } from 'node:fs';
@@ -14,7 +14,7 @@ const LOCAL_ACCOUNT = '000000000000';
 const LOCAL_REGION = 'us-east-1';
 
 export const PIPELINE_DEFINITION = fileURLToPath(new URL('../statemachines/alert-pipeline.asl.json', import.meta.url));
-export const INSPECTION_DEFINITION = fileURLToPath(new URL('../statemachines/alert-inspection.asl.json', import.meta.url));
+export const ROUND_DEFINITION = fileURLToPath(new URL('../statemachines/alert-round.asl.json', import.meta.url));
 
 /** A Lambda handler as the engine sees it: JSON in, JSON out. */
 export type LocalLambda = (event: unknown) => Promise<unknown>;
@@ -87,7 +87,7 @@ export interface LocalEngineOptions {
 
 export class LocalEngine implements ExecutionStarter {
   private readonly pipeline: StateMachine;
-  private readonly inspection: StateMachine;
+  private readonly roundStep: StateMachine;
   private readonly overrides: {
     taskResourceLocalHandlers: Record<string, (input: unknown) => Promise<unknown>>;
     retryIntervalOverrides: Record<string, number>;
@@ -104,12 +104,12 @@ export class LocalEngine implements ExecutionStarter {
 
   constructor(private readonly options: LocalEngineOptions) {
     const pipelineDefinition = loadDefinition(PIPELINE_DEFINITION);
-    const inspectionDefinition = loadDefinition(INSPECTION_DEFINITION);
+    const roundDefinition = loadDefinition(ROUND_DEFINITION);
     // Built once: constructing validates the definition, which costs ~100 ms.
     this.pipeline = new StateMachine(pipelineDefinition as never);
-    this.inspection = new StateMachine(inspectionDefinition as never);
+    this.roundStep = new StateMachine(roundDefinition as never);
     const tasks = taskStates(pipelineDefinition.States as Record<string, Json>);
-    taskStates(inspectionDefinition.States as Record<string, Json>, tasks);
+    taskStates(roundDefinition.States as Record<string, Json>, tasks);
     this.overrides = { taskResourceLocalHandlers: {}, retryIntervalOverrides: {} };
     for (const [name, state] of tasks) {
       this.overrides.taskResourceLocalHandlers[name] = this.handlerFor(name, state);
@@ -141,20 +141,20 @@ export class LocalEngine implements ExecutionStarter {
     if (state.Resource.startsWith('arn:aws:states:::states:startExecution.sync')) {
       return async (input) => {
         const { Input } = input as { Input: unknown };
-        const output = await this.runInspection(Input);
+        const output = await this.runRoundStep(Input);
         return { Output: output, Status: 'SUCCEEDED' };
       };
     }
     throw new Error(`state ${stateName} uses ${state.Resource}, which the local engine does not run`);
   }
 
-  private async runInspection(input: unknown): Promise<unknown> {
-    const execution = this.inspection.run(input as never, { overrides: this.overrides as never });
+  private async runRoundStep(input: unknown): Promise<unknown> {
+    const execution = this.roundStep.run(input as never, { overrides: this.overrides as never });
     const counting = this.count(execution.eventLogs, 'express');
     try {
       return await execution.result;
     } catch (error) {
-      throw new StepFunctionsTaskError('States.TaskFailed', `inspection workflow failed: ${(error as Error).message}`);
+      throw new StepFunctionsTaskError('States.TaskFailed', `round step failed: ${(error as Error).message}`);
     } finally {
       await counting;
     }
