@@ -408,22 +408,35 @@ export class DynamoDbReportStore implements ReportStore {
     }));
   }
 
-  async finishRound(reportId: string): Promise<{ moreAlerts: boolean }> {
-    try {
-      await this.doc.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: { pk: reportPk(reportId), sk: META },
-          UpdateExpression: 'SET running = :f',
-          ConditionExpression: 'dirty = :f',
-          ExpressionAttributeValues: { ':f': false },
-        }),
-      );
-      return { moreAlerts: false };
-    } catch (error) {
-      if (isConditionFailure(error)) return { moreAlerts: true };
-      throw error;
-    }
+  async finishRound(reportId: string, round: number): Promise<ReportState> {
+    const update = async (expression: string, condition: string, values: Record<string, unknown>) => {
+      try {
+        const result = await this.doc.send(
+          new UpdateCommand({
+            TableName: this.table,
+            Key: { pk: reportPk(reportId), sk: META },
+            UpdateExpression: expression,
+            ConditionExpression: condition,
+            ExpressionAttributeValues: { ':round': round, ':t': true, ...values },
+            ReturnValues: 'ALL_NEW',
+          }),
+        );
+        return toState(result.Attributes);
+      } catch (error) {
+        if (isConditionFailure(error)) return undefined;
+        throw error;
+      }
+    };
+    // Quiet: release the report. Alerts joined: claim the next round, keeping `running`.
+    // Neither matches on a retry after one of them succeeded: then the state is as it was left.
+    return (
+      (await update('SET running = :f', 'round = :round AND dirty = :f AND running = :t', { ':f': false })) ??
+      (await update('SET round = round + :one', 'round = :round AND dirty = :t AND running = :t', { ':one': 1 })) ??
+      (await this.getState(reportId)) ??
+      (() => {
+        throw new ReportNotFoundError(reportId);
+      })()
+    );
   }
 
   async failRound(reportId: string, error: string): Promise<ReportState> {

@@ -86,7 +86,7 @@ const wholePipeline = () =>
       standardPerReport: rt.engine.transitions.standard / reports.length,
       expressPerReport: rt.engine.transitions.express / reports.length,
       failures: rt.engine.failures.length,
-      finalReviewsPerReport: (rt.engine.stateEntries.ReviewFinal ?? 0) / reports.length,
+      finalReviewsPerReport: (rt.engine.stateEntries.FinishRound ?? 0) / reports.length,
     };
   });
 

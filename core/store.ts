@@ -105,8 +105,11 @@ export interface ReportStore {
   recordEmission(reportId: string, emission: Emission): Promise<void>;
   listEmissions(reportId: string): Promise<Emission[]>;
 
-  /** Ends the round unless alerts joined since the final snapshot; `moreAlerts` then says loop. */
-  finishRound(reportId: string): Promise<{ moreAlerts: boolean }>;
+  /**
+   * Ends `round`: releases the report (running false), or, when alerts joined since the final
+   * snapshot, claims round + 1 for them (running stays true). Idempotent for a retried call.
+   */
+  finishRound(reportId: string, round: number): Promise<ReportState>;
   /** Releases the report with the error kept on it; returns the state (its `round` is the one that failed). */
   failRound(reportId: string, error: string): Promise<ReportState>;
 

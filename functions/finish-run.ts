@@ -1,4 +1,4 @@
-/** End of a round: release the report, or tell the machine to go again because alerts joined meanwhile. */
+/** End of a round: release the report, or start the next round for alerts that joined meanwhile; or record a failed round. */
 import middy from '@middy/core';
 import { z } from 'zod';
 import { finishRound } from '../core/pipeline/emission.ts';
@@ -7,6 +7,7 @@ import { parseEvent } from './event.ts';
 
 const FinishEvent = z.object({
   reportId: z.string().min(1),
+  round: z.number().int().min(1).optional(),
   error: z.object({ Error: z.string().optional(), Cause: z.string().optional() }).optional(),
 });
 

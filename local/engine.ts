@@ -154,7 +154,9 @@ export class LocalEngine implements ExecutionStarter {
     try {
       return await execution.result;
     } catch (error) {
-      throw new StepFunctionsTaskError('States.TaskFailed', `round step failed: ${(error as Error).message}`);
+      // As in AWS, the parent sees States.TaskFailed; the cause keeps the child's own error name.
+      const cause = ((error as Error).cause ?? error) as Error;
+      throw new StepFunctionsTaskError('States.TaskFailed', `round step failed: ${cause.name}: ${cause.message}`);
     } finally {
       await counting;
     }

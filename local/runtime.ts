@@ -205,6 +205,7 @@ export class LocalRuntime {
     for (const reportId of await this.deps.store.listReportIds()) {
       const state = await this.deps.store.getState(reportId);
       if (!state?.running) continue;
+      // Its execution died with the process: start it again under the same name.
       await this.deps.starter.start(executionNameOf(reportId, state.round), { reportId, round: state.round });
       await this.deps.store.confirmStarted(reportId, state.round);
       this.resumed.rounds++;

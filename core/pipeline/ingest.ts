@@ -8,10 +8,10 @@
  * idempotent), so a failure anywhere ends in "retried", never in "member but never reviewed".
  */
 import type { Alert } from '../alert.ts';
-import { alertFingerprintOf, alertIdOf, attributeIdOf, executionNameOf } from '../ids.ts';
+import { alertFingerprintOf, alertIdOf, attributeIdOf } from '../ids.ts';
 import type { ReportAttribute } from '../report.ts';
-import type { ReportState } from '../store.ts';
 import type { PipelineDeps } from './deps.ts';
+import { ensureRound } from './rounds.ts';
 
 export interface IngestOutcome {
   reportId: string;
@@ -42,23 +42,4 @@ export const ingestAlert = async (
   const startedRound = await ensureRound(state, deps);
   if (membership.added || !membership.registered) await store.markAlertRegistered(reportId, fingerprint);
   return { reportId, added: membership.added, ...(startedRound !== undefined ? { startedRound } : {}) };
-};
-
-/**
- * A running round picks up new alerts itself (dirty flag); otherwise claim the next round.
- * A claimed round whose start was never confirmed (the start call failed) is started again
- * under the same execution name, which the starter treats as idempotent.
- */
-const ensureRound = async (state: ReportState, deps: Pick<PipelineDeps, 'store' | 'starter'>): Promise<number | undefined> => {
-  let current = state;
-  if (!current.running) {
-    const claimed = await deps.store.claimRound(current.reportId);
-    if (!claimed) return undefined;
-    current = claimed;
-  } else if (current.startedRound >= current.round) {
-    return undefined;
-  }
-  await deps.starter.start(executionNameOf(current.reportId, current.round), { reportId: current.reportId, round: current.round });
-  await deps.store.confirmStarted(current.reportId, current.round);
-  return current.round;
 };

@@ -3,7 +3,7 @@
  * archive that version in S3 and tell the state machine whether to emit now.
  */
 import { z } from 'zod';
-import { isAtLeast, SEVERITIES, type Report, type ReportPhase, type Verdict } from '../report.ts';
+import { isAtLeast, SEVERITIES, SEVERITY_RANK, type Report, type ReportPhase, type Severity, type Verdict } from '../report.ts';
 import { ConfigError } from '../errors.ts';
 import type { ReportSnapshot } from '../store.ts';
 import type { PipelineDeps } from './deps.ts';
@@ -50,6 +50,14 @@ const safeReview = async (report: Report, phase: ReportPhase, deps: Pick<Pipelin
   }
 };
 
+/**
+ * The fast path pages when a preliminary verdict reaches the threshold, unless the people
+ * paged already heard at least this much: a round started by more alerts on a report that
+ * was already urgent waits for its final update instead of paging twice.
+ */
+export const pagesNow = (severity: Severity, lastEmitted: Severity | undefined, threshold: Severity): boolean =>
+  isAtLeast(severity, threshold) && (lastEmitted === undefined || SEVERITY_RANK[severity] > SEVERITY_RANK[lastEmitted]);
+
 export interface ReviewOutcome {
   version: number;
   severity: Verdict['severity'];
@@ -73,7 +81,7 @@ export const reviewReport = async (
   const report = compileReport(snapshot, input.phase);
   const verdict = await safeReview(report, input.phase, deps);
   const reviewed: Report = { ...report, verdict, reviewedAt: new Date(deps.now()).toISOString() };
-  const emitNow = input.phase === 'final' || isAtLeast(verdict.severity, deps.config.pagingThreshold);
+  const emitNow = input.phase === 'final' || pagesNow(verdict.severity, report.previous?.severity, deps.config.pagingThreshold);
   await deps.archive.put(reviewed);
   await deps.store.saveVerdict(
     input.reportId,

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { emitReport } from '../../core/pipeline/emission.ts';
 import { defineEmitter } from '../../core/plugins.ts';
-import { PIPELINE_DEFINITION } from '../../local/engine.ts';
+import { ROUND_DEFINITION } from '../../local/engine.ts';
 import { LocalRuntime } from '../../local/runtime.ts';
 import { reportAlertMetrics } from '../support/metrics.ts';
 import { startFakeSns, type FakeSns } from '../support/fake-services.ts';
@@ -20,7 +20,7 @@ import { startFakeSns, type FakeSns } from '../support/fake-services.ts';
 const TOPIC = 'arn:aws:sns:us-east-1:000000000000:alertwarden-reports';
 // Attempts per emit step: the first plus the ASL's retries.
 const EMIT_ATTEMPTS =
-  1 + (JSON.parse(readFileSync(PIPELINE_DEFINITION, 'utf8')).States.EmitFinal.ItemProcessor.States.EmitFinalReport.Retry[0].MaxAttempts as number);
+  1 + (JSON.parse(readFileSync(ROUND_DEFINITION, 'utf8')).States.EmitReport.ItemProcessor.States.EmitToEmitter.Retry[0].MaxAttempts as number);
 
 let runtime: LocalRuntime;
 let sns: FakeSns;
