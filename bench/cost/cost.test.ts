@@ -4,15 +4,17 @@
  * meter on a real local run (one alert).
  */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { describe, test } from 'node:test';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import dynalite from 'dynalite';
+import { PIPELINE_DEFINITION, ROUND_DEFINITION } from '../../local/engine.ts';
 import { compare } from './compare.ts';
 import { deepalertUsage, type Workload } from './deepalert.ts';
 import { functionKeyOf, readFixedResources, readFunctionConfigs } from './deployment.ts';
-import { itemSizeBytes } from './meter.ts';
+import { itemSizeBytes, lambdaTasksOf } from './meter.ts';
 import { loadPrices } from './prices.ts';
 import { singleAlert } from './scenarios.ts';
 import { emptyUsage, lambdaRequests, priceFixedMonthly, priceUsage, scaleUsage, totalUsd, type Usage } from './usage.ts';
@@ -170,6 +172,22 @@ describe('DynamoDB item size (failed conditional writes are billed by it)', () =
 });
 
 describe('the meter on a real local run', () => {
+  test('Express overhead is charged per Lambda task of the round step, not of the pipeline', () => {
+    // The meter adds the AWS invoke overhead to round-step executions for these functions' calls.
+    assert.deepEqual(Object.fromEntries(lambdaTasksOf(ROUND_DEFINITION)), {
+      PlanInspection: 'planInspection',
+      RunInspector: 'inspect',
+      RecordInspectionFailure: 'recordFailure',
+      Review: 'review',
+      EmitToEmitter: 'emit',
+      RecordEmitFailure: 'recordFailure',
+      FinishRound: 'finishRun',
+    });
+    // The pipeline's only Lambda task (failure path) runs outside any round step.
+    assert.deepEqual(Object.fromEntries(lambdaTasksOf(PIPELINE_DEFINITION)), { RecordPipelineFailure: 'finishRun' });
+  });
+
+
   test('one alert: counts agree with what the run did, and deepalert sees the same workload', async () => {
     const m = await singleAlert();
     const functions = readFunctionConfigs();
@@ -180,10 +198,21 @@ describe('the meter on a real local run', () => {
       { alerts: 1, batches: 1, reports: 1, occurrences: 4, newAttributes: 4, emitters: 3 },
     );
     assert.ok(m.workload.findings >= 1, 'the blocklist knows 203.0.113.9');
-    // Two inspection executions per round (before the preliminary and the final review).
-    assert.equal(u.expressRequests, 2);
+    // One round: the pipeline's happy path (read from its ASL, Triage -> WaitForAggregation ->
+    // Conclude) is all the Standard workflow bills; each child call is one Express round step.
+    assert.equal(m.executions, 1);
+    const pipeline = JSON.parse(readFileSync(PIPELINE_DEFINITION, 'utf8')) as { StartAt: string; States: Record<string, { Type: string; Next?: string; End?: boolean; Resource?: string }> };
+    const happyPath: string[] = [];
+    for (let name: string | undefined = pipeline.StartAt; name !== undefined; name = pipeline.States[name]!.End ? undefined : pipeline.States[name]!.Next) happyPath.push(name);
+    assert.equal(u.standardTransitions, happyPath.length * m.executions, `pipeline path ${happyPath.join(' -> ')}`);
+    const childCalls = happyPath.filter((name) => String(pipeline.States[name]!.Resource).includes(':states:startExecution.sync'));
+    assert.equal(childCalls.length, 2, 'a round step before (preliminary) and after (final) the wait');
+    assert.equal(u.expressRequests, childCalls.length * m.executions);
     assert.equal(u.lambda.ingest?.requests, 1);
-    assert.equal(u.lambda.review?.requests, 2);
+    // One review per round step; the round is closed once, by the final step.
+    assert.equal(u.lambda.review?.requests, u.expressRequests);
+    assert.equal(u.lambda.finishRun?.requests, m.executions);
+    assert.ok(u.expressGbSeconds > 0);
     // Each emitter once per emitted version; each emitted version archived once and read once per emitter.
     const emitted = m.meter.sns.reportPublishes;
     assert.ok(emitted >= 1);
@@ -192,7 +221,6 @@ describe('the meter on a real local run', () => {
     assert.equal(u.s3Get, u.lambda.emit?.requests);
     assert.equal(u.sqsRequests, 3, 'SNS -> SQS send, receive, batch delete');
     assert.ok(u.dynamodbWru >= (m.meter.dynamodb.requests.get('PutItemCommand') ?? 0) + (m.meter.dynamodb.requests.get('UpdateItemCommand') ?? 0));
-    assert.ok(u.standardTransitions >= 10);
     for (const [name, l] of Object.entries(u.lambda)) assert.ok(l.gbSeconds > 0 && l.architecture === 'arm64', name);
     const c = compare('single', u, deepalertUsage(m.workload, prices).usage, prices);
     assert.ok(c.oursUsd > 0 && c.theirsUsd > 0);

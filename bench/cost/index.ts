@@ -49,7 +49,7 @@ const describe = (m: Measured, seconds: number): string => {
   const w = m.workload;
   const lines = [
     `  measured in ${seconds.toFixed(1)} s: ${w.alerts} alerts in ${w.ingestBatches} SQS batches, ${w.reports} reports, ${m.executions} pipeline executions, ` +
-      `${m.meter.express.count} inspection executions, ${w.findings} findings`,
+      `${m.meter.express.count} round-step (Express) executions, ${w.findings} findings`,
   ];
   const top = [...m.meter.dynamodbByCommand.entries()]
     .sort(([, a], [, b]) => b.wru + b.rru - (a.wru + a.rru))

@@ -10,12 +10,16 @@
  *   here, as there is no SNS server locally.
  * - Lambda: the engine's per-function invocations and time; ingest is timed here, one SQS batch
  *   per `deliver` call, as the event source invokes it.
- * - Express: each inspection execution is timed by wrapping the engine's runner (see expressHook).
+ * - Express: each round-step execution (Triage and Conclude each start one) is timed by wrapping
+ *   the engine's runner (see hookExpress); the AWS invoke overhead is added per Lambda task that ran
+ *   inside the round step (the functions alert-round.asl.json invokes).
  * - SQS and the alert topic: derived from the deliveries (SNS -> SQS send per alert; one receive
  *   and one batch delete per batch).
  */
+import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import type { SQSRecord } from 'aws-lambda';
+import { PIPELINE_DEFINITION, ROUND_DEFINITION } from '../../local/engine.ts';
 import type { LocalRuntime } from '../../local/runtime.ts';
 import { functionKeyOf, type FunctionConfig } from './deployment.ts';
 import type { PriceList } from './prices.ts';
@@ -43,6 +47,27 @@ export const valueSizeBytes = (v: unknown): number => {
 /** Attribute names plus values, as DynamoDB sizes an item. */
 export const itemSizeBytes = (item: Record<string, unknown>): number =>
   Object.entries(item).reduce((n, [k, v]) => n + Buffer.byteLength(k, 'utf8') + valueSizeBytes(v), 0);
+
+type Json = any;
+
+/** Lambda task states of a definition (Map and Parallel included): state name -> function key. */
+export const lambdaTasksOf = (definitionPath: string): Map<string, string> => {
+  const out = new Map<string, string>();
+  const walk = (states: Record<string, Json> | undefined): void => {
+    for (const [name, state] of Object.entries(states ?? {})) {
+      const target = state.Parameters?.FunctionName?.['Fn::GetAtt']?.[0];
+      if (state.Type === 'Task' && state.Resource === 'arn:aws:states:::lambda:invoke' && typeof target === 'string') out.set(name, functionKeyOf(target));
+      walk(state.ItemProcessor?.States ?? state.Iterator?.States);
+      for (const branch of state.Branches ?? []) walk(branch.States);
+    }
+  };
+  walk((JSON.parse(readFileSync(definitionPath, 'utf8')) as Json).States);
+  return out;
+};
+
+/** Functions invoked inside the Express round step, and the pipeline's own (Standard) Lambda tasks. */
+const ROUND_FUNCTIONS = new Set(lambdaTasksOf(ROUND_DEFINITION).values());
+const PIPELINE_LAMBDA_TASKS = lambdaTasksOf(PIPELINE_DEFINITION);
 
 const WRITES = new Set(['PutItemCommand', 'UpdateItemCommand', 'DeleteItemCommand']);
 const READS = new Set(['GetItemCommand', 'QueryCommand', 'ScanCommand']);
@@ -135,18 +160,18 @@ export class Meter {
   }
 
   /**
-   * Times each Express inspection execution by wrapping LocalEngine's private runner (its Task
-   * handlers call `this.runInspection`). If the engine changes, the meter falls back to an
-   * estimate (one execution per review, duration = its Lambda time) and says so.
+   * Times each Express round-step execution by wrapping LocalEngine's private runner (its
+   * startExecution.sync Task handlers call `this.runRoundStep`). If the engine changes, the meter
+   * falls back to an estimate (one execution per review, duration = its Lambda time) and says so.
    */
   private hookExpress(): void {
-    const engine = this.runtime.engine as unknown as { runInspection?: (input: unknown) => Promise<unknown> };
-    const original = engine.runInspection;
+    const engine = this.runtime.engine as unknown as { runRoundStep?: (input: unknown) => Promise<unknown> };
+    const original = engine.runRoundStep;
     if (typeof original !== 'function') return;
     const durations = this.expressDurations;
     const express = this.express;
     const meter = this;
-    engine.runInspection = async function (this: unknown, input: unknown) {
+    engine.runRoundStep = async function (this: unknown, input: unknown) {
       const started = performance.now();
       try {
         return await original.call(this, input);
@@ -201,7 +226,11 @@ export class Meter {
       const billedMs = t.ms + t.count * lambdaIncrement;
       lambda[name] = { requests: t.count, gbSeconds: (billedMs / 1000) * (config.memoryMb / 1024), architecture: config.architecture };
     }
-    const expressTasks = ['planInspection', 'inspect'].reduce((n, k) => n + (invocations.find(([name]) => name === k)?.[1].count ?? 0), 0);
+    // Lambda calls made inside round steps: every invocation of a round function, less the ones the
+    // pipeline itself made (RecordPipelineFailure calls finishRun outside the round step).
+    const roundInvocations = invocations.filter(([name]) => ROUND_FUNCTIONS.has(name));
+    const pipelineCalls = [...PIPELINE_LAMBDA_TASKS].reduce((n, [state, fn]) => n + (ROUND_FUNCTIONS.has(fn) ? (this.runtime.engine.stateEntries[state] ?? 0) : 0), 0);
+    const expressTasks = Math.max(0, roundInvocations.reduce((n, [, t]) => n + t.count, 0) - pipelineCalls);
     let expressRequests: number;
     let expressBilledMs: number;
     const overhead = prices.assumptions.awsInvokeOverheadMsPerTask;
@@ -211,9 +240,9 @@ export class Meter {
       const perExecutionOverhead = expressRequests > 0 ? (overhead * expressTasks) / expressRequests : 0;
       expressBilledMs = this.expressDurations.reduce((n, ms) => n + roundUp(ms + perExecutionOverhead), 0);
     } else {
-      // Every inspection execution is followed by exactly one review in the pipeline ASL.
+      // Every round-step execution runs exactly one review (alert-round.asl.json).
       expressRequests = invocations.find(([name]) => name === 'review')?.[1].count ?? 0;
-      const taskMs = ['planInspection', 'inspect'].reduce((n, k) => n + (invocations.find(([name]) => name === k)?.[1].ms ?? 0), 0);
+      const taskMs = roundInvocations.reduce((n, [, t]) => n + t.ms, 0);
       expressBilledMs = expressRequests * roundUp(expressRequests ? (taskMs + overhead * expressTasks) / expressRequests : 0);
     }
     return {

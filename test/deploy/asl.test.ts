@@ -22,7 +22,7 @@ const aslValidator = createRequire(import.meta.url)('asl-validator') as AslValid
 type Json = any;
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const read = (...p: string[]): string => readFileSync(join(ROOT, ...p), 'utf8');
-const ASL_FILES = ['alert-pipeline.asl.json', 'alert-inspection.asl.json'] as const;
+const ASL_FILES = ['alert-pipeline.asl.json', 'alert-round.asl.json'] as const;
 const asl = (file: string): Json => JSON.parse(read('statemachines', file));
 
 /** Top-level keys of a block, read from serverless.yml text (two-space indentation). */
@@ -74,7 +74,7 @@ const tasks = (def: Json): [string, Json][] => {
 
 test('serverless.yml declares the seven functions and both state machines (parser sanity)', () => {
   assert.deepEqual(functionKeys, ['ingest', 'planInspection', 'inspect', 'recordFailure', 'review', 'emit', 'finishRun']);
-  assert.deepEqual(stateMachineIds, ['AlertPipelineStateMachine', 'AlertInspectionStateMachine']);
+  assert.deepEqual(stateMachineIds, ['AlertPipelineStateMachine', 'AlertRoundStateMachine']);
 });
 
 for (const file of ASL_FILES) {
@@ -110,23 +110,60 @@ for (const file of ASL_FILES) {
   });
 }
 
-test('the Express inspection machine uses no .sync / .waitForTaskToken integrations', () => {
+test('the Express round step uses no .sync / .waitForTaskToken integrations; only the pipeline waits on it', () => {
   // Express workflows reject them; only the Standard pipeline may wait on a child.
-  for (const [name, s] of tasks(asl('alert-inspection.asl.json'))) {
+  const roundTasks = tasks(asl('alert-round.asl.json'));
+  assert.ok(roundTasks.length > 0, 'the round step has no tasks');
+  for (const [name, s] of roundTasks) {
     assert.doesNotMatch(String(s.Resource), /\.(sync|waitForTaskToken)/, name);
   }
   const pipelineChildCalls = tasks(asl('alert-pipeline.asl.json')).filter(([, s]) => String(s.Resource).includes(':states:startExecution'));
   assert.deepEqual(
-    pipelineChildCalls.map(([n, s]) => [n, s.Resource, s.Parameters.StateMachineArn]),
+    pipelineChildCalls.map(([n, s]) => [n, s.Resource, s.Parameters.StateMachineArn, s.Parameters.Input.phase]),
     [
-      ['InspectAlerts', 'arn:aws:states:::states:startExecution.sync:2', { Ref: 'AlertInspectionStateMachine' }],
-      ['InspectLateAttributes', 'arn:aws:states:::states:startExecution.sync:2', { Ref: 'AlertInspectionStateMachine' }],
+      ['Triage', 'arn:aws:states:::states:startExecution.sync:2', { Ref: 'AlertRoundStateMachine' }, 'preliminary'],
+      ['Conclude', 'arn:aws:states:::states:startExecution.sync:2', { Ref: 'AlertRoundStateMachine' }, 'final'],
     ],
   );
 });
 
+/** Lambda task state -> logical id of the function it invokes. */
+const lambdaTargets = (def: Json): [string, string][] =>
+  tasks(def)
+    .filter(([, s]) => s.Resource === 'arn:aws:states:::lambda:invoke')
+    .map(([n, s]) => [n, s.Parameters.FunctionName['Fn::GetAtt'][0]]);
+
+test('the pipeline (Standard) is Triage -> WaitForAggregation -> Conclude; its only Lambda task records a failed round', () => {
+  const def = asl('alert-pipeline.asl.json');
+  // The happy path: three billed transitions per round.
+  const path: string[] = [];
+  for (let name: string | undefined = def.StartAt; name; name = def.States[name].End ? undefined : def.States[name].Next) {
+    assert.ok(!path.includes(name), `loop at ${name}`);
+    path.push(name);
+  }
+  assert.deepEqual(path, ['Triage', 'WaitForAggregation', 'Conclude']);
+  assert.deepEqual(lambdaTargets(def), [['RecordPipelineFailure', 'FinishRunLambdaFunction']]);
+  // Both child calls fall to the failure recorder, which ends in a Fail state.
+  for (const name of ['Triage', 'Conclude']) {
+    assert.deepEqual(def.States[name].Catch.map((c: Json) => [c.ErrorEquals, c.Next]), [[['States.ALL'], 'RecordPipelineFailure']], name);
+  }
+  assert.equal(def.States[def.States.RecordPipelineFailure.Next].Type, 'Fail');
+});
+
+test('the round step (Express) invokes plan, inspect, record failure, review, emit and finish', () => {
+  assert.deepEqual(lambdaTargets(asl('alert-round.asl.json')), [
+    ['PlanInspection', 'PlanInspectionLambdaFunction'],
+    ['RunInspector', 'InspectLambdaFunction'],
+    ['RecordInspectionFailure', 'RecordFailureLambdaFunction'],
+    ['Review', 'ReviewLambdaFunction'],
+    ['EmitToEmitter', 'EmitLambdaFunction'],
+    ['RecordEmitFailure', 'RecordFailureLambdaFunction'],
+    ['FinishRound', 'FinishRunLambdaFunction'],
+  ]);
+});
+
 test('the validator rejects a broken definition (the check can fail)', () => {
-  const broken = structuredClone(asl('alert-inspection.asl.json'));
+  const broken = structuredClone(asl('alert-round.asl.json'));
   broken.States.HasPendingInspections.Default = 'NoSuchState';
   const result = aslValidator(broken);
   assert.equal(result.isValid, false);

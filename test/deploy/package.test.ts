@@ -42,6 +42,11 @@ const FUNCTIONS: Record<string, string> = {
   emit: 'emit',
   finishRun: 'finish-run',
 };
+/**
+ * The pipeline's ARN as finishRun gets it (env and IAM): from the fixed state machine name. It must
+ * be exactly what Ref AlertPipelineStateMachine returns (the ARN of a machine with that name).
+ */
+const PIPELINE_ARN_SUB = `arn:\${AWS::Partition}:states:\${AWS::Region}:\${AWS::AccountId}:stateMachine:alertwarden-${STAGE}-pipeline`;
 const logicalId = (key: string): string => `${key[0]!.toUpperCase()}${key.slice(1)}`;
 const lambdaId = (key: string): string => `${logicalId(key)}LambdaFunction`;
 
@@ -320,28 +325,31 @@ test('packages offline in reasonable time and writes one zip per function', asyn
   for (const [id, lg] of ofType('AWS::Logs::LogGroup')) assert.equal(lg.Properties.RetentionInDays, 30, `${id} retention`);
 });
 
-test('both state machines exist: pipeline STANDARD with a fixed name, inspection EXPRESS with logging', () => {
+test('both state machines exist: pipeline STANDARD with a fixed name, round step EXPRESS with logging', () => {
   const pipeline = resource('AlertPipelineStateMachine', 'AWS::StepFunctions::StateMachine').Properties;
   assert.equal(pipeline.StateMachineType, 'STANDARD');
   assert.equal(pipeline.StateMachineName, `alertwarden-${STAGE}-pipeline`);
   assert.deepEqual(pipeline.RoleArn, { 'Fn::GetAtt': ['AlertPipelineStateMachineRole', 'Arn'] });
+  // finishRun reaches the pipeline by this name (no Ref, see PIPELINE_ARN_SUB): the names must agree.
+  assert.ok(PIPELINE_ARN_SUB.endsWith(`:stateMachine:${pipeline.StateMachineName}`), `${PIPELINE_ARN_SUB} does not name ${pipeline.StateMachineName}`);
 
-  const inspection = resource('AlertInspectionStateMachine', 'AWS::StepFunctions::StateMachine').Properties;
-  assert.equal(inspection.StateMachineType, 'EXPRESS');
-  assert.equal(inspection.StateMachineName, `alertwarden-${STAGE}-inspection`);
-  assert.deepEqual(inspection.RoleArn, { 'Fn::GetAtt': ['AlertInspectionStateMachineRole', 'Arn'] });
-  assert.equal(inspection.LoggingConfiguration.Level, 'ERROR');
-  assert.equal(inspection.LoggingConfiguration.IncludeExecutionData, false);
-  assert.deepEqual(inspection.LoggingConfiguration.Destinations, [
-    { CloudWatchLogsLogGroup: { LogGroupArn: { 'Fn::GetAtt': ['AlertInspectionStateMachineLogGroup', 'Arn'] } } },
+  const round = resource('AlertRoundStateMachine', 'AWS::StepFunctions::StateMachine').Properties;
+  assert.equal(round.StateMachineType, 'EXPRESS');
+  assert.equal(round.StateMachineName, `alertwarden-${STAGE}-round`);
+  assert.deepEqual(round.RoleArn, { 'Fn::GetAtt': ['AlertRoundStateMachineRole', 'Arn'] });
+  assert.equal(round.LoggingConfiguration.Level, 'ERROR');
+  assert.equal(round.LoggingConfiguration.IncludeExecutionData, false);
+  assert.deepEqual(round.LoggingConfiguration.Destinations, [
+    { CloudWatchLogsLogGroup: { LogGroupArn: { 'Fn::GetAtt': ['AlertRoundStateMachineLogGroup', 'Arn'] } } },
   ]);
-  const lg = resource('AlertInspectionStateMachineLogGroup', 'AWS::Logs::LogGroup').Properties;
-  assert.equal(lg.LogGroupName, `/aws/vendedlogs/states/alertwarden-${STAGE}-inspection`);
+  const lg = resource('AlertRoundStateMachineLogGroup', 'AWS::Logs::LogGroup').Properties;
+  assert.equal(lg.LogGroupName, `/aws/vendedlogs/states/alertwarden-${STAGE}-round`);
+  assert.deepEqual(ofType('AWS::StepFunctions::StateMachine').map(([id]) => id).sort(), ['AlertPipelineStateMachine', 'AlertRoundStateMachine']);
 });
 
 for (const [smId, file] of [
   ['AlertPipelineStateMachine', 'alert-pipeline.asl.json'],
-  ['AlertInspectionStateMachine', 'alert-inspection.asl.json'],
+  ['AlertRoundStateMachine', 'alert-round.asl.json'],
 ] as const) {
   test(`${smId}: packaged definition equals ${file} and every substitution resolves`, async () => {
     const asl = await readAsl(file);
@@ -363,28 +371,31 @@ for (const [smId, file] of [
   });
 }
 
-test('the pipeline references the inspection machine and the four pipeline functions', () => {
-  const { vars } = resolveDefinition('AlertPipelineStateMachine');
-  const targets = Object.values(vars).map(refText).sort();
-  assert.deepEqual(targets, [
+test('the pipeline references the round step and only the failure recorder; the round step the six round functions', () => {
+  const targetsOf = (smId: string): string[] => [...new Set(Object.values(resolveDefinition(smId).vars).map(refText))].sort();
+  assert.deepEqual(targetsOf('AlertPipelineStateMachine'), ['GetAtt:FinishRunLambdaFunction.Arn', 'Ref:AlertRoundStateMachine']);
+  assert.deepEqual(targetsOf('AlertRoundStateMachine'), [
     'GetAtt:EmitLambdaFunction.Arn',
     'GetAtt:FinishRunLambdaFunction.Arn',
+    'GetAtt:InspectLambdaFunction.Arn',
+    'GetAtt:PlanInspectionLambdaFunction.Arn',
     'GetAtt:RecordFailureLambdaFunction.Arn',
     'GetAtt:ReviewLambdaFunction.Arn',
-    'Ref:AlertInspectionStateMachine',
   ]);
 });
 
 test('state machine roles grant exactly what their definitions use', () => {
   const invoke = (ids: string[]): string[] =>
     ids.flatMap((id) => [`lambda:InvokeFunction @ GetAtt:${id}.Arn`, `lambda:InvokeFunction @ Sub:${JSON.stringify(`\${${id}.Arn}:*`)}`]);
-  const child = 'alertwarden-ci-inspection';
+  const child = `alertwarden-${STAGE}-round`;
   const sub = (s: string): string => `Sub:${JSON.stringify(s)}`;
+  // The pipeline: starts and tracks the round step (.sync:2 needs the events rule), invokes only
+  // the failure recorder.
   assert.deepEqual(
     [...grants('AlertPipelineStateMachineRole')].sort(),
     [
-      ...invoke(['ReviewLambdaFunction', 'EmitLambdaFunction', 'RecordFailureLambdaFunction', 'FinishRunLambdaFunction']),
-      'states:StartExecution @ Ref:AlertInspectionStateMachine',
+      ...invoke(['FinishRunLambdaFunction']),
+      'states:StartExecution @ Ref:AlertRoundStateMachine',
       ...pairs(
         ['states:DescribeExecution', 'states:StopExecution'],
         [
@@ -398,17 +409,37 @@ test('state machine roles grant exactly what their definitions use', () => {
       ),
     ].sort(),
   );
-  const inspection = grants('AlertInspectionStateMachineRole');
-  for (const g of invoke(['PlanInspectionLambdaFunction', 'InspectLambdaFunction', 'RecordFailureLambdaFunction'])) {
-    assert.ok(inspection.has(g), `inspection role lacks ${g}`);
-  }
+  // The round step: invokes its six functions and delivers its logs (Resource "*", checked below), nothing else.
+  const LOG_DELIVERY = [
+    'logs:CreateLogDelivery',
+    'logs:GetLogDelivery',
+    'logs:UpdateLogDelivery',
+    'logs:DeleteLogDelivery',
+    'logs:ListLogDeliveries',
+    'logs:PutResourcePolicy',
+    'logs:DescribeResourcePolicies',
+    'logs:DescribeLogGroups',
+  ];
   assert.deepEqual(
-    [...inspection].filter((g) => g.startsWith('lambda:')).length,
-    6,
-    'inspection role invokes only its three functions',
+    [...grants('AlertRoundStateMachineRole')].sort(),
+    [
+      ...invoke(['PlanInspectionLambdaFunction', 'InspectLambdaFunction', 'RecordFailureLambdaFunction', 'ReviewLambdaFunction', 'EmitLambdaFunction', 'FinishRunLambdaFunction']),
+      ...pairs(LOG_DELIVERY, ['*']),
+    ].sort(),
   );
+  // Each role invokes exactly the functions its definition names.
+  for (const [smId, roleId] of [
+    ['AlertPipelineStateMachine', 'AlertPipelineStateMachineRole'],
+    ['AlertRoundStateMachine', 'AlertRoundStateMachineRole'],
+  ] as const) {
+    const used = Object.values(resolveDefinition(smId).vars)
+      .filter((v) => 'Fn::GetAtt' in v)
+      .map((v) => `lambda:InvokeFunction @ GetAtt:${v['Fn::GetAtt'][0]}.Arn`);
+    const granted = [...grants(roleId)].filter((g) => g.startsWith('lambda:InvokeFunction @ GetAtt:'));
+    assert.deepEqual([...new Set(granted)].sort(), [...new Set(used)].sort(), roleId);
+  }
   // Both roles are assumable by Step Functions only.
-  for (const id of ['AlertPipelineStateMachineRole', 'AlertInspectionStateMachineRole']) {
+  for (const id of ['AlertPipelineStateMachineRole', 'AlertRoundStateMachineRole']) {
     const trust = resource(id, 'AWS::IAM::Role').Properties.AssumeRolePolicyDocument.Statement;
     assert.deepEqual(trust.map((s: Statement) => s.Principal), [{ Service: 'states.amazonaws.com' }]);
   }
@@ -590,7 +621,9 @@ test('per-function IAM is exactly the least privilege the design calls for', () 
       'sns:Publish @ Ref:ReportTopic',
       `ssm:GetParameter @ Sub:${JSON.stringify(`arn:\${AWS::Partition}:ssm:\${AWS::Region}:\${AWS::AccountId}:parameter/alertwarden/${STAGE}/*`)}`,
     ],
-    finishRun: ddb('UpdateItem', 'GetItem'),
+    // Starts the next round itself when alerts joined during one: the pipeline's ARN from its
+    // fixed name (a Ref would close a cycle through the pipeline definition).
+    finishRun: [...ddb('UpdateItem', 'GetItem'), `states:StartExecution @ Sub:${JSON.stringify(PIPELINE_ARN_SUB)}`],
   };
   for (const [key, want] of Object.entries(expected)) {
     const roleId = R[lambdaId(key)]!.Properties.Role['Fn::GetAtt'][0] as string;
@@ -673,7 +706,7 @@ test('tracing is optional (param `tracing`): off by default, and then no X-Ray g
   // When on, every function and state machine role gets the X-Ray write actions.
   const roles = (id: string) => R[id]!.Properties.Roles.map(refText).sort();
   assert.deepEqual(roles('LambdaTracingPolicy'), Object.keys(FUNCTIONS).map((k) => `Ref:${R[lambdaId(k)]!.Properties.Role['Fn::GetAtt'][0]}`).sort());
-  assert.deepEqual(roles('StateMachineTracingPolicy'), ['Ref:AlertInspectionStateMachineRole', 'Ref:AlertPipelineStateMachineRole']);
+  assert.deepEqual(roles('StateMachineTracingPolicy'), ['Ref:AlertPipelineStateMachineRole', 'Ref:AlertRoundStateMachineRole']);
   for (const key of Object.keys(FUNCTIONS)) assert.equal(R[lambdaId(key)]!.Properties.TracingConfig, undefined, key);
   for (const [id, sm] of ofType('AWS::StepFunctions::StateMachine')) assert.deepEqual(sm.Properties.TracingConfiguration, { Enabled: false }, id);
 });
@@ -713,7 +746,7 @@ test('encryption at rest everywhere, public access blocked, every log group expi
   }
 });
 
-test('functions share the configuration environment; ingest knows the pipeline ARN', () => {
+test('functions share the configuration environment; ingest and finishRun know the pipeline ARN', () => {
   const common = {
     ALERTWARDEN_TABLE: { Ref: 'AlertWardenTable' },
     ALERTWARDEN_BUCKET: { Ref: 'ReportBucket' },
@@ -742,6 +775,7 @@ test('functions share the configuration environment; ingest knows the pipeline A
     const vars = R[lambdaId(key)]!.Properties.Environment.Variables as Record<string, Json>;
     for (const [name, value] of Object.entries(common)) assert.deepEqual(vars[name], value, `${key}.${name}`);
     if (key === 'ingest') assert.deepEqual(vars.ALERTWARDEN_STATE_MACHINE_ARN, { Ref: 'AlertPipelineStateMachine' });
+    else if (key === 'finishRun') assert.deepEqual(vars.ALERTWARDEN_STATE_MACHINE_ARN, { 'Fn::Sub': PIPELINE_ARN_SUB });
     else assert.equal(vars.ALERTWARDEN_STATE_MACHINE_ARN, undefined, `${key} must not start pipelines`);
     // Only review may read config/*, so only review is told where a custom policy lives.
     assert.equal(vars.ALERTWARDEN_REVIEW_POLICY, key === 'review' ? '' : undefined, `${key}.ALERTWARDEN_REVIEW_POLICY`);
@@ -792,8 +826,12 @@ test('every reference resolves and the resource graph has no cycle', () => {
     return seen;
   };
   assert.ok(closure('IngestLambdaFunction').has('AlertPipelineStateMachine'));
-  assert.ok(closure('AlertPipelineStateMachine').has('AlertInspectionStateMachine'));
+  assert.ok(closure('AlertPipelineStateMachine').has('AlertRoundStateMachine'));
   assert.ok(!closure('AlertPipelineStateMachine').has('IngestLambdaFunction'));
+  // The pipeline depends on finishRun (RecordPipelineFailure), so finishRun must not depend on the pipeline.
+  assert.ok(closure('AlertPipelineStateMachine').has('FinishRunLambdaFunction'));
+  assert.ok(!closure('FinishRunLambdaFunction').has('AlertPipelineStateMachine'));
+  assert.ok(!closure('FinishRunRole').has('AlertPipelineStateMachine'));
 });
 
 test('one place for configuration: every param is declared under params.default, quarantine mode is off, tester plugins off', async () => {
