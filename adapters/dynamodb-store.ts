@@ -23,6 +23,7 @@
  */
 import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
+  BatchGetCommand,
   DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
@@ -189,9 +190,11 @@ export class DynamoDbReportStore implements ReportStore {
   }
 
   async addAttributes(reportId: string, attributes: ReportAttribute[]): Promise<number> {
+    const known = await this.knownAttributeIds(reportId, attributes);
     let added = 0;
     // Sequential on purpose: at most 100 per alert, and parallel puts just trade latency for throttling.
     for (const attribute of attributes) {
+      if (known.has(attribute.id)) continue;
       try {
         await this.doc.send(
           new PutCommand({
@@ -206,6 +209,30 @@ export class DynamoDbReportStore implements ReportStore {
       }
     }
     return added;
+  }
+
+  /**
+   * Most alerts of a storm repeat attributes the report already holds. A conditional put
+   * that fails still costs a write unit; an eventually consistent read costs a tenth of that.
+   * A stale read only means a put whose condition then fails, never a lost attribute.
+   */
+  private async knownAttributeIds(reportId: string, attributes: ReportAttribute[]): Promise<Set<string>> {
+    const ids = [...new Set(attributes.map((a) => a.id))];
+    const known = new Set<string>();
+    for (let i = 0; i < ids.length; i += 100) {
+      const result = await this.doc.send(
+        new BatchGetCommand({
+          RequestItems: {
+            [this.table]: {
+              Keys: ids.slice(i, i + 100).map((id) => ({ pk: reportPk(reportId), sk: `ATTR#${id}` })),
+              ProjectionExpression: 'sk',
+            },
+          },
+        }),
+      );
+      for (const item of result.Responses?.[this.table] ?? []) known.add(String(item.sk).slice('ATTR#'.length));
+    }
+    return known;
   }
 
   async markDirty(reportId: string): Promise<ReportState> {

@@ -120,7 +120,16 @@ export class Meter {
         try {
           const result = await next(args);
           const consumed = (result.output as { ConsumedCapacity?: { CapacityUnits?: number } }).ConsumedCapacity?.CapacityUnits ?? 0;
-          if (WRITES.has(command)) add('wru', Math.max(consumed, 1));
+          if (command === 'BatchGetItemCommand') {
+            // Billed like one GetItem per key: half a unit each (eventually consistent), found or not.
+            const requested = Object.values(input.RequestItems as Record<string, { Keys: unknown[]; ConsistentRead?: boolean }>);
+            const floor = requested.reduce((n, r) => n + r.Keys.length * (r.ConsistentRead ? 1 : 0.5), 0);
+            const spent = ((result.output as { ConsumedCapacity?: { CapacityUnits?: number }[] }).ConsumedCapacity ?? []).reduce(
+              (n, c) => n + (c.CapacityUnits ?? 0),
+              0,
+            );
+            add('rru', Math.max(spent, floor));
+          } else if (WRITES.has(command)) add('wru', Math.max(consumed, 1));
           else if (READS.has(command)) add('rru', Math.max(consumed, input.ConsistentRead ? 1 : 0.5));
           return result;
         } catch (error) {

@@ -602,12 +602,12 @@ test('per-function IAM is exactly the least privilege the design calls for', () 
   const ddb = (...a: string[]): string[] => pairs(a.map((x) => `dynamodb:${x}`), [table]);
   const expected: Record<string, string[]> = {
     ingest: [
-      ...ddb('GetItem', 'PutItem', 'UpdateItem', 'Query'),
+      ...ddb('GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem', 'Query'),
       'states:StartExecution @ Ref:AlertPipelineStateMachine',
       ...pairs(['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'], ['GetAtt:AlertQueue.Arn']),
     ],
     planInspection: ddb('Query', 'GetItem'),
-    inspect: [...ddb('GetItem', 'PutItem', 'Query'), `s3:GetObject @ ${under('blocklists')}`],
+    inspect: [...ddb('GetItem', 'BatchGetItem', 'PutItem', 'Query'), `s3:GetObject @ ${under('blocklists')}`],
     recordFailure: ddb('PutItem', 'UpdateItem'),
     review: [
       ...ddb('Query', 'GetItem', 'UpdateItem', 'PutItem'),
