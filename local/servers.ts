@@ -55,6 +55,23 @@ const makePutsAtomic = (store: S3rverStore) => {
   };
 };
 
+/** A table keyed like the stack's (pk/sk strings, on demand); TTL is not served locally. */
+export const createPkSkTable = (client: DynamoDBClient, tableName: string) =>
+  client.send(
+    new CreateTableCommand({
+      TableName: tableName,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [
+        { AttributeName: 'pk', AttributeType: 'S' },
+        { AttributeName: 'sk', AttributeType: 'S' },
+      ],
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+    }),
+  );
+
 export const LOCAL_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } as const;
 
 export interface LocalServersOptions {
@@ -84,20 +101,8 @@ export const startLocalServers = async (options: LocalServersOptions): Promise<L
   const s3Endpoint = `http://127.0.0.1:${s3Address.port}`;
 
   const client = new DynamoDBClient({ region: 'us-east-1', endpoint: dynamodbEndpoint, credentials: LOCAL_CREDENTIALS });
-  const created = client.send(
-    new CreateTableCommand({
-      TableName: options.tableName,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [
-        { AttributeName: 'pk', AttributeType: 'S' },
-        { AttributeName: 'sk', AttributeType: 'S' },
-      ],
-      KeySchema: [
-        { AttributeName: 'pk', KeyType: 'HASH' },
-        { AttributeName: 'sk', KeyType: 'RANGE' },
-      ],
-    }),
-  );
+  const created = createPkSkTable(client, options.tableName);
+
   // A persistent folder already has its table from the previous run.
   await created.catch((error: unknown) => {
     if (!(error instanceof ResourceInUseException)) throw error;

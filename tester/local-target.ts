@@ -4,12 +4,12 @@
  * own recording Lambda handler, as the tester stack's SNS subscription does in AWS.
  */
 import { randomUUID } from 'node:crypto';
-import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
 import type { PublishCommandInput } from '@aws-sdk/client-sns';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context, SNSEvent } from 'aws-lambda';
 import type { AlertInput } from '../core/alert.ts';
 import { LocalRuntime } from '../local/runtime.ts';
+import { createPkSkTable } from '../local/servers.ts';
 import { createRecordReportHandler } from './functions/record-report.ts';
 import { TESTER_PLUGINS_ENV } from './plugins.ts';
 import { RecordingTable, type Recorded } from './recording.ts';
@@ -63,20 +63,7 @@ export class LocalTarget implements Target {
       },
     });
     try {
-      await runtime.clients.dynamodb.send(
-        new CreateTableCommand({
-          TableName: RECORDING_TABLE,
-          BillingMode: 'PAY_PER_REQUEST',
-          AttributeDefinitions: [
-            { AttributeName: 'pk', AttributeType: 'S' },
-            { AttributeName: 'sk', AttributeType: 'S' },
-          ],
-          KeySchema: [
-            { AttributeName: 'pk', KeyType: 'HASH' },
-            { AttributeName: 'sk', KeyType: 'RANGE' },
-          ],
-        }),
-      );
+      await createPkSkTable(runtime.clients.dynamodb, RECORDING_TABLE);
       const table = new RecordingTable(DynamoDBDocumentClient.from(runtime.clients.dynamodb), RECORDING_TABLE);
       const record = createRecordReportHandler(() => ({ table, now: Date.now }));
       // The report topic's one subscriber is the tester's recording Lambda; nothing leaves the machine.

@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { collect, type Json } from './support.ts';
 
 interface AslValidation {
   isValid: boolean;
@@ -19,7 +20,6 @@ type AslValidator = (definition: unknown, options?: { checkPaths?: boolean; chec
 // asl-validator is CommonJS (`module.exports = function validator(...)`) and ships no types.
 const aslValidator = createRequire(import.meta.url)('asl-validator') as AslValidator;
 
-type Json = any;
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const read = (...p: string[]): string => readFileSync(join(ROOT, ...p), 'utf8');
 const ASL_FILES = ['alert-pipeline.asl.json', 'alert-round.asl.json'] as const;
@@ -46,16 +46,6 @@ const stateMachineIds = [...yml.matchAll(/^ {6}id: (\w+)\s*$/gm)].map((m) => m[1
 const lambdaLogicalId = (key: string): string =>
   `${key[0]!.toUpperCase()}${key.slice(1)}`.replace(/-/g, 'Dash').replace(/_/g, 'Underscore') + 'LambdaFunction';
 
-const collect = (v: Json, key: string, out: Json[] = []): Json[] => {
-  if (Array.isArray(v)) v.forEach((x) => collect(x, key, out));
-  else if (v && typeof v === 'object') {
-    for (const [k, x] of Object.entries(v)) {
-      if (k === key) out.push(x);
-      collect(x, key, out);
-    }
-  }
-  return out;
-};
 
 /** Task states at any depth (Map ItemProcessor/Iterator, Parallel branches). */
 const tasks = (def: Json): [string, Json][] => {

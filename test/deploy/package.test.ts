@@ -15,11 +15,11 @@ import { fileURLToPath } from 'node:url';
 import { inflateRawSync } from 'node:zlib';
 import { readFixedResources, readFunctionConfigs } from '../../bench/cost/deployment.ts';
 import { loadConfig } from '../../core/config.ts';
+import { collect, LOG_DELIVERY_ACTIONS, type Json } from './support.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const STAGE = 'ci';
 
-type Json = any;
 interface CfnResource {
   Type: string;
   Properties?: Json;
@@ -241,16 +241,6 @@ const stateNames = (def: Json): string[] => {
   return names.sort();
 };
 
-const collect = (v: Json, key: string, out: Json[] = []): Json[] => {
-  if (Array.isArray(v)) v.forEach((x) => collect(x, key, out));
-  else if (v && typeof v === 'object') {
-    for (const [k, x] of Object.entries(v)) {
-      if (k === key) out.push(x);
-      collect(x, key, out);
-    }
-  }
-  return out;
-};
 
 const readAsl = async (file: string): Promise<Json> => JSON.parse(await readFile(join(ROOT, 'statemachines', file), 'utf8'));
 
@@ -410,16 +400,7 @@ test('state machine roles grant exactly what their definitions use', () => {
     ].sort(),
   );
   // The round step: invokes its six functions and delivers its logs (Resource "*", checked below), nothing else.
-  const LOG_DELIVERY = [
-    'logs:CreateLogDelivery',
-    'logs:GetLogDelivery',
-    'logs:UpdateLogDelivery',
-    'logs:DeleteLogDelivery',
-    'logs:ListLogDeliveries',
-    'logs:PutResourcePolicy',
-    'logs:DescribeResourcePolicies',
-    'logs:DescribeLogGroups',
-  ];
+  const LOG_DELIVERY = [...LOG_DELIVERY_ACTIONS];
   assert.deepEqual(
     [...grants('AlertRoundStateMachineRole')].sort(),
     [
@@ -633,18 +614,7 @@ test('per-function IAM is exactly the least privilege the design calls for', () 
 });
 
 test('no Allow statement anywhere uses a wildcard action or a wildcard resource', () => {
-  // CloudWatch Logs vended-log delivery (Express state machine logging) has no resource-level
-  // permissions: AWS documents Resource "*" for exactly these actions.
-  const LOG_DELIVERY = new Set([
-    'logs:CreateLogDelivery',
-    'logs:GetLogDelivery',
-    'logs:UpdateLogDelivery',
-    'logs:DeleteLogDelivery',
-    'logs:ListLogDeliveries',
-    'logs:PutResourcePolicy',
-    'logs:DescribeResourcePolicies',
-    'logs:DescribeLogGroups',
-  ]);
+  const LOG_DELIVERY = new Set<string>(LOG_DELIVERY_ACTIONS);
   const loggingRoles = new Set(
     ofType('AWS::StepFunctions::StateMachine')
       .filter(([, sm]) => sm.Properties.LoggingConfiguration)
