@@ -20,7 +20,6 @@ import { SsmSecretReader } from '../adapters/ssm-secrets.ts';
 import { builtinEmitters } from '../emitters/index.ts';
 import { builtinInspectors } from '../inspectors/index.ts';
 import { loadReviewer } from '../reviewer/index.ts';
-import { testerInspectors } from '../tester/plugins.ts';
 
 export interface DepsOverrides {
   clients?: AwsClients;
@@ -73,9 +72,7 @@ export const buildDeps = async (env: Env, overrides: DepsOverrides = {}): Promis
       serviceName: env.POWERTOOLS_SERVICE_NAME ?? 'alertwarden',
       ...(env.POWERTOOLS_LOG_LEVEL ? { logLevel: env.POWERTOOLS_LOG_LEVEL as never } : {}),
     }));
-  // Tester plugins join only when ALERTWARDEN_TESTER_PLUGINS=true (the integration-test stage).
-  const available = [...builtinInspectors(env, clients), ...testerInspectors(env), ...(overrides.extraInspectors ?? [])];
-  const inspectors = selectEnabled('inspector', available, config.inspectors);
+  const inspectors = selectEnabled('inspector', [...builtinInspectors(env, clients), ...(overrides.extraInspectors ?? [])], config.inspectors);
   const emitters = selectEnabled('emitter', [...builtinEmitters(env, clients), ...(overrides.extraEmitters ?? [])], config.emitters);
   const reviewer = overrides.reviewer ?? reviewerLoadedOnFirstUse(() => loadReviewer(env, clients));
   return {

@@ -7,6 +7,7 @@
  */
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Inspector } from '../core/plugins.ts';
+import { testerInspectors } from '../tester/plugins.ts';
 import { blocklistFromEnv } from './blocklist/index.ts';
 
 export interface InspectorClients {
@@ -19,4 +20,6 @@ export interface InspectorClients {
  */
 export const builtinInspectors = (env: Record<string, string | undefined>, clients: InspectorClients = {}): Inspector[] => [
   blocklistFromEnv(env, clients.s3),
+  // The integration-test stage's inspector; present only when ALERTWARDEN_TESTER_PLUGINS=true.
+  ...testerInspectors(env),
 ];

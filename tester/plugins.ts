@@ -1,6 +1,6 @@
 /**
  * Tester plugins, registered beside the built-in ones only when the deployment asks for them
- * (functions/deps.ts). Off by default, so a production stage cannot pick them up by accident.
+ * (inspectors/index.ts). Off by default, so a production stage cannot pick them up by accident.
  */
 import type { Inspector } from '../core/plugins.ts';
 import { createTesterInspector } from './inspector.ts';
