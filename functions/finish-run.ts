@@ -1,7 +1,7 @@
 /** End of a round: release the report, or start the next round for alerts that joined meanwhile; or record a failed round. */
 import middy from '@middy/core';
 import { z } from 'zod';
-import { finishRound } from '../core/pipeline/emission.ts';
+import { finishRound } from '../core/pipeline/rounds.ts';
 import { containerDepsProvider, type DepsProvider } from './deps.ts';
 import { parseEvent } from './event.ts';
 

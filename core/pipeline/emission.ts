@@ -2,7 +2,6 @@
 import { PluginContractError } from '../errors.ts';
 import type { Emission } from '../report.ts';
 import type { PipelineDeps } from './deps.ts';
-import { ensureRound } from './rounds.ts';
 import { describeCaughtError, type CaughtError } from './inspection.ts';
 
 export const emitReport = async (
@@ -38,33 +37,4 @@ export const recordEmissionFailure = async (
   await deps.store.recordEmission(input.reportId, { emitter: input.emitter, version: input.version, status: 'failed', detail, at });
   // Also on the day's failure list: an operator sees every undelivered report without opening each one.
   await deps.store.recordFailure({ kind: 'emission', reportId: input.reportId, version: input.version, emitter: input.emitter, error: detail, failedAt: at });
-};
-
-/**
- * End of a round after its final emit, or after a failure. When alerts joined after the final
- * snapshot, the next round is started here (it triages them, waits, concludes), so the billed
- * Standard workflow never loops.
- */
-export const finishRound = async (
-  input: { reportId: string; round?: number; error?: CaughtError },
-  deps: Pick<PipelineDeps, 'store' | 'starter' | 'logger' | 'now'>,
-): Promise<{ nextRound?: number }> => {
-  if (input.error) {
-    const { error, message } = describeCaughtError(input.error);
-    deps.logger.error('pipeline round failed', { reportId: input.reportId, error, message });
-    const state = await deps.store.failRound(input.reportId, `${error}: ${message}`);
-    await deps.store.recordFailure({
-      kind: 'round',
-      reportId: input.reportId,
-      round: state.round,
-      error: `${error}: ${message}`,
-      failedAt: new Date(deps.now()).toISOString(),
-    });
-    return {};
-  }
-  if (input.round === undefined) throw new PluginContractError('finishing a round needs its number');
-  const state = await deps.store.finishRound(input.reportId, input.round);
-  if (!state.running || state.round <= input.round) return {};
-  await ensureRound(state, deps);
-  return { nextRound: state.round };
 };

@@ -3,9 +3,11 @@
  * starts a round when the report is idle; a finishing round starts the next one when alerts
  * joined after its final snapshot. Both go through `ensureRound`.
  */
+import { PluginContractError } from '../errors.ts';
 import { executionNameOf } from '../ids.ts';
 import type { ReportState } from '../store.ts';
 import type { PipelineDeps } from './deps.ts';
+import { describeCaughtError, type CaughtError } from './inspection.ts';
 
 /**
  * A running round picks up new alerts itself (dirty flag); otherwise claim the next round.
@@ -25,4 +27,33 @@ export const ensureRound = async (state: ReportState, deps: Pick<PipelineDeps, '
   await deps.starter.start(executionNameOf(current.reportId, current.round), { reportId: current.reportId, round: current.round });
   await deps.store.confirmStarted(current.reportId, current.round);
   return current.round;
+};
+
+/**
+ * End of a round after its final emit, or after a failure. When alerts joined after the final
+ * snapshot, the next round is started here (it triages them, waits, concludes), so the billed
+ * Standard workflow never loops.
+ */
+export const finishRound = async (
+  input: { reportId: string; round?: number; error?: CaughtError },
+  deps: Pick<PipelineDeps, 'store' | 'starter' | 'logger' | 'now'>,
+): Promise<{ nextRound?: number }> => {
+  if (input.error) {
+    const { error, message } = describeCaughtError(input.error);
+    deps.logger.error('pipeline round failed', { reportId: input.reportId, error, message });
+    const state = await deps.store.failRound(input.reportId, `${error}: ${message}`);
+    await deps.store.recordFailure({
+      kind: 'round',
+      reportId: input.reportId,
+      round: state.round,
+      error: `${error}: ${message}`,
+      failedAt: new Date(deps.now()).toISOString(),
+    });
+    return {};
+  }
+  if (input.round === undefined) throw new PluginContractError('finishing a round needs its number');
+  const state = await deps.store.finishRound(input.reportId, input.round);
+  if (!state.running || state.round <= input.round) return {};
+  await ensureRound(state, deps);
+  return { nextRound: state.round };
 };
