@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import { AlertWardenError, formatPath } from '../core/errors.ts';
 
 export class InvalidStepInputError extends AlertWardenError {
@@ -18,3 +18,6 @@ export const parseEvent = <S extends z.ZodType>(schema: S, event: unknown): z.ou
   }
   return parsed.data;
 };
+
+/** What a Catch puts at its ResultPath: `Error` (the name) and `Cause` (for Lambda, its JSON error document). */
+export const CaughtErrorSchema = z.object({ Error: z.string().optional(), Cause: z.string().optional() }).optional();

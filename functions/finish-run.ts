@@ -3,12 +3,12 @@ import middy from '@middy/core';
 import { z } from 'zod';
 import { finishRound } from '../core/pipeline/rounds.ts';
 import { containerDepsProvider, type DepsProvider } from './deps.ts';
-import { parseEvent } from './event.ts';
+import { CaughtErrorSchema, parseEvent } from './event.ts';
 
 const FinishEvent = z.object({
   reportId: z.string().min(1),
   round: z.number().int().min(1).optional(),
-  error: z.object({ Error: z.string().optional(), Cause: z.string().optional() }).optional(),
+  error: CaughtErrorSchema,
 });
 
 export const createFinishRunHandler = (getDeps: DepsProvider) =>

@@ -4,13 +4,11 @@ import { z } from 'zod';
 import { recordEmissionFailure } from '../core/pipeline/emission.ts';
 import { recordInspectionFailure } from '../core/pipeline/inspection.ts';
 import { containerDepsProvider, type DepsProvider } from './deps.ts';
-import { parseEvent } from './event.ts';
-
-const CaughtError = z.object({ Error: z.string().optional(), Cause: z.string().optional() }).optional();
+import { CaughtErrorSchema, parseEvent } from './event.ts';
 
 const FailureEvent = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('inspection'), reportId: z.string().min(1), attributeId: z.string().min(1), inspector: z.string().min(1), error: CaughtError }),
-  z.object({ kind: z.literal('emission'), reportId: z.string().min(1), version: z.number().int(), emitter: z.string().min(1), error: CaughtError }),
+  z.object({ kind: z.literal('inspection'), reportId: z.string().min(1), attributeId: z.string().min(1), inspector: z.string().min(1), error: CaughtErrorSchema }),
+  z.object({ kind: z.literal('emission'), reportId: z.string().min(1), version: z.number().int(), emitter: z.string().min(1), error: CaughtErrorSchema }),
 ]);
 
 export const createRecordFailureHandler = (getDeps: DepsProvider) =>

@@ -2,7 +2,7 @@
 import { PluginContractError } from '../errors.ts';
 import type { Emission } from '../report.ts';
 import type { PipelineDeps } from './deps.ts';
-import { describeCaughtError, type CaughtError } from './inspection.ts';
+import { describeCaughtError, type CaughtError } from './caught-error.ts';
 
 export const emitReport = async (
   input: { reportId: string; version: number; emitter: string },

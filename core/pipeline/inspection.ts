@@ -8,6 +8,7 @@ import { attributeIdOf } from '../ids.ts';
 import { InspectionResultSchema, type CheckedInspectionResult, type Inspector, type PluginLogger } from '../plugins.ts';
 import type { Finding, InspectionFailure, ReportAttribute } from '../report.ts';
 import type { InspectionTask } from '../store.ts';
+import { describeCaughtError, type CaughtError } from './caught-error.ts';
 import type { PipelineDeps } from './deps.ts';
 
 /** Keeps one Map state's input far below Step Functions' 256 KB payload cap; the rest waits for the next plan. */
@@ -128,24 +129,6 @@ export const inspectAttribute = async (
   }));
   await deps.store.putFindings(task.reportId, attribute.id, inspector.name, findings);
   return { findings: findings.length, newAttributes: added };
-};
-
-/** The `error` object a Catch puts in the state: `Cause` may be Lambda's JSON error document. */
-export interface CaughtError {
-  Error?: string;
-  Cause?: string;
-}
-
-export const describeCaughtError = (caught: CaughtError | undefined): { error: string; message: string } => {
-  const error = caught?.Error ?? 'Error';
-  let message = caught?.Cause ?? '';
-  try {
-    const cause = JSON.parse(message) as { errorMessage?: unknown };
-    if (typeof cause.errorMessage === 'string') message = cause.errorMessage;
-  } catch {
-    // Not JSON: a States.* error carries plain text.
-  }
-  return { error: error.slice(0, 256), message: message.slice(0, 2048) };
 };
 
 export const recordInspectionFailure = async (

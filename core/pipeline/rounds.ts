@@ -7,7 +7,7 @@ import { PluginContractError } from '../errors.ts';
 import { executionNameOf } from '../ids.ts';
 import type { ReportState } from '../store.ts';
 import type { PipelineDeps } from './deps.ts';
-import { describeCaughtError, type CaughtError } from './inspection.ts';
+import { describeCaughtError, type CaughtError } from './caught-error.ts';
 
 /**
  * A running round picks up new alerts itself (dirty flag); otherwise claim the next round.
