@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { defineInspector } from '../../core/plugins.ts';
 import type { ReportAttribute } from '../../core/report.ts';
-import { startTestPipeline, type TestPipeline } from './harness.ts';
+import { startTestPipeline, type TestPipeline } from '../support/pipeline.ts';
 
 const seen: { inspector: string; attribute: ReportAttribute }[] = [];
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { defineInspector } from '../../core/plugins.ts';
 import { reportAlertMetrics } from '../support/metrics.ts';
-import { startTestPipeline, type TestPipeline } from './harness.ts';
+import { startTestPipeline, type TestPipeline } from '../support/pipeline.ts';
 
 let pipeline: TestPipeline;
 let throwerCalls = 0;

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { startTestPipeline, type TestPipeline } from './harness.ts';
+import { startTestPipeline, type TestPipeline } from '../support/pipeline.ts';
 
 let pipeline: TestPipeline;
 before(async () => {

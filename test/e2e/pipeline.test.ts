@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import type { AlertInput } from '../../core/alert.ts';
 import { snsEnvelopeOf, sqsRecordOf, type LocalRuntime } from '../../local/runtime.ts';
 import { reportAlertMetrics } from '../support/metrics.ts';
-import { startTestPipeline, type TestPipeline } from './harness.ts';
+import { startTestPipeline, type TestPipeline } from '../support/pipeline.ts';
 
 let pipeline: TestPipeline;
 let runtime: LocalRuntime;

@@ -5,35 +5,25 @@
  * Slow (minutes): run by `npm run test:reliability`, not by `npm test`.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { after, before, test } from 'node:test';
-import { LocalRuntime } from '../../local/runtime.ts';
+import type { LocalRuntime } from '../../local/runtime.ts';
+import { startTestPipeline, type TestPipeline } from '../support/pipeline.ts';
 import { reportAlertMetrics } from '../support/metrics.ts';
 
 const ALERTS = Number(process.env.STORM_ALERTS ?? 10_000);
 const KEYS = Number(process.env.STORM_KEYS ?? 100);
 
+let pipeline: TestPipeline;
 let runtime: LocalRuntime;
-let dir: string;
 
 before(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'alertwarden-storm-'));
-  runtime = await LocalRuntime.start({
-    env: {
-      ALERTWARDEN_AGGREGATION_DELAY_SECONDS: '0',
-      ALERTWARDEN_BLOCKLISTS: 'examples/blocklists/known-bad.txt',
-      ALERTWARDEN_EMITTERS: 'file',
-      ALERTWARDEN_FILE_EMITTER_PATH: join(dir, 'reports.jsonl'),
-    },
-  });
+  pipeline = await startTestPipeline();
+  runtime = pipeline.runtime;
 });
 
 after(async () => {
-  await runtime?.stop();
-  await rm(dir, { recursive: true, force: true });
+  await pipeline?.stop();
 });
 
 test(`a storm of ${ALERTS} alerts over ${KEYS} keys: ${KEYS} reports, ${ALERTS} memberships, none lost`, async (t) => {
