@@ -26,9 +26,9 @@ import {
   BatchGetCommand,
   DynamoDBDocumentClient,
   GetCommand,
+  paginateQuery,
+  paginateScan,
   PutCommand,
-  QueryCommand,
-  ScanCommand,
   UpdateCommand,
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
@@ -528,20 +528,11 @@ export class DynamoDbReportStore implements ReportStore {
 
   async listReportIds(): Promise<string[]> {
     const ids: string[] = [];
-    let ExclusiveStartKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.doc.send(
-        new ScanCommand({
-          TableName: this.table,
-          FilterExpression: 'sk = :meta',
-          ExpressionAttributeValues: { ':meta': META },
-          ProjectionExpression: 'reportId',
-          ExclusiveStartKey,
-        }),
-      );
-      ids.push(...(page.Items ?? []).map((i) => String(i.reportId)));
-      ExclusiveStartKey = page.LastEvaluatedKey;
-    } while (ExclusiveStartKey);
+    const pages = paginateScan(
+      { client: this.doc },
+      { TableName: this.table, FilterExpression: 'sk = :meta', ExpressionAttributeValues: { ':meta': META }, ProjectionExpression: 'reportId' },
+    );
+    for await (const page of pages) ids.push(...(page.Items ?? []).map((i) => String(i.reportId)));
     return ids;
   }
 
@@ -557,12 +548,7 @@ export class DynamoDbReportStore implements ReportStore {
 
   private async query(input: QueryCommandInput): Promise<Record<string, unknown>[]> {
     const items: Record<string, unknown>[] = [];
-    let ExclusiveStartKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.doc.send(new QueryCommand({ ...input, ExclusiveStartKey }));
-      items.push(...(page.Items ?? []));
-      ExclusiveStartKey = page.LastEvaluatedKey;
-    } while (ExclusiveStartKey);
+    for await (const page of paginateQuery({ client: this.doc }, input)) items.push(...(page.Items ?? []));
     return items;
   }
 }

@@ -7,7 +7,7 @@
  *   pk ALERT#<alertId>   sk MSG#<SNS MessageId>   one received message (an SNS redelivery overwrites itself)
  * The alert id is in both the full and the compact (over-256 KB) message, so every report is found.
  */
-import { PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { paginateQuery, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { AlertWardenError } from '../core/errors.ts';
 
@@ -109,23 +109,16 @@ export class RecordingTable {
   /** Every message received for one alert id, oldest version first. */
   async list(alertId: string): Promise<Recorded[]> {
     const out: Recorded[] = [];
-    let ExclusiveStartKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.doc.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': `ALERT#${alertId}` },
-          ConsistentRead: true,
-          ExclusiveStartKey,
-        }),
-      );
+    const pages = paginateQuery(
+      { client: this.doc },
+      { TableName: this.tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': `ALERT#${alertId}` }, ConsistentRead: true },
+    );
+    for await (const page of pages) {
       for (const item of page.Items ?? []) {
         const { pk: _pk, sk: _sk, expiresAt: _e, body, ...rest } = item;
         out.push({ ...(rest as Omit<Recorded, 'body'>), body: JSON.parse(String(body)) as Record<string, unknown> });
       }
-      ExclusiveStartKey = page.LastEvaluatedKey;
-    } while (ExclusiveStartKey);
+    }
     return out.sort((a, b) => a.version - b.version || a.receivedAt.localeCompare(b.receivedAt));
   }
 }
