@@ -2,14 +2,14 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { onTestFinished, test } from 'vitest';
 import { ConfigError } from '../core/errors.ts';
 import { SecretError } from '../core/secrets.ts';
 import { fileSecretReader } from './local-secrets.ts';
 
-test('a local secrets file serves values under the same names as SSM; errors never quote the file', async (t) => {
+test('a local secrets file serves values under the same names as SSM; errors never quote the file', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'alertwarden-secrets-'));
-  t.after(() => rm(dir, { recursive: true, force: true }));
+  onTestFinished(() => rm(dir, { recursive: true, force: true }));
   const good = join(dir, 'secrets.json');
   await writeFile(good, JSON.stringify({ '/alertwarden/dev/webhook': 'tok-123' }));
   const reader = fileSecretReader(good);

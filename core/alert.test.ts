@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { describe, test } from 'node:test';
+import { describe, test } from 'vitest';
 import { ALERT_LIMITS, AlertSchema } from './alert.ts';
 import { ALERT_SCHEMA_PATH, alertJsonSchema } from './alert-json-schema.ts';
 import { InvalidAlertError } from './errors.ts';

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { test } from 'vitest';
 import { AlertSchema } from './alert.ts';
 import { alertFingerprintOf, alertIdOf, attributeIdOf, executionNameOf, reportIdOf } from './ids.ts';
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { describe, test } from 'vitest';
 import { describeChange, formatReportSummary, sanitizeText } from './summary.ts';
 import { makeAlert, makeAttribute, makeFinding, makeReport } from './testing.ts';
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { describe, test } from 'vitest';
 import { AttributeSchema } from './alert.ts';
 import { InspectorTimeoutError, PluginContractError } from './errors.ts';
 import { alertIdOf, attributeIdOf, reportIdOf } from './ids.ts';

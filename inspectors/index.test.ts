@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { test } from 'vitest';
 import { fileURLToPath } from 'node:url';
 import { runInspector } from '../core/testing.ts';
 import { builtinInspectors } from './index.ts';

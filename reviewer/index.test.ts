@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, test } from 'node:test';
+import { describe, test } from 'vitest';
 import type { Report } from '../core/report.ts';
 import { makeAlert, makeAttribute, makeFinding, makeReport, silentLogger } from '../core/testing.ts';
 import { loadReviewer } from './index.ts';

@@ -3,7 +3,7 @@ import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { test } from 'node:test';
+import { test } from 'vitest';
 import { advisoriesOf, checkAllowlist, evaluateAudit } from './audit.ts';
 
 const via = (name: string, severity: string, ghsa: string) => ({

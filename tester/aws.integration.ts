@@ -6,7 +6,7 @@
  * Needs the main stack and the tester stack deployed for that stage (tester/README.md) and AWS
  * credentials. Without either, every test is skipped with the reason (exit code 0).
  */
-import { describe, test } from 'node:test';
+import { describe, test } from 'vitest';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { AwsTarget } from './aws-target.ts';
 import { scenarios } from './scenarios.ts';
@@ -35,9 +35,9 @@ const connect = () => (target ??= AwsTarget.connect({ stage: stage!, region }));
 const runId = `it-${Date.now().toString(36)}`;
 
 // Each scenario waits minutes on a deployed stage (aggregation wait, SQS batching): run them together.
-describe(`integration scenarios on stage ${stage ?? '(none)'}`, { concurrency: true }, () => {
+describe(`integration scenarios on stage ${stage ?? '(none)'}`, { concurrent: true }, () => {
   for (const scenario of scenarios) {
-    test(scenario.name, { skip: skip ?? false, timeout: 600_000 }, async () => {
+    test(scenario.name, { skip: skip !== undefined, timeout: 600_000 }, async () => {
       await scenario.run(await connect(), { runId, timeoutMs: 240_000 });
     });
   }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { describe, test } from 'vitest';
 import { runInspector } from '../core/testing.ts';
 import { createTesterInspector, discoveredAddressOf, testerDomain } from './inspector.ts';
 import { testerInspectors } from './plugins.ts';

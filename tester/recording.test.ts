@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { describe, test } from 'vitest';
 import { compactReportMessage, messageOf, publishInputOf } from '../emitters/sns/index.ts';
 import { makeAlert, makeReport } from '../core/testing.ts';
 import { recordOf, RecordingError } from './recording.ts';

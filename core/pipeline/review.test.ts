@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { test } from 'vitest';
 import { pagesNow } from './review.ts';
 
 test('the fast path pages at the threshold, once per level: repeats wait for the final update, escalations page', () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
-import { test } from 'node:test';
+import { test } from 'vitest';
 import { formatReportSummary } from '../../core/summary.ts';
 import { makeEmitContext, makeReport } from '../../core/testing.ts';
 import { createConsoleEmitter } from './index.ts';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { test } from 'vitest';
 import type { Report } from '../../core/report.ts';
 import { makeAttribute, makeEmitContext, makeReport } from '../../core/testing.ts';
 import { createFileEmitter } from './index.ts';

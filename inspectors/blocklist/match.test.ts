@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { describe, test } from 'vitest';
 import { findListings, hostOf } from './match.ts';
 import { parseBlocklist } from './parse.ts';
 

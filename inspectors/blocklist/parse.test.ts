@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { describe, test } from 'node:test';
+import { describe, test } from 'vitest';
 import { BlocklistSyntaxError } from './errors.ts';
 import { parseBlocklist } from './parse.ts';
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { describe, test } from 'vitest';
 import type { Report } from '../../core/report.ts';
 import { makeAlert, makeAttribute, makeFinding, makeReport } from '../../core/testing.ts';
 import { compilePolicy, evaluatePolicy, globToRegExp, renderReason } from './evaluate.ts';

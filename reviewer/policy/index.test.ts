@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { test } from 'vitest';
 import { makeFinding, makeReport, silentLogger } from '../../core/testing.ts';
 import { createPolicyReviewer, InvalidPolicyError } from './index.ts';
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { describe, test } from 'vitest';
 import { ConfigError } from '../../core/errors.ts';
 import { InvalidPolicyError } from './errors.ts';
 import { parsePolicy } from './schema.ts';

@@ -10,7 +10,7 @@ import { readdir } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Writable } from 'node:stream';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import type { SQSRecord } from 'aws-lambda';
 import { alertIdOf } from '../../core/ids.ts';
 import { defineEmitter } from '../../core/plugins.ts';
@@ -84,7 +84,7 @@ const consoleCapture = defineEmitter({
   },
 });
 
-before(async () => {
+beforeAll(async () => {
   pipeline = await startTestPipeline({ env: { ALERTWARDEN_EMITTERS: 'file,console-capture' }, extraEmitters: [consoleCapture] });
   runtime = pipeline.runtime;
   const records: SQSRecord[] = [];
@@ -110,7 +110,7 @@ before(async () => {
   [views, rejections] = await Promise.all([runtime.reports(), runtime.rejections()]);
 });
 
-after(async () => {
+afterAll(async () => {
   await pipeline?.stop();
 });
 

@@ -3,7 +3,7 @@
  * (asl-validator, the same validator serverless-step-functions runs), and every intrinsic inside
  * them names something serverless.yml declares. No packaging needed; runs in well under a second.
  */
-import { test } from 'node:test';
+import { test } from 'vitest';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';

@@ -5,7 +5,7 @@
  * configuration, least-privilege IAM (one role per function, exact action/resource pairs, no
  * wildcards), and how the tester stack plugs into the main one.
  */
-import { after, before, test } from 'node:test';
+import { afterAll, beforeAll, test } from 'vitest';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -87,7 +87,7 @@ let R: Record<string, CfnResource>;
 let tester: Template;
 let packageMs = 0;
 
-before(
+beforeAll(
   async () => {
     outDir = await mkdtemp(join(tmpdir(), 'alertwarden-package-'));
     testerOutDir = await mkdtemp(join(tmpdir(), 'alertwarden-tester-package-'));
@@ -105,10 +105,10 @@ before(
     tester = JSON.parse(await readFile(join(testerOutDir, 'cloudformation-template-update-stack.json'), 'utf8')) as Template;
     R = template.Resources;
   },
-  { timeout: 260_000 },
+  260_000,
 );
 
-after(async () => {
+afterAll(async () => {
   if (outDir) await rm(outDir, { recursive: true, force: true });
   if (testerOutDir) await rm(testerOutDir, { recursive: true, force: true });
 });
@@ -293,7 +293,7 @@ const references = (v: Json, out: Set<string> = new Set()): Set<string> => {
 // ------------------------------------------------------------------ tests
 
 test('packages offline in reasonable time and writes one zip per function', async (t) => {
-  t.diagnostic(`sls package took ${(packageMs / 1000).toFixed(1)} s`);
+  console.log(`sls package took ${(packageMs / 1000).toFixed(1)} s`);
   assert.ok(packageMs < 180_000, `packaging took ${packageMs} ms`);
   assert.deepEqual(ofType('AWS::Lambda::Function').map(([id]) => id).sort(), Object.keys(FUNCTIONS).map(lambdaId).sort());
   for (const [key, file] of Object.entries(FUNCTIONS)) {

@@ -10,7 +10,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { afterAll, beforeAll, test } from 'vitest';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import type { Report } from '../../core/report.ts';
 import { LocalRuntime } from '../../local/runtime.ts';
@@ -24,7 +24,7 @@ const ENV = { ALERTWARDEN_AGGREGATION_DELAY_SECONDS: '1', ALERTWARDEN_EMITTERS: 
 let dir: string;
 let runtime: LocalRuntime | undefined;
 
-before(async () => {
+beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'alertwarden-crash-'));
   const lines = Array.from({ length: ALERTS }, (_, n) =>
     JSON.stringify({
@@ -38,7 +38,7 @@ before(async () => {
   await writeFile(join(dir, 'alerts.jsonl'), `${lines.join('\n')}\n`);
 });
 
-after(async () => {
+afterAll(async () => {
   await runtime?.stop();
   await rm(dir, { recursive: true, force: true });
 });

@@ -4,7 +4,7 @@
  * pipeline.test.ts and ingest-faults.test.ts; 8 (an unwatched DLQ) in test/deploy.
  */
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { afterAll, beforeAll, test } from 'vitest';
 import { defineInspector } from '../../core/plugins.ts';
 import type { ReportAttribute } from '../../core/report.ts';
 import { startTestPipeline, type TestPipeline } from '../support/pipeline.ts';
@@ -32,10 +32,10 @@ const reverse = defineInspector({
 });
 
 let pipeline: TestPipeline;
-before(async () => {
+beforeAll(async () => {
   pipeline = await startTestPipeline({ extraInspectors: [resolver, reverse], env: { ALERTWARDEN_MAX_INSPECTION_DEPTH: '2' } });
 });
-after(async () => {
+afterAll(async () => {
   await pipeline?.stop();
 });
 

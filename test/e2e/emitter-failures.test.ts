@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { afterAll, beforeAll, test } from 'vitest';
 import { emitReport } from '../../core/pipeline/emission.ts';
 import { defineEmitter } from '../../core/plugins.ts';
 import { ROUND_DEFINITION } from '../../local/engine.ts';
@@ -41,7 +41,7 @@ const flaky = defineEmitter({
   },
 });
 
-before(async () => {
+beforeAll(async () => {
   sns = await startFakeSns();
   outDir = await mkdtemp(join(tmpdir(), 'alertwarden-emit-faults-'));
   runtime = await LocalRuntime.start({
@@ -56,7 +56,7 @@ before(async () => {
   });
 });
 
-after(async () => {
+afterAll(async () => {
   await runtime?.stop();
   await sns?.close();
   await rm(outDir, { recursive: true, force: true });

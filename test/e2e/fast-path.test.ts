@@ -7,7 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { after, before, test } from 'node:test';
+import { afterAll, beforeAll, test } from 'vitest';
 import { defineEmitter } from '../../core/plugins.ts';
 import type { Report } from '../../core/report.ts';
 import { describeChange } from '../../core/summary.ts';
@@ -55,7 +55,7 @@ const alert = (key: string, ruleId: string, ip: string, second: number) =>
     attributes: [{ type: 'ipaddr', key: 'remote', value: ip, context: ['remote'] }],
   });
 
-before(async () => {
+beforeAll(async () => {
   outDir = await mkdtemp(join(tmpdir(), 'alertwarden-fast-'));
   runtime = await LocalRuntime.start({
     env: {
@@ -67,7 +67,7 @@ before(async () => {
   });
 });
 
-after(async () => {
+afterAll(async () => {
   await runtime?.stop();
   await rm(outDir, { recursive: true, force: true });
 });

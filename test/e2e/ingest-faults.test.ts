@@ -4,7 +4,7 @@
  * defect 2: a failed start left the report unreviewed forever).
  */
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { afterAll, beforeAll, test } from 'vitest';
 import { LocalRuntime } from '../../local/runtime.ts';
 import { reportAlertMetrics } from '../support/metrics.ts';
 
@@ -12,7 +12,7 @@ let runtime: LocalRuntime;
 const failStartsFor = new Set<string>();
 let failedStarts = 0;
 
-before(async () => {
+beforeAll(async () => {
   runtime = await LocalRuntime.start({
     redeliveryDelayMs: 500,
     env: { ALERTWARDEN_AGGREGATION_DELAY_SECONDS: '0', ALERTWARDEN_EMITTERS: 'file', ALERTWARDEN_FILE_EMITTER_PATH: '/dev/null' },
@@ -28,7 +28,7 @@ before(async () => {
   });
 });
 
-after(async () => {
+afterAll(async () => {
   await runtime?.stop();
 });
 

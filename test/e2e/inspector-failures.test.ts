@@ -1,6 +1,6 @@
 /** One failing inspector yields a recorded error in the report, never a failed or lost report. */
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { afterAll, beforeAll, test } from 'vitest';
 import { defineInspector } from '../../core/plugins.ts';
 import { reportAlertMetrics } from '../support/metrics.ts';
 import { startTestPipeline, type TestPipeline } from '../support/pipeline.ts';
@@ -28,11 +28,11 @@ const garbage = defineInspector({
   inspect: () => ({ findings: 'not a list' }) as never,
 });
 
-before(async () => {
+beforeAll(async () => {
   pipeline = await startTestPipeline({ extraInspectors: [thrower, hanger, garbage] });
 });
 
-after(async () => {
+afterAll(async () => {
   await pipeline?.stop();
 });
 

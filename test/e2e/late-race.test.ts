@@ -4,14 +4,14 @@
  * inspected and an update emitted — not left uninspected forever.
  */
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { afterAll, beforeAll, test } from 'vitest';
 import { startTestPipeline, type TestPipeline } from '../support/pipeline.ts';
 
 let pipeline: TestPipeline;
-before(async () => {
+beforeAll(async () => {
   pipeline = await startTestPipeline();
 });
-after(async () => {
+afterAll(async () => {
   await pipeline?.stop();
 });
 

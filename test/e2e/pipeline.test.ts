@@ -4,7 +4,7 @@
  * reports read back from the file emitter's JSONL output.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import type { AlertInput } from '../../core/alert.ts';
 import { snsEnvelopeOf, sqsRecordOf, type LocalRuntime } from '../../local/runtime.ts';
 import { reportAlertMetrics } from '../support/metrics.ts';
@@ -32,12 +32,12 @@ const publish = async (...alerts: unknown[]) => {
   await runtime.drain();
 };
 
-before(async () => {
+beforeAll(async () => {
   pipeline = await startTestPipeline();
   runtime = pipeline.runtime;
 });
 
-after(async () => {
+afterAll(async () => {
   await pipeline?.stop();
 });
 

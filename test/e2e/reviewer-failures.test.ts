@@ -1,6 +1,6 @@
 /** A broken reviewer never costs a report; a broken deployment (unreadable policy) fails loudly and recovers. */
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { afterAll, beforeAll, test } from 'vitest';
 import { ConfigError } from '../../core/errors.ts';
 import { defineReviewer } from '../../core/plugins.ts';
 import { LocalRuntime } from '../../local/runtime.ts';
@@ -17,13 +17,13 @@ const reviewer = defineReviewer({
   },
 });
 
-before(async () => {
+beforeAll(async () => {
   runtime = await LocalRuntime.start({
     env: { ALERTWARDEN_AGGREGATION_DELAY_SECONDS: '0', ALERTWARDEN_EMITTERS: 'file', ALERTWARDEN_FILE_EMITTER_PATH: '/dev/null' },
     reviewer,
   });
 });
-after(async () => {
+afterAll(async () => {
   await runtime?.stop();
 });
 

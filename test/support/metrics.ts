@@ -1,11 +1,10 @@
 /**
  * Figures a reliability test reports to `npm run test:reliability`: the table's "alerts lost"
- * column is computed from these, never typed in. A diagnostic line is all it takes, so the
- * same tests run unchanged under `npm test`.
+ * column is computed from these, never typed in. They travel as the test's metadata (vitest's
+ * `task.meta`, kept by its JSON reporter), so the same tests run unchanged under `npm test`.
+ * Call it BEFORE the assertions that check the figures: a failing case must still show them.
  */
-import type { TestContext } from 'node:test';
-
-export const METRICS_PREFIX = 'alertwarden-metrics ';
+import type { TestContext } from 'vitest';
 
 export interface AlertMetrics {
   /** Valid alerts published by the test. */
@@ -16,6 +15,12 @@ export interface AlertMetrics {
   notes?: string;
 }
 
+declare module 'vitest' {
+  interface TaskMeta {
+    alertMetrics?: AlertMetrics;
+  }
+}
+
 export const reportAlertMetrics = (t: TestContext, metrics: AlertMetrics): void => {
-  t.diagnostic(`${METRICS_PREFIX}${JSON.stringify(metrics)}`);
+  t.task.meta.alertMetrics = metrics;
 };

@@ -1,0 +1,46 @@
+/**
+ * Test projects: `unit` (pure code and plugins, files run in parallel), `e2e` (local pipeline on
+ * loopback servers; each file starts its own servers on port 0, so files can run in parallel
+ * too), `deploy` (packages the CloudFormation with osls: slow, one file). `npm test` runs all
+ * three; `npm run test:reliability` adds the full-size storm (ALERTWARDEN_STORM_ALERTS).
+ */
+import { defineConfig } from 'vitest/config';
+
+const E2E = ['test/e2e/**/*.test.ts', 'test/corpus/**/*.test.ts', 'test/security/**/*.test.ts', 'test/reliability/**/*.test.ts', 'tester/**/*.test.ts'];
+const DEPLOY = ['test/deploy/**/*.test.ts'];
+
+export default defineConfig({
+  test: {
+    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+    // A shared 2-core machine: no test may rely on an idle CPU, so budgets are generous and
+    // files that start servers are limited in number at once.
+    maxWorkers: 2,
+    reporters: ['default', './scripts/summary-reporter.ts'],
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
+    coverage: {
+      provider: 'v8',
+      include: ['core/**', 'adapters/**', 'functions/**', 'inspectors/**', 'reviewer/**', 'emitters/**', 'sources/**', 'detectors/**', 'local/**'],
+      exclude: ['**/*.test.ts', '**/*.hostile.ts'],
+      reporter: ['text-summary'],
+    },
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'unit',
+          include: ['**/*.test.ts'],
+          exclude: ['node_modules/**', '.serverless/**', '.esbuild/**', 'out/**', ...E2E, ...DEPLOY],
+        },
+      },
+      {
+        extends: true,
+        test: { name: 'e2e', include: E2E, exclude: ['node_modules/**'] },
+      },
+      {
+        extends: true,
+        test: { name: 'deploy', include: DEPLOY, testTimeout: 300_000 },
+      },
+    ],
+  },
+});
