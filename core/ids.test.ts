@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'vitest';
 import { AlertSchema } from './alert.ts';
-import { alertFingerprintOf, alertIdOf, attributeIdOf, executionNameOf, reportIdOf } from './ids.ts';
+import { alertFingerprintOf, alertIdOf, attributeIdOf, emissionKeyOf, executionNameOf, reportIdOf } from './ids.ts';
 
 test('alert id depends on detector, rule and key only, and separates its parts', () => {
   const base = { detector: 'd', rule_id: 'r', alert_key: 'k' };
@@ -22,4 +22,17 @@ test('execution names fit Step Functions: <= 80 chars of [0-9A-Za-z_-]', () => {
   assert.ok(name.length <= 80, name);
   assert.match(name, /^[0-9A-Za-z_-]+$/);
   assert.notEqual(attributeIdOf({ type: 'ipaddr', key: 'k', value: '1.1.1.1' }), attributeIdOf({ type: 'domain', key: 'k', value: '1.1.1.1' }));
+});
+
+test('emission keys are stable per (report, version, emitter) and differ when any part does', () => {
+  const reportId = reportIdOf(alertIdOf({ detector: 'd', rule_id: 'r' }), Date.UTC(2099, 0, 1));
+  const key = emissionKeyOf(reportId, 3, 'pagerduty');
+  assert.equal(key, emissionKeyOf(reportId, 3, 'pagerduty'));
+  assert.notEqual(key, emissionKeyOf(reportId, 4, 'pagerduty'));
+  assert.notEqual(key, emissionKeyOf(reportId, 3, 'slack'));
+  assert.notEqual(key, emissionKeyOf(reportIdOf(alertIdOf({ detector: 'd', rule_id: 'r2' }), Date.UTC(2099, 0, 1)), 3, 'pagerduty'));
+  // The longest emitter name the plugin contract allows still fits a PagerDuty dedup_key / HTTP header.
+  const longest = emissionKeyOf(reportId, 999_999, 'a'.repeat(40));
+  assert.ok(longest.length <= 120, `${longest.length} chars`);
+  assert.match(longest, /^[0-9A-Za-z-]+$/);
 });

@@ -36,3 +36,11 @@ export const reportIdOf = (alertId: string, windowStartMs: number): string =>
 
 /** Execution names must be unique per state machine; one name per pipeline round keeps starts idempotent. */
 export const executionNameOf = (reportId: string, round: number): string => `${reportId}-r${round}`;
+
+/**
+ * Idempotency key of one delivery: the same (report version, emitter) always gets the same key,
+ * so a retried emit can be recognised by the target (PagerDuty dedup_key, an Idempotency-Key
+ * header, a marker in a ticket). Plain [0-9A-Za-z-] and <= 120 chars, accepted by those targets.
+ */
+export const emissionKeyOf = (reportId: string, version: number, emitter: string): string =>
+  `${reportId}-v${version}-${emitter}`;

@@ -80,7 +80,18 @@ export interface Reviewer {
   review(report: Report, ctx: ReviewContext): Promise<Verdict> | Verdict;
 }
 
+/**
+ * Delivery is at-least-once. The pipeline claims each (report version, emitter) before calling
+ * `emit` and holds that claim as a lease longer than an emit attempt may run, so attempts do
+ * not overlap; but when an attempt's outcome is lost (the emit step timed out, the Lambda
+ * crashed, the bookkeeping write after a successful delivery failed) the emitter is called
+ * again for the same version. Every such call carries the same `idempotencyKey`: an emitter
+ * whose target can de-duplicate (PagerDuty `dedup_key`, an `Idempotency-Key` header, a marker
+ * in a ticket or thread) should pass it on, so a retry updates instead of duplicating.
+ */
 export interface EmitContext {
+  /** Same for every attempt at one (report id, version, emitter); see `emissionKeyOf` in core/ids.ts. */
+  idempotencyKey: string;
   logger: PluginLogger;
   /** Credentials by parameter name (SSM in AWS); read at emit time, never logged or returned in `detail`. */
   secrets: SecretReader;

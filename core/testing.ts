@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { AttributeSchema, type Alert, type AttributeInput, type AttributeType } from './alert.ts';
 import { formatPath } from './errors.ts';
-import { alertFingerprintOf, alertIdOf, attributeIdOf, reportIdOf } from './ids.ts';
+import { alertFingerprintOf, alertIdOf, attributeIdOf, emissionKeyOf, reportIdOf } from './ids.ts';
 import type { CheckedInspectionResult, EmitContext, Inspector, PluginLogger } from './plugins.ts';
 import { callInspector } from './pipeline/inspection.ts';
 import { VERDICTS, type Finding, type Report, type ReportAlert, type ReportAttribute } from './report.ts';
@@ -23,12 +23,18 @@ const WINDOW_MS = 5 * 60_000;
 export const silentLogger: PluginLogger = { debug() {}, info() {}, warn() {}, error() {} };
 
 /**
- * What the pipeline hands an emitter, with the secrets it may read.
+ * What the pipeline hands an emitter, with the secrets it may read. The idempotency key is the
+ * one the pipeline would give `makeReport()`'s version 1 unless another is passed.
  *
  * @example
  * await myEmitter.emit(makeReport(), makeEmitContext({ '/alertwarden/test/webhook': 'https://hooks.example/T/x' }));
  */
-export const makeEmitContext = (secrets: Record<string, string> = {}, logger: PluginLogger = silentLogger): EmitContext => ({
+export const makeEmitContext = (
+  secrets: Record<string, string> = {},
+  logger: PluginLogger = silentLogger,
+  idempotencyKey: string = emissionKeyOf(makeReport().id, 1, 'test'),
+): EmitContext => ({
+  idempotencyKey,
   logger,
   secrets: new StaticSecretReader(secrets),
 });

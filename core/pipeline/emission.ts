@@ -1,5 +1,9 @@
-/** Emit one archived report version through one emitter, at most once per (version, emitter). */
+/**
+ * Emit one archived report version through one emitter: at least once per (version, emitter),
+ * every attempt with the same idempotency key (see EmitContext in core/plugins.ts).
+ */
 import { PluginContractError } from '../errors.ts';
+import { emissionKeyOf } from '../ids.ts';
 import type { Emission } from '../report.ts';
 import type { PipelineDeps } from './deps.ts';
 import { describeCaughtError, type CaughtError } from './caught-error.ts';
@@ -16,7 +20,8 @@ export const emitReport = async (
   if (!(await deps.store.claimEmission(input.reportId, emitter.name, input.version))) {
     return { status: 'skipped' };
   }
-  const result = await emitter.emit(report, { logger: deps.logger, secrets: deps.secrets });
+  const idempotencyKey = emissionKeyOf(input.reportId, input.version, emitter.name);
+  const result = await emitter.emit(report, { idempotencyKey, logger: deps.logger, secrets: deps.secrets });
   await deps.store.recordEmission(input.reportId, {
     emitter: emitter.name,
     version: input.version,

@@ -10,6 +10,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, test } from 'vitest';
+import { emissionKeyOf } from '../../core/ids.ts';
 import { emitReport } from '../../core/pipeline/emission.ts';
 import { defineEmitter } from '../../core/plugins.ts';
 import { ROUND_DEFINITION } from '../../local/engine.ts';
@@ -27,12 +28,14 @@ let sns: FakeSns;
 let outDir: string;
 const flakyCalls = new Map<string, number>();
 const flakyDeliveries: string[] = [];
+const flakyKeys = new Map<string, string[]>();
 
 // Fails the first attempt of every report version (a 502 from a webhook), then works.
 const flaky = defineEmitter({
   name: 'flaky',
-  emit: (report) => {
+  emit: (report, ctx) => {
     const key = `${report.id} v${report.version}`;
+    flakyKeys.set(key, [...(flakyKeys.get(key) ?? []), ctx.idempotencyKey]);
     const calls = (flakyCalls.get(key) ?? 0) + 1;
     flakyCalls.set(key, calls);
     if (calls === 1) throw new Error('webhook answered 502 Bad Gateway');
@@ -77,6 +80,8 @@ test('an emitter that fails once and then succeeds delivers exactly once', async
   const view = await runAlert('flaky-once');
   const key = `${view.report.id} v${view.report.version}`;
   assert.equal(flakyCalls.get(key), 2, 'retried by the state machine');
+  const expectedKey = emissionKeyOf(view.report.id, view.report.version, 'flaky');
+  assert.deepEqual(flakyKeys.get(key), [expectedKey, expectedKey], 'the retry carries the same idempotency key');
   assert.deepEqual(flakyDeliveries.filter((d) => d === key), [key]);
   assert.deepEqual(statusOf(view, 'flaky'), ['delivered']);
   assert.deepEqual(statusOf(view, 'sns'), ['delivered']);
