@@ -7,6 +7,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import type { LogAttributes } from '@aws-lambda-powertools/logger/types';
 import { loadConfig, selectEnabled, type Env } from '../core/config.ts';
 import { ConfigError } from '../core/errors.ts';
+import type { PipelineMetrics } from '../core/metrics.ts';
 import type { Emitter, Inspector, PluginLogger, Reviewer } from '../core/plugins.ts';
 import type { PipelineDeps } from '../core/pipeline/deps.ts';
 import type { SecretReader } from '../core/secrets.ts';
@@ -14,6 +15,7 @@ import type { ExecutionStarter } from '../core/store.ts';
 import { createAwsClients, type AwsClients } from '../adapters/aws-clients.ts';
 import { DynamoDbReportStore } from '../adapters/dynamodb-store.ts';
 import { fileSecretReader } from '../adapters/local-secrets.ts';
+import { PowertoolsMetrics } from '../adapters/powertools-metrics.ts';
 import { S3ReportArchive } from '../adapters/s3-archive.ts';
 import { SfnExecutionStarter } from '../adapters/sfn-starter.ts';
 import { SsmSecretReader } from '../adapters/ssm-secrets.ts';
@@ -29,6 +31,8 @@ export interface DepsOverrides {
   extraEmitters?: readonly Emitter[];
   reviewer?: Reviewer;
   secrets?: SecretReader;
+  /** The local runtime counts in memory instead of writing EMF lines to stdout. */
+  metrics?: PipelineMetrics;
   now?: () => number;
 }
 
@@ -84,6 +88,7 @@ export const buildDeps = async (env: Env, overrides: DepsOverrides = {}): Promis
       (config.stateMachineArn ? new SfnExecutionStarter(clients.sfn, config.stateMachineArn) : unconfiguredStarter),
     plugins: { inspectors, emitters, reviewer },
     logger,
+    metrics: overrides.metrics ?? PowertoolsMetrics.fromEnv(env),
     // SSM in AWS; a local run may name a JSON file of the same parameter names instead.
     secrets:
       overrides.secrets ??
@@ -97,3 +102,16 @@ export type DepsProvider = () => Promise<PipelineDeps>;
 let containerDeps: Promise<PipelineDeps> | undefined;
 /** Lambda: one set of clients and plugins per container, created on the first invocation. */
 export const containerDepsProvider: DepsProvider = () => (containerDeps ??= buildDeps(process.env));
+
+/**
+ * Publishes what an invocation counted, whether it succeeded or failed: a failure is exactly
+ * when the counts matter. Handlers that count add it with `.use(flushMetrics(getDeps))`.
+ */
+export const flushMetrics = (getDeps: DepsProvider) => {
+  const flushMetricsAfter = async () => (await getDeps()).metrics.flush();
+  const flushMetricsOnError = async () => {
+    // The invocation's own error is the one to report; a deps failure here would hide it.
+    await flushMetricsAfter().catch(() => undefined);
+  };
+  return { after: flushMetricsAfter, onError: flushMetricsOnError };
+};

@@ -2,7 +2,7 @@
 import middy from '@middy/core';
 import { z } from 'zod';
 import { finishRound } from '../core/pipeline/rounds.ts';
-import { containerDepsProvider, type DepsProvider } from './deps.ts';
+import { containerDepsProvider, flushMetrics, type DepsProvider } from './deps.ts';
 import { CaughtErrorSchema, parseEvent } from './event.ts';
 
 const FinishEvent = z.object({
@@ -12,6 +12,6 @@ const FinishEvent = z.object({
 });
 
 export const createFinishRunHandler = (getDeps: DepsProvider) =>
-  middy(async (event: unknown) => finishRound(parseEvent(FinishEvent, event), await getDeps()));
+  middy(async (event: unknown) => finishRound(parseEvent(FinishEvent, event), await getDeps())).use(flushMetrics(getDeps));
 
 export const handler = createFinishRunHandler(containerDepsProvider);

@@ -6,7 +6,7 @@ import { InvalidAlertError } from '../core/errors.ts';
 import { ingestAlert } from '../core/pipeline/ingest.ts';
 import { alertFromMessageBody, excerptOf } from '../core/pipeline/intake.ts';
 import type { PipelineDeps } from '../core/pipeline/deps.ts';
-import { containerDepsProvider, type DepsProvider } from './deps.ts';
+import { containerDepsProvider, flushMetrics, type DepsProvider } from './deps.ts';
 
 const ingestRecord = async (record: SQSRecord, deps: PipelineDeps) => {
   try {
@@ -15,6 +15,7 @@ const ingestRecord = async (record: SQSRecord, deps: PipelineDeps) => {
   } catch (error) {
     if (!(error instanceof InvalidAlertError)) throw error; // transient: SQS redelivers, then the DLQ
     deps.logger.warn('alert rejected', { messageId: record.messageId, reason: error.message });
+    deps.metrics.count('AlertsRejected');
     await deps.store.recordRejection({
       messageId: record.messageId,
       reason: error.message,
@@ -35,6 +36,6 @@ export const createIngestHandler = (getDeps: DepsProvider) =>
       // A batch where every record failed transiently must still be reported per record, not thrown.
       throwOnFullBatchFailure: false,
     });
-  });
+  }).use(flushMetrics(getDeps));
 
 export const handler = createIngestHandler(containerDepsProvider);

@@ -3,7 +3,7 @@ import middy from '@middy/core';
 import { z } from 'zod';
 import { recordEmissionFailure } from '../core/pipeline/emission.ts';
 import { recordInspectionFailure } from '../core/pipeline/inspection.ts';
-import { containerDepsProvider, type DepsProvider } from './deps.ts';
+import { containerDepsProvider, flushMetrics, type DepsProvider } from './deps.ts';
 import { CaughtErrorSchema, parseEvent } from './event.ts';
 
 const FailureEvent = z.discriminatedUnion('kind', [
@@ -18,6 +18,6 @@ export const createRecordFailureHandler = (getDeps: DepsProvider) =>
     if (failure.kind === 'inspection') await recordInspectionFailure(failure, deps);
     else await recordEmissionFailure(failure, deps);
     return { recorded: true };
-  });
+  }).use(flushMetrics(getDeps));
 
 export const handler = createRecordFailureHandler(containerDepsProvider);

@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Context, SQSBatchResponse, SQSRecord } from 'aws-lambda';
 import type { Env } from '../core/config.ts';
+import { CountingMetrics } from '../core/metrics.ts';
 import type { PipelineDeps } from '../core/pipeline/deps.ts';
 import { compileReport } from '../core/pipeline/review.ts';
 import type { Emission, Report } from '../core/report.ts';
@@ -39,7 +40,9 @@ export const LOCAL_DEFAULT_ENV: Env = {
   POWERTOOLS_LOG_LEVEL: 'SILENT',
 };
 
-export interface LocalRuntimeOptions extends Omit<DepsOverrides, 'clients' | 'starter'> {
+export interface LocalRuntimeOptions extends Omit<DepsOverrides, 'clients' | 'starter' | 'metrics'> {
+  /** Where the handlers count (default: a fresh CountingMetrics, read back through `runtime.metrics`). */
+  metrics?: CountingMetrics;
   /** Configuration as the Lambda environment would carry it; merged over LOCAL_DEFAULT_ENV. */
   env?: Env;
   /** Retry back-off inside the state machines (AWS: seconds; local default 20 ms). */
@@ -139,6 +142,11 @@ export class LocalRuntime {
     private readonly options: LocalRuntimeOptions,
   ) {}
 
+  /** What the handlers counted: the figures the AWS alarms watch. */
+  get metrics(): CountingMetrics {
+    return this.deps.metrics as CountingMetrics;
+  }
+
   static async start(options: LocalRuntimeOptions = {}): Promise<LocalRuntime> {
     const servers = await startLocalServers({
       tableName: LOCAL_TABLE,
@@ -164,7 +172,7 @@ export class LocalRuntime {
     const clients = createAwsClients(env);
     let deps: PipelineDeps;
     try {
-      deps = await buildDeps(env, { ...options, clients, starter });
+      deps = await buildDeps(env, { ...options, clients, starter, metrics: options.metrics ?? new CountingMetrics() });
     } catch (error) {
       await servers.stop();
       throw error;

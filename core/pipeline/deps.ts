@@ -1,4 +1,5 @@
 import type { PipelineConfig } from '../config.ts';
+import type { PipelineMetrics } from '../metrics.ts';
 import type { PluginLogger, PluginSet } from '../plugins.ts';
 import type { SecretReader } from '../secrets.ts';
 import type { ExecutionStarter, ReportArchive, ReportStore } from '../store.ts';
@@ -11,6 +12,8 @@ export interface PipelineDeps {
   starter: ExecutionStarter;
   plugins: PluginSet;
   logger: PluginLogger;
+  /** Counters the alarms watch (EMF in Lambda, in memory locally). */
+  metrics: PipelineMetrics;
   /** Handed to plugins; read lazily, so only the function that needs a secret needs access to it. */
   secrets: SecretReader;
   now: () => number;

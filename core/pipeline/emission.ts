@@ -10,7 +10,7 @@ import { describeCaughtError, type CaughtError } from './caught-error.ts';
 
 export const emitReport = async (
   input: { reportId: string; version: number; emitter: string },
-  deps: Pick<PipelineDeps, 'store' | 'archive' | 'plugins' | 'logger' | 'secrets' | 'now'>,
+  deps: Pick<PipelineDeps, 'store' | 'archive' | 'plugins' | 'logger' | 'secrets' | 'now' | 'metrics'>,
 ): Promise<{ status: Emission['status'] }> => {
   const emitter = deps.plugins.emitters.find((e) => e.name === input.emitter);
   if (!emitter) throw new PluginContractError(`emitter ${JSON.stringify(input.emitter)} is not enabled in this deployment`);
@@ -29,12 +29,13 @@ export const emitReport = async (
     ...(result.detail !== undefined ? { detail: result.detail } : {}),
     at: new Date(deps.now()).toISOString(),
   });
+  if (result.status === 'delivered') deps.metrics.count('EmissionsDelivered');
   return { status: result.status };
 };
 
 export const recordEmissionFailure = async (
   input: { reportId: string; version: number; emitter: string; error?: CaughtError },
-  deps: Pick<PipelineDeps, 'store' | 'now'>,
+  deps: Pick<PipelineDeps, 'store' | 'now' | 'metrics'>,
 ): Promise<void> => {
   const { error, message } = describeCaughtError(input.error);
   const at = new Date(deps.now()).toISOString();
@@ -42,4 +43,5 @@ export const recordEmissionFailure = async (
   await deps.store.recordEmission(input.reportId, { emitter: input.emitter, version: input.version, status: 'failed', detail, at });
   // Also on the day's failure list: an operator sees every undelivered report without opening each one.
   await deps.store.recordFailure({ kind: 'emission', reportId: input.reportId, version: input.version, emitter: input.emitter, error: detail, failedAt: at });
+  deps.metrics.count('EmissionsFailed');
 };

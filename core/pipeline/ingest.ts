@@ -26,7 +26,7 @@ export const attributesOfAlert = (alert: Alert): ReportAttribute[] =>
 
 export const ingestAlert = async (
   alert: Alert,
-  deps: Pick<PipelineDeps, 'store' | 'starter' | 'config' | 'now'>,
+  deps: Pick<PipelineDeps, 'store' | 'starter' | 'config' | 'now' | 'metrics'>,
 ): Promise<IngestOutcome> => {
   const { store, config } = deps;
   const nowMs = deps.now();
@@ -39,6 +39,7 @@ export const ingestAlert = async (
     await store.addAttributes(reportId, attributesOfAlert(alert));
     state = await store.markDirty(reportId);
   }
+  if (membership.added) deps.metrics.count('AlertsIngested');
   const startedRound = await ensureRound(state, deps);
   if (membership.added || !membership.registered) await store.markAlertRegistered(reportId, fingerprint);
   return { reportId, added: membership.added, ...(startedRound !== undefined ? { startedRound } : {}) };

@@ -133,7 +133,7 @@ export const inspectAttribute = async (
 
 export const recordInspectionFailure = async (
   input: { reportId: string; attributeId: string; inspector: string; error?: CaughtError },
-  deps: Pick<PipelineDeps, 'store' | 'now'>,
+  deps: Pick<PipelineDeps, 'store' | 'now' | 'metrics'>,
 ): Promise<void> => {
   const failure: InspectionFailure = {
     inspector: input.inspector,
@@ -142,4 +142,5 @@ export const recordInspectionFailure = async (
     failedAt: new Date(deps.now()).toISOString(),
   };
   await deps.store.putInspectionFailure(input.reportId, failure);
+  deps.metrics.count('InspectionsFailed');
 };

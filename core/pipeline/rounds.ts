@@ -36,7 +36,7 @@ export const ensureRound = async (state: ReportState, deps: Pick<PipelineDeps, '
  */
 export const finishRound = async (
   input: { reportId: string; round?: number; error?: CaughtError },
-  deps: Pick<PipelineDeps, 'store' | 'starter' | 'logger' | 'now'>,
+  deps: Pick<PipelineDeps, 'store' | 'starter' | 'logger' | 'now' | 'metrics'>,
 ): Promise<{ nextRound?: number }> => {
   if (input.error) {
     const { error, message } = describeCaughtError(input.error);
@@ -49,6 +49,7 @@ export const finishRound = async (
       error: `${error}: ${message}`,
       failedAt: new Date(deps.now()).toISOString(),
     });
+    deps.metrics.count('RoundsFailed');
     return {};
   }
   if (input.round === undefined) throw new PluginContractError('finishing a round needs its number');

@@ -92,7 +92,10 @@ test('an emitter that fails once and then succeeds delivers exactly once', async
 
 test('an emitter that fails for good is recorded and listed, re-drivable, and the other emitters deliver', async (t) => {
   sns.mode = 'deny';
+  const failedBefore = runtime.metrics.get('EmissionsFailed');
   const view = await runAlert('sns-refuses');
+  const failedCounted = runtime.metrics.get('EmissionsFailed') - failedBefore;
+  assert.equal(failedCounted, 1, `EmissionsFailed counted ${failedCounted} for one emitter given up on`);
   const { id, version } = view.report;
   assert.equal(view.error, undefined, 'the round itself completes');
   assert.equal(snsRequestsFor(id), EMIT_ATTEMPTS, 'every attempt the ASL allows was made');

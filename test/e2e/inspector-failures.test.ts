@@ -39,6 +39,7 @@ afterAll(async () => {
 test('an inspector that throws, one that hangs and one that returns garbage: the report still completes with each error recorded', async (t) => {
   const started = Date.now();
   const { runtime } = pipeline;
+  const failedBefore = runtime.metrics.get('InspectionsFailed');
   await runtime.publish([
     JSON.stringify({
       detector: 'e2e',
@@ -66,6 +67,8 @@ test('an inspector that throws, one that hangs and one that returns garbage: the
   assert.equal(report.verdict?.severity, 'high');
   // Generic errors are retried (ASL: 2 retries) before they are recorded; timeouts and contract errors are not.
   assert.equal(throwerCalls, 3);
+  const failedCounted = runtime.metrics.get('InspectionsFailed') - failedBefore;
+  assert.equal(failedCounted, 3, `InspectionsFailed counted ${failedCounted} for 3 recorded failures`);
   assert.equal(runtime.engine.failures.length, 0);
   assert.ok(Date.now() - started < 20_000);
 });

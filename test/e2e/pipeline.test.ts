@@ -126,6 +126,7 @@ describe('core pipeline, locally end to end', () => {
   test('a malformed alert in a batch is rejected with the field and reason; the valid ones all become reports', async () => {
     const valid = [alert(), alert(), alert()];
     const bad = alert({ attributes: [{ type: 'ipaddr', key: 'remote', value: '999.1.1.1', context: [] }] });
+    const rejectedBefore = runtime.metrics.get('AlertsRejected');
     await publish(valid[0], bad, 'this is not json', valid[1], { rule_id: 'no-detector' }, valid[2]);
     for (const v of valid) assert.equal((await finalFor(v.alert_key!)).length, 1, `report for ${v.alert_key}`);
     assert.equal((await emittedFor(bad.alert_key!)).length, 0);
@@ -138,5 +139,7 @@ describe('core pipeline, locally end to end', () => {
     assert.ok(rejections.some((r) => r.issues.some((i) => i.path === 'detector')), `got ${reasons.join(' | ')}`);
     assert.ok(reasons.some((r) => /not valid JSON/.test(r)), `got ${reasons.join(' | ')}`);
     assert.equal(runtime.deadLetters.length, 0, 'invalid input is recorded, not retried into the DLQ');
+    const rejectedCounted = runtime.metrics.get('AlertsRejected') - rejectedBefore;
+    assert.equal(rejectedCounted, 3, `AlertsRejected counted ${rejectedCounted} for 3 refused messages (the metric the rejected-alerts alarm watches)`);
   });
 });

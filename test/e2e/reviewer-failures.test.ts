@@ -45,8 +45,11 @@ test('a reviewer that throws: the report is still emitted, unclassified, with th
 test('an unreadable policy fails the round (retried, then recorded); the next alert starts a new round that completes', async () => {
   mode = 'misconfigured';
   const failuresBefore = runtime.engine.failures.length;
+  const roundsFailedBefore = runtime.metrics.get('RoundsFailed');
   const [shown] = await publish('reviewer-misconfigured', 0);
   assert.equal(runtime.engine.failures.length, failuresBefore + 1);
+  const roundsFailedCounted = runtime.metrics.get('RoundsFailed') - roundsFailedBefore;
+  assert.equal(roundsFailedCounted, 1, `RoundsFailed counted ${roundsFailedCounted} for one failed round`);
   assert.equal(shown?.report.alerts.length, 1, 'a failed report is still listed with its alert');
   assert.match(shown?.error ?? '', /ConfigError/);
   const states = await Promise.all((await runtime.deps.store.listReportIds()).map((id) => runtime.deps.store.getState(id)));
