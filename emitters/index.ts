@@ -3,11 +3,13 @@
  * your own (Slack, a ticket system), write `emitters/<name>/index.ts` returning
  * `defineEmitter({ name, emit(report, ctx) })` with its test beside it, then add it below.
  */
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { ConfigError } from '../core/errors.ts';
-import type { Emitter } from '../core/plugins.ts';
+import { defineEmitter, type Emitter } from '../core/plugins.ts';
 import { createConsoleEmitter } from './console/index.ts';
 import { createFileEmitter } from './file/index.ts';
+import { quarantineSettingsFrom } from './quarantine/config.ts';
 import { createSnsEmitter } from './sns/index.ts';
 
 export const FILE_EMITTER_PATH_ENV = 'ALERTWARDEN_FILE_EMITTER_PATH';
@@ -17,10 +19,57 @@ const SNS_TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[\w-]{1,256}(\.fifo
 
 export interface EmitterClients {
   sns?: SNSClient;
+  dynamodb?: DynamoDBClient;
 }
 
 /**
- * console and file always; sns only when ALERTWARDEN_REPORT_TOPIC_ARN is set.
+ * An emitter whose code and SDK clients load on its first report: a function that never runs
+ * it (ingest, inspect) pays nothing for it at cold start.
+ */
+const loadedOnFirstUse = (name: string, receivesPreliminary: boolean, load: () => Promise<Emitter>): Emitter => {
+  let loaded: Promise<Emitter> | undefined;
+  return defineEmitter({
+    name,
+    receivesPreliminary,
+    emit: async (report, ctx) => {
+      loaded ??= load().catch((error: unknown) => {
+        loaded = undefined;
+        throw error;
+      });
+      return (await loaded).emit(report, ctx);
+    },
+  });
+};
+
+/** quarantine, when ALERTWARDEN_QUARANTINE_MODE is dry-run or enforce; its settings are checked now, at start. */
+const quarantineEmitter = (env: Record<string, string | undefined>, clients: EmitterClients): Emitter | undefined => {
+  const settings = quarantineSettingsFrom(env);
+  if (settings.mode === 'off') return undefined;
+  const table = env.ALERTWARDEN_TABLE?.trim();
+  const dynamodb = clients.dynamodb;
+  if (!table || !dynamodb) throw new ConfigError('quarantine needs the pipeline table (ALERTWARDEN_TABLE) for its ledger');
+  const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
+  return loadedOnFirstUse('quarantine', false, async () => {
+    const [{ createQuarantineEmitter }, { DynamoDbQuarantineLedger }, { EC2Client }, { IAMClient }] = await Promise.all([
+      import('./quarantine/index.ts'),
+      import('./quarantine/ledger.ts'),
+      import('@aws-sdk/client-ec2'),
+      import('@aws-sdk/client-iam'),
+    ]);
+    let ec2: InstanceType<typeof EC2Client> | undefined;
+    let iam: InstanceType<typeof IAMClient> | undefined;
+    return createQuarantineEmitter({
+      settings,
+      ledger: new DynamoDbQuarantineLedger(dynamodb, table, Number(env.ALERTWARDEN_RECORD_TTL_DAYS ?? 30) || 30),
+      ec2: () => (ec2 ??= new EC2Client(region ? { region } : {})),
+      iam: () => (iam ??= new IAMClient(region ? { region } : {})),
+    });
+  });
+};
+
+/**
+ * console and file always; sns only when ALERTWARDEN_REPORT_TOPIC_ARN is set; quarantine only when
+ * ALERTWARDEN_QUARANTINE_MODE is dry-run or enforce.
  *
  * @example
  * const emitters = builtinEmitters(process.env, { sns: new SNSClient({}) });
@@ -33,5 +82,7 @@ export const builtinEmitters = (env: Record<string, string | undefined>, clients
     if (!SNS_TOPIC_ARN.test(topicArn)) throw new ConfigError(`${REPORT_TOPIC_ARN_ENV} is not an SNS topic ARN`);
     emitters.push(createSnsEmitter({ topicArn, client: clients.sns ?? new SNSClient({}) }));
   }
+  const quarantine = quarantineEmitter(env, clients);
+  if (quarantine) emitters.push(quarantine);
   return emitters;
 };

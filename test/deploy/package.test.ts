@@ -136,6 +136,7 @@ const refText = (v: Json): string => {
 };
 
 interface Statement {
+  Sid?: string;
   Effect: 'Allow' | 'Deny';
   Action?: string | string[];
   NotAction?: unknown;
@@ -613,6 +614,33 @@ test('per-function IAM is exactly the least privilege the design calls for', () 
   }
 });
 
+test('quarantine permissions exist only when quarantineMode is not off, for the emit role alone, tag-guarded', () => {
+  const policy = resource('QuarantinePolicy', 'AWS::IAM::Policy');
+  assert.equal(policy.Condition, 'QuarantineEnabled');
+  // Packaged with the default quarantineMode (off): the policy is not created.
+  assert.equal(conditionValue(template, 'QuarantineEnabled'), false);
+  assert.deepEqual(policy.Properties.Roles, [{ Ref: 'EmitRole' }]);
+  const statements = asArray<Statement>(policy.Properties.PolicyDocument.Statement);
+  const bySid = new Map(statements.map((st) => [st.Sid as string, st]));
+  const actions = statements.flatMap((st) => asArray(st.Action)).sort();
+  assert.deepEqual(actions, [
+    'ec2:CreateSecurityGroup', 'ec2:CreateSnapshot', 'ec2:CreateTags', 'ec2:CreateTags', 'ec2:DescribeIamInstanceProfileAssociations',
+    'ec2:DescribeInstances', 'ec2:DescribeSecurityGroups', 'ec2:DisassociateIamInstanceProfile', 'ec2:ModifyNetworkInterfaceAttribute',
+    'ec2:RevokeSecurityGroupEgress', 'ec2:StopInstances', 'ec2:TerminateInstances',
+    'iam:GetAccessKeyLastUsed', 'iam:ListUserTags', 'iam:PutUserPolicy', 'iam:UpdateAccessKey',
+  ]);
+  // Whatever the code does, IAM itself refuses to touch a protected instance or user.
+  for (const sid of ['ActOnUnprotectedInstances', 'ActOnUnprotectedUsers']) {
+    assert.deepEqual(bySid.get(sid)?.Condition, { Null: { 'aws:ResourceTag/alertwarden:protected': 'true' } }, sid);
+  }
+  assert.deepEqual(bySid.get('CloseIsolationGroupEgress')?.Condition, { Null: { 'aws:ResourceTag/alertwarden:report-id': 'false' } });
+  assert.deepEqual(bySid.get('TagOnCreate')?.Condition, { StringEquals: { 'ec2:CreateAction': ['CreateSecurityGroup', 'CreateSnapshot'] } });
+  for (const st of statements) {
+    if (st.Sid === 'ReadInstances') assert.equal(st.Resource, '*');
+    else for (const r of asArray(st.Resource)) assert.match(refText(r), /:(ec2|iam):.*:(vpc|security-group|snapshot|network-interface|volume|instance|user)\/\*/, `${st.Sid}: ${refText(r)}`);
+  }
+});
+
 test('no Allow statement anywhere uses a wildcard action or a wildcard resource', () => {
   const LOG_DELIVERY = new Set<string>(LOG_DELIVERY_ACTIONS);
   const loggingRoles = new Set(
@@ -627,6 +655,8 @@ test('no Allow statement anywhere uses a wildcard action or a wildcard resource'
       .filter(([, p]) => p.Condition === 'TracingEnabled')
       .map(([id]) => id),
   );
+  // Quarantine's EC2 Describe* calls have no resource-level permissions either (checked in its own test).
+  const QUARANTINE_READS = new Set(['ec2:DescribeInstances', 'ec2:DescribeSecurityGroups', 'ec2:DescribeIamInstanceProfileAssociations']);
   const statements = [...allStatements(), ...allStatements(tester.Resources)];
   assert.ok(statements.length >= 20, `found only ${statements.length} statements`);
   let starResources = 0;
@@ -644,6 +674,10 @@ test('no Allow statement anywhere uses a wildcard action or a wildcard resource'
     if (asArray(s.Resource).some((r) => r === '*')) {
       if (tracingPolicies.has(owner)) {
         for (const a of actions) assert.ok(XRAY.has(a), `Resource "*" with ${a} in ${where}`);
+        continue;
+      }
+      if (owner === 'QuarantinePolicy') {
+        for (const a of actions) assert.ok(QUARANTINE_READS.has(a), `Resource "*" with ${a} in ${where}`);
         continue;
       }
       starResources++;
@@ -740,6 +774,14 @@ test('functions share the configuration environment; ingest and finishRun know t
     ALERTWARDEN_PAGERDUTY_ROUTING_KEY_PARAMETER: '',
     ALERTWARDEN_GITHUB_TOKEN_PARAMETER: '',
     ALERTWARDEN_QUARANTINE_MODE: 'off',
+    ALERTWARDEN_QUARANTINE_MIN_SEVERITY: 'critical',
+    ALERTWARDEN_QUARANTINE_ACCOUNTS: '',
+    ALERTWARDEN_QUARANTINE_REQUIRED_TAGS: '',
+    ALERTWARDEN_QUARANTINE_MAX_ACTIONS_PER_HOUR: '10',
+    ALERTWARDEN_QUARANTINE_DETACH_PROFILE: 'false',
+    ALERTWARDEN_QUARANTINE_STOP: 'false',
+    ALERTWARDEN_QUARANTINE_TERMINATE: 'false',
+    ALERTWARDEN_QUARANTINE_DENY_ALL_POLICY: 'false',
   };
   for (const key of Object.keys(FUNCTIONS)) {
     const vars = R[lambdaId(key)]!.Properties.Environment.Variables as Record<string, Json>;
