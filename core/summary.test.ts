@@ -51,6 +51,12 @@ describe('formatReportSummary', () => {
     );
   });
 
+  test('an emission detail made of steps (quarantine) is listed one step a line, each sanitised', () => {
+    const detail = 'dry-run: planned ec2:CreateTags i-0abc (x); planned ec2:CreateSnapshot vol-1 <!channel>';
+    const text = formatReportSummary(report, [{ emitter: 'quarantine', version: 2, status: 'delivered', detail, at: 't' }]);
+    assert.match(text, /^Emissions \(1\):\n  v2 quarantine: delivered:\n    - dry-run: planned ec2:CreateTags i-0abc \(x\)\n    - planned ec2:CreateSnapshot vol-1 ‹!channel>$/m);
+  });
+
   test('says so when nothing is known yet', () => {
     const text = formatReportSummary(makeReport());
     assert.match(text, /^Severity: not reviewed yet$/m);

@@ -97,8 +97,14 @@ const failureLines = (report: Report) => {
   });
 };
 
+/** A detail made of `; `-separated steps (quarantine's calls) reads as a list, one step a line. */
 const emissionLines = (emissions: Emission[]) =>
-  emissions.map((e) => `v${e.version} ${sanitizeText(e.emitter)}: ${e.status}${e.detail ? ` (${sanitizeText(e.detail)})` : ''}`);
+  emissions.flatMap((e) => {
+    const head = `v${e.version} ${sanitizeText(e.emitter)}: ${e.status}`;
+    const steps = e.detail?.split('; ') ?? [];
+    if (steps.length <= 1) return [`${head}${e.detail ? ` (${sanitizeText(e.detail)})` : ''}`];
+    return [`${head}:`, ...steps.map((step) => `  - ${sanitizeText(step)}`)];
+  });
 
 /**
  * A multi-line, plain-text summary of a report.

@@ -22,7 +22,8 @@ options:
   --json             print each final report as one JSON line on stdout, nothing else
   --out DIR          write full reports to DIR/reports/<id>.json (default: out)
   --delay SECONDS    aggregation wait before the final review (default: 2)
-  --emitters LIST    emitters to run, comma-separated (default: file)
+  --emitters LIST    emitters to run, comma-separated (default: file,quarantine; quarantine
+                     runs offline in dry-run here: it lists the calls it would make in AWS)
   --inspectors LIST  inspectors to run, comma-separated (default: all)
   --blocklists LIST  blocklist sources (default: examples/blocklists/known-bad.txt)
   --state DIR        keep DynamoDB, S3 and the queue in DIR; after a crash, run again with
@@ -126,7 +127,7 @@ export const run = async (argv: string[]): Promise<number> => {
   if (inputs.length === 0 && values.state === undefined) throw new UsageError('give at least one FILE, DIR or - (standard input)');
   if (values.delay !== undefined && !/^\d+$/.test(values.delay)) throw new UsageError('--delay takes a whole number of seconds');
   const outDir = resolve(values.out);
-  const emitters = values.emitters ?? 'file';
+  const emitters = values.emitters ?? 'file,quarantine';
   if (values.json && emitters.split(',').includes('console')) {
     throw new UsageError('--json keeps stdout for reports only; drop the console emitter');
   }
@@ -137,6 +138,10 @@ export const run = async (argv: string[]): Promise<number> => {
     env: {
       ALERTWARDEN_EMITTERS: emitters,
       ALERTWARDEN_FILE_EMITTER_PATH: join(outDir, 'reports.jsonl'),
+      // No EC2 or IAM endpoint exists locally: quarantine plans from the report, without any AWS call.
+      ALERTWARDEN_QUARANTINE_MODE: 'dry-run',
+      ALERTWARDEN_QUARANTINE_OFFLINE: 'true',
+      ALERTWARDEN_QUARANTINE_MIN_SEVERITY: 'high',
       ALERTWARDEN_BLOCKLISTS: values.blocklists ?? 'examples/blocklists/known-bad.txt',
       ...(values.inspectors ? { ALERTWARDEN_INSPECTORS: values.inspectors } : {}),
       ...(values.delay !== undefined ? { ALERTWARDEN_AGGREGATION_DELAY_SECONDS: values.delay } : {}),
