@@ -26,6 +26,12 @@ export const ATTRIBUTE_TYPES = [
   'aws_access_key_id',
   'aws_account_id',
   'aws_arn',
+  // What detectors over AWS logs report beside the entities, so a responder can find the record and act.
+  'aws_region',
+  'aws_eni_id',
+  'event_id',
+  'user_agent',
+  'port',
 ] as const;
 export type AttributeType = (typeof ATTRIBUTE_TYPES)[number];
 
@@ -77,6 +83,11 @@ const VALUE_CHECKS: Record<AttributeType, { test: (v: string) => boolean; expect
   aws_access_key_id: { test: (v) => /^(AKIA|ASIA|AIDA|AROA)[A-Z0-9]{12,124}$/.test(v), expected: 'an access key id (AKIA…/ASIA…)' },
   aws_account_id: { test: (v) => /^\d{12}$/.test(v), expected: 'a 12-digit account id' },
   aws_arn: { test: (v) => /^arn:aws[a-z-]*:[a-z0-9-]*:[a-z0-9-]*:(\d{12})?:.+$/.test(v), expected: 'an ARN (arn:aws:…)' },
+  aws_region: { test: (v) => /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/.test(v), expected: 'an AWS region (us-east-1)' },
+  aws_eni_id: { test: (v) => /^eni-([0-9a-f]{8}|[0-9a-f]{17})$/.test(v), expected: 'a network interface id (eni-…)' },
+  event_id: { test: (v) => /^[\w:./-]{1,256}$/.test(v), expected: 'a log record id (letters, digits, : . / _ -)' },
+  user_agent: { test: (v) => !/[\u0000-\u001f\u007f]/.test(v), expected: 'a user agent without control characters' },
+  port: { test: (v) => /^\d{1,5}$/.test(v) && Number(v) <= 65535, expected: 'a port number 0-65535' },
 };
 
 export const AttributeSchema = z

@@ -50,6 +50,11 @@ const SAMPLE_VALUES: Record<AttributeType, string> = {
   aws_access_key_id: 'AKIAIOSFODNN7EXAMPLE',
   aws_account_id: '123456789012',
   aws_arn: 'arn:aws:iam::123456789012:user/alice',
+  aws_region: 'us-east-1',
+  aws_eni_id: 'eni-0123456789abcdef0',
+  event_id: '3038ebd2-c98a-4c65-9b6e-e22506292313',
+  user_agent: 'aws-cli/2.15.0 Python/3.11.6',
+  port: '22',
 };
 
 /** `findings[0].verdict: …`, the path style used across AlertWarden's errors. */
