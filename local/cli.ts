@@ -11,6 +11,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { PipelineFailure } from '../core/store.ts';
 import { formatReportSummary, sanitizeText } from '../core/summary.ts';
+import { detectCommand, DETECT_USAGE, DetectUsageError, rulesCommand } from './detect-cli.ts';
 import { LocalRuntime, type ReportView } from './runtime.ts';
 
 const USAGE = `usage: alertwarden run [FILE|DIR|-]... [options]
@@ -103,6 +104,9 @@ const printHuman = (
 };
 
 export const run = async (argv: string[]): Promise<number> => {
+  // detect and rules have options of their own.
+  if (argv[0] === 'detect') return detectCommand(argv.slice(1));
+  if (argv[0] === 'rules') return rulesCommand(argv.slice(1));
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -120,7 +124,7 @@ export const run = async (argv: string[]): Promise<number> => {
   });
   const [command, ...inputs] = positionals;
   if (values.help || !command) {
-    process.stdout.write(USAGE);
+    process.stdout.write(`${USAGE}\n${DETECT_USAGE}`);
     return command || values.help ? 0 : 2;
   }
   if (command !== 'run') throw new UsageError(`unknown command ${JSON.stringify(command)}`);
@@ -191,8 +195,9 @@ export const main = async (argv = process.argv.slice(2)) => {
   try {
     process.exitCode = await run(argv);
   } catch (error) {
-    const usage = error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
-    process.stderr.write(`alertwarden: ${(error as Error).message}\n${usage ? `\n${USAGE}` : ''}`);
+    const usage = error instanceof UsageError || error instanceof DetectUsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
+    const help = ['detect', 'rules'].includes(argv[0] ?? '') ? DETECT_USAGE : USAGE;
+    process.stderr.write(`alertwarden: ${(error as Error).message}\n${usage ? `\n${help}` : ''}`);
     process.exitCode = usage ? 2 : 1;
   }
 };

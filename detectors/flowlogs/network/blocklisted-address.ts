@@ -1,0 +1,25 @@
+import { defineRule, type RuleContext } from '../../rule.ts';
+import { type FlowLogRecord } from '../format.ts';
+
+/** The listed end of the flow, if any: the remote side normally, but either end counts. */
+const listedAddress = (r: FlowLogRecord, ctx: RuleContext): string | undefined => {
+  if (r.dstaddr !== undefined && ctx.network.listings(r.dstaddr).length > 0) return r.dstaddr;
+  if (r.srcaddr !== undefined && ctx.network.listings(r.srcaddr).length > 0) return r.srcaddr;
+  return undefined;
+};
+
+export default defineRule<FlowLogRecord>({
+  id: 'flowlog-blocklisted-address',
+  title: 'Traffic with an address on a blocklist',
+  severity: 'high',
+  source: 'flowlogs',
+  description:
+    'A flow to or from an address on one of the blocklists the inspectors use (ALERTWARDEN_BLOCKLISTS). Accepted flows mean the conversation happened; rejected ones show who is knocking.',
+  match: (r, ctx) => listedAddress(r, ctx) !== undefined,
+  alertKey: (r, ctx) => `${r.interfaceId ?? 'eni'}:${listedAddress(r, ctx)}`,
+  summary: (r, ctx) => {
+    const address = listedAddress(r, ctx)!;
+    const lists = ctx.network.listings(address).map((h) => `${h.list} (${h.entry})`).join(', ');
+    return `${r.srcaddr}:${r.srcport} -> ${r.dstaddr}:${r.dstport} ${r.action} on ${r.interfaceId}; ${address} is listed in ${lists}`;
+  },
+});

@@ -1,0 +1,32 @@
+import { describe, expect, test } from 'vitest';
+import fc from 'fast-check';
+import { findListings } from '../inspectors/blocklist/match.ts';
+import { parseBlocklist } from '../inspectors/blocklist/parse.ts';
+import { createNetworkMatcher, ipv4ToNumber } from './network.ts';
+
+describe('network matcher', () => {
+  test('ipv4ToNumber reads dotted quads only', () => {
+    expect(ipv4ToNumber('10.0.1.25')).toBe(167772441);
+    expect(ipv4ToNumber('255.255.255.255')).toBe(4294967295);
+    for (const bad of ['256.0.0.1', '1.2.3', '1.2.3.4.5', '1..2.3', '::1', '', '-', '01234.1.1.1', '1.2.3.4 ']) expect(ipv4ToNumber(bad), bad).toBe(-1);
+  });
+
+  test('internal ranges and CIDR containment', () => {
+    const m = createNetworkMatcher(['10.0.0.0/8', '192.168.0.0/16', 'fc00::/7']);
+    expect([m.isInternal('10.255.0.1'), m.isInternal('11.0.0.1'), m.isInternal('fd00::1'), m.isInternal('2001:db8::1'), m.isInternal('junk')]).toEqual([true, false, true, false, false]);
+    expect([m.cidrIsInternal('10.20.0.0/16'), m.cidrIsInternal('0.0.0.0/0'), m.cidrIsInternal('10.0.0.0/7'), m.cidrIsInternal('::/0'), m.cidrIsInternal('nope')]).toEqual([true, false, false, false, false]);
+  });
+
+  test('blocklist lookups agree with the blocklist inspector\'s own matching, for any IPv4 address', () => {
+    const list = parseBlocklist('203.0.113.0/24\n198.51.100.7\n10.1.0.0/16\n192.0.2.128/25\n2001:db8:bad::/48\n', 'known-bad', 'mem');
+    const m = createNetworkMatcher([], [list]);
+    const near = fc.oneof(fc.ipV4(), fc.constantFrom('203.0.113.0', '203.0.113.255', '203.0.114.0', '203.0.112.255', '198.51.100.7', '198.51.100.8', '192.0.2.127', '192.0.2.128', '10.1.255.255', '10.2.0.0'));
+    fc.assert(
+      fc.property(near, (ip) => {
+        expect(m.listings(ip)).toEqual(findListings([list], { type: 'ipaddr', value: ip }));
+      }),
+      { numRuns: 2000 },
+    );
+    expect(m.listings('2001:db8:bad::1')).toHaveLength(1);
+  });
+});

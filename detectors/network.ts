@@ -1,0 +1,124 @@
+/**
+ * Address lookups the rules need, fast enough for a flow-log line each: is this address one
+ * of ours, is this CIDR inside our ranges, is this address on a blocklist. IPv4 — nearly all
+ * flow-log traffic — is looked up as a 32-bit number in sorted, merged intervals; a hit (rare)
+ * and IPv6 go through inspectors/blocklist's own matching, so a detector and the blocklist
+ * inspector can never disagree about what is listed.
+ */
+import ipaddr from 'ipaddr.js';
+import { findListings, type ListHit } from '../inspectors/blocklist/match.ts';
+import type { Blocklist } from '../inspectors/blocklist/parse.ts';
+
+/** 0..2^32-1 for a dotted quad, -1 for anything else (IPv6, junk). */
+export const ipv4ToNumber = (s: string): number => {
+  let value = 0;
+  let part = 0;
+  let digits = 0;
+  let dots = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      part = part * 10 + (c - 48);
+      if (++digits > 3 || part > 255) return -1;
+    } else if (c === 46 && digits > 0 && dots < 3) {
+      value = value * 256 + part;
+      part = 0;
+      digits = 0;
+      dots++;
+    } else return -1;
+  }
+  return dots === 3 && digits > 0 ? value * 256 + part : -1;
+};
+
+type Interval = [start: number, end: number];
+
+/** Sorted, non-overlapping intervals; lookups by binary search. */
+const mergeIntervals = (intervals: Interval[]): Float64Array => {
+  intervals.sort((a, b) => a[0] - b[0]);
+  const merged: Interval[] = [];
+  for (const [s, e] of intervals) {
+    const last = merged[merged.length - 1];
+    if (last && s <= last[1] + 1) last[1] = Math.max(last[1], e);
+    else merged.push([s, e]);
+  }
+  return Float64Array.from(merged.flat());
+};
+
+const inIntervals = (flat: Float64Array, n: number): boolean => {
+  let lo = 0;
+  let hi = flat.length / 2 - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (n < flat[mid * 2]!) hi = mid - 1;
+    else if (n > flat[mid * 2 + 1]!) lo = mid + 1;
+    else return true;
+  }
+  return false;
+};
+
+const v4Interval = (base: ipaddr.IPv4, prefix: number): Interval => {
+  const start = ipv4ToNumber(base.toString());
+  const size = 2 ** (32 - prefix);
+  const aligned = start - (start % size);
+  return [aligned, aligned + size - 1];
+};
+
+type Range = [ipaddr.IPv4 | ipaddr.IPv6, number];
+
+const parseCidr = (cidr: string): Range => {
+  const [base, prefix] = ipaddr.parseCIDR(cidr);
+  return base instanceof ipaddr.IPv6 && base.isIPv4MappedAddress() && prefix >= 96 ? [base.toIPv4Address(), prefix - 96] : [base, prefix];
+};
+
+export interface NetworkMatcher {
+  isInternal(address: string): boolean;
+  /** Whether every address of `cidr` lies inside one of our ranges. */
+  cidrIsInternal(cidr: string): boolean;
+  /** The blocklist entries `address` is on (empty when none). */
+  listings(address: string): ListHit[];
+}
+
+export const createNetworkMatcher = (internalCidrs: readonly string[], blocklists: readonly Blocklist[] = []): NetworkMatcher => {
+  const internal = internalCidrs.map(parseCidr);
+  const internalV4 = mergeIntervals(internal.filter(([b]) => b.kind() === 'ipv4').map(([b, p]) => v4Interval(b as ipaddr.IPv4, p)));
+  const listedV4: Interval[] = [];
+  for (const list of blocklists) {
+    for (const key of list.addresses.keys()) {
+      const n = ipv4ToNumber(key);
+      if (n >= 0) listedV4.push([n, n]);
+    }
+    for (const { range } of list.ranges) if (range[0].kind() === 'ipv4') listedV4.push(v4Interval(range[0] as ipaddr.IPv4, range[1]));
+  }
+  const blockV4 = mergeIntervals(listedV4);
+  const hasLists = blocklists.length > 0;
+
+  const slowInternal = (address: string): boolean => {
+    if (!ipaddr.isValid(address)) return false;
+    const parsed = ipaddr.process(address);
+    return internal.some(([base, prefix]) => base.kind() === parsed.kind() && parsed.match([base, prefix] as never));
+  };
+
+  return {
+    isInternal(address) {
+      const n = ipv4ToNumber(address);
+      return n >= 0 ? inIntervals(internalV4, n) : slowInternal(address);
+    },
+    cidrIsInternal(cidr) {
+      let range: Range;
+      try {
+        range = parseCidr(cidr);
+      } catch {
+        return false;
+      }
+      const [base, prefix] = range;
+      return internal.some(([b, p]) => b.kind() === base.kind() && prefix >= p && base.match([b, p] as never));
+    },
+    listings(address) {
+      if (!hasLists) return [];
+      const n = ipv4ToNumber(address);
+      if (n >= 0 && !inIntervals(blockV4, n)) return [];
+      if (n < 0 && !ipaddr.isValid(address)) return [];
+      return findListings(blocklists, { type: 'ipaddr', value: address });
+    },
+  };
+};
