@@ -1,7 +1,7 @@
 /** Attribute values that cannot be what their type says: refused, naming the attribute. */
 import { attributeWith, hostileCase, rejected } from '../registry.ts';
 
-const TYPES = 'ipaddr, domain, url, username, filehash, aws_instance_id, aws_access_key_id, aws_account_id, aws_arn';
+const TYPES = 'ipaddr, domain, url, username, filehash, aws_instance_id, aws_access_key_id, aws_account_id, aws_arn, aws_region, aws_eni_id, event_id, user_agent, port';
 const CONTEXTS = 'remote, local, subject, object, client, server, file, additional';
 const value = 'attributes[0].value';
 const not = (expected: string) => rejected(value, `value is not ${expected}`);
