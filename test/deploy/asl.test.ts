@@ -152,6 +152,43 @@ test('the round step (Express) invokes plan, inspect, record failure, review, em
   ]);
 });
 
+/** Lambda timeouts from serverless.yml: a function's own `timeout:`, else the provider's. */
+const lambdaTimeouts = (): Map<string, number> => {
+  const provider = Number(/^provider:[\s\S]*?^ {2}timeout: (\d+)\s*$/m.exec(yml)?.[1]);
+  assert.ok(provider > 0, 'provider timeout');
+  const custom = Object.fromEntries([...yml.matchAll(/^ {2}(\w+): (\d+)\s*$/gm)].map((m) => [m[1]!, Number(m[2])]));
+  const section = yml.slice(yml.indexOf('\nfunctions:'), yml.indexOf('\nstepFunctions:'));
+  const out = new Map<string, number>();
+  for (const key of functionKeys) {
+    const block = section.slice(section.indexOf(`\n  ${key}:`) + 1).split(/\n  (?=\S)/)[0]!;
+    const raw = /^ {4}timeout: (.+)$/m.exec(block)?.[1]?.trim();
+    const fromCustom = raw && /\$\{self:custom\.(\w+)\}/.exec(raw)?.[1];
+    out.set(lambdaLogicalId(key), raw === undefined ? provider : fromCustom ? custom[fromCustom]! : Number(raw));
+  }
+  return out;
+};
+
+test('every Task has a deliberate TimeoutSeconds: no interpreter default, no retry racing a still-running Lambda', () => {
+  // The local engine gives a Task without one 60 s; AWS gives it up to a year.
+  const timeouts = lambdaTimeouts();
+  const seen: string[] = [];
+  for (const file of ASL_FILES) {
+    for (const [name, s] of tasks(asl(file))) {
+      seen.push(name);
+      assert.ok(Number.isInteger(s.TimeoutSeconds) && s.TimeoutSeconds > 0, `${file} ${name}: TimeoutSeconds ${s.TimeoutSeconds}`);
+      if (String(s.Resource).includes(':states:startExecution.sync')) {
+        // The child is Express (5 minutes at most): the parent waits for it to end, not less.
+        assert.ok(s.TimeoutSeconds > 300, `${name} waits ${s.TimeoutSeconds} s for an Express child that may run 300 s`);
+      } else if (s.Resource === 'arn:aws:states:::lambda:invoke' && name !== 'EmitToEmitter') {
+        // EmitToEmitter is shorter on purpose and relies on the emission lease instead.
+        const fn = s.Parameters.FunctionName['Fn::GetAtt'][0];
+        assert.ok(s.TimeoutSeconds >= timeouts.get(fn)!, `${name}: ${s.TimeoutSeconds} s < ${fn} timeout ${timeouts.get(fn)} s`);
+      }
+    }
+  }
+  assert.equal(seen.length, 10, seen.join(', '));
+});
+
 test('the validator rejects a broken definition (the check can fail)', () => {
   const broken = structuredClone(asl('alert-round.asl.json'));
   broken.States.HasPendingInspections.Default = 'NoSuchState';
