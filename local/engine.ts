@@ -83,6 +83,32 @@ export interface LocalEngineOptions {
   /** Replaces every Retry interval: local runs should not sleep through AWS back-offs. */
   retryIntervalMs?: number;
   onExecutionEnd?: (name: string, outcome: { status: 'SUCCEEDED' | 'FAILED'; error?: string }) => void;
+  /**
+   * Round steps running at once; the others wait their turn. Without a cap a storm runs
+   * every round step at once on two cores and each Task's clock runs out while it waits for
+   * CPU (States.Timeout); with one, a storm is a queue. AWS caps it too (Lambda concurrency).
+   */
+  maxRoundStepsInFlight?: number;
+}
+
+/** A counting semaphore: `run` waits for a free slot. */
+class Slots {
+  private free: number;
+  private readonly waiting: (() => void)[] = [];
+  constructor(size: number) {
+    this.free = size;
+  }
+  async run<T>(work: () => Promise<T>): Promise<T> {
+    if (this.free > 0) this.free--;
+    else await new Promise<void>((resolve) => this.waiting.push(resolve));
+    try {
+      return await work();
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.free++;
+    }
+  }
 }
 
 export class LocalEngine implements ExecutionStarter {
@@ -101,8 +127,13 @@ export class LocalEngine implements ExecutionStarter {
   /** Per function logical id: invocations and wall time spent, for cost models (GB-s). */
   readonly invocations: Record<string, { count: number; ms: number }> = {};
   failures: { name: string; error: string }[] = [];
+  /** Most round steps seen running at once (at most `maxRoundStepsInFlight`). */
+  peakRoundStepsInFlight = 0;
+  private roundStepsInFlight = 0;
+  private readonly roundStepSlots: Slots;
 
   constructor(private readonly options: LocalEngineOptions) {
+    this.roundStepSlots = new Slots(options.maxRoundStepsInFlight ?? 8);
     const pipelineDefinition = loadDefinition(PIPELINE_DEFINITION);
     const roundDefinition = loadDefinition(ROUND_DEFINITION);
     // Built once: constructing validates the definition, which costs ~100 ms.
@@ -148,7 +179,18 @@ export class LocalEngine implements ExecutionStarter {
     throw new Error(`state ${stateName} uses ${state.Resource}, which the local engine does not run`);
   }
 
-  private async runRoundStep(input: unknown): Promise<unknown> {
+  private runRoundStep(input: unknown): Promise<unknown> {
+    return this.roundStepSlots.run(async () => {
+      this.peakRoundStepsInFlight = Math.max(this.peakRoundStepsInFlight, ++this.roundStepsInFlight);
+      try {
+        return await this.runRoundStepNow(input);
+      } finally {
+        this.roundStepsInFlight--;
+      }
+    });
+  }
+
+  private async runRoundStepNow(input: unknown): Promise<unknown> {
     const execution = this.roundStep.run(input as never, { overrides: this.overrides as never });
     const counting = this.count(execution.eventLogs, 'express');
     try {

@@ -51,6 +51,8 @@ export interface LocalRuntimeOptions extends Omit<DepsOverrides, 'clients' | 'st
   redeliveryDelayMs?: number;
   /** SQS maxReceiveCount before a message moves to the dead-letter queue. */
   maxReceiveCount?: number;
+  /** Round steps (the Express executions doing the work) running at once; more wait in line (default 8). */
+  maxRoundStepsInFlight?: number;
   /** Ingest invocations running at once (Lambda concurrency). */
   ingestConcurrency?: number;
   /** Fault injection and measurement: wraps the engine as the ingest's execution starter. */
@@ -192,6 +194,7 @@ export class LocalRuntime {
         FinishRunLambdaFunction: asLambda('finishRun', createFinishRunHandler(getDeps)),
       },
       retryIntervalMs: options.retryIntervalMs ?? 20,
+      ...(options.maxRoundStepsInFlight !== undefined ? { maxRoundStepsInFlight: options.maxRoundStepsInFlight } : {}),
     });
     const ingestHandler = createIngestHandler(getDeps);
     const ingest = (records: SQSRecord[]) =>
