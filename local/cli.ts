@@ -86,9 +86,10 @@ const printHuman = (
   deadLetters: number,
   outDir: string,
 ) => {
-  for (const { report, emissions, error } of views) {
+  for (const { report, emissions, error, unreviewed } of views) {
     process.stdout.write(`\n${formatReportSummary(report, emissions)}\n`);
     if (error) process.stdout.write(`PIPELINE FAILED for this report: ${error}\n`);
+    if (unreviewed) process.stdout.write(`NOT REVIEWED: these ${report.alerts.length} alert(s) were never reviewed or emitted\n`);
   }
   if (rejected.length) {
     process.stdout.write(`\n${rejected.length} alert(s) rejected at ingest:\n`);
@@ -185,7 +186,7 @@ export const run = async (argv: string[]): Promise<number> => {
       progress(`alertwarden: done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     }
     for (const failure of runtime.engine.failures) progress(`pipeline execution ${failure.name} failed: ${failure.error}`);
-    return runtime.engine.failures.length || runtime.deadLetters.length || views.some((v) => v.error) ? 1 : 0;
+    return runtime.engine.failures.length || runtime.deadLetters.length || views.some((v) => v.error || v.unreviewed) ? 1 : 0;
   } finally {
     await runtime.stop();
   }

@@ -75,6 +75,11 @@ export interface ReportView {
   emissions: Emission[];
   /** Why the report's last pipeline round failed, if it did. */
   error?: string;
+  /**
+   * True when no review ever ran: the report is compiled from the store as it stands and
+   * labelled `preliminary`, never `final`, so nobody mistakes members for reviewed alerts.
+   */
+  unreviewed?: true;
 }
 
 const lambdaContext = (functionName: string): Context => ({
@@ -295,7 +300,8 @@ export class LocalRuntime {
 
   /**
    * The latest reviewed version of every report, with what each emitter did. A report whose
-   * round failed before any review is compiled from the store, so it is shown, not hidden.
+   * round failed before any review is compiled from the store, so it is shown, not hidden
+   * (marked `unreviewed`).
    */
   async reports(): Promise<ReportView[]> {
     const ids = await this.deps.store.listReportIds();
@@ -305,10 +311,10 @@ export class LocalRuntime {
       if (!state) continue;
       const reviewed = state.lastVerdict?.version;
       const [report, emissions] = await Promise.all([
-        reviewed ? this.deps.archive.get(id, reviewed) : this.deps.store.loadSnapshot(id).then((s) => compileReport(s, 'final')),
+        reviewed ? this.deps.archive.get(id, reviewed) : this.deps.store.loadSnapshot(id).then((s) => compileReport(s, 'preliminary')),
         this.deps.store.listEmissions(id),
       ]);
-      views.push({ report, emissions, ...(state.lastError ? { error: state.lastError } : {}) });
+      views.push({ report, emissions, ...(state.lastError ? { error: state.lastError } : {}), ...(reviewed ? {} : { unreviewed: true as const }) });
     }
     return views.sort((a, b) => a.report.createdAt.localeCompare(b.report.createdAt) || a.report.id.localeCompare(b.report.id));
   }

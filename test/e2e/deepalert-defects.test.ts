@@ -89,18 +89,22 @@ test('defect 4: a report far over 256 KB completes, because only ids travel betw
 test('defect 6: an alert storm on one key costs one execution, not one per alert', async () => {
   // A real aggregation wait, so the storm lands while the one round is collecting.
   const waiting = await startTestPipeline({ env: { ALERTWARDEN_AGGREGATION_DELAY_SECONDS: '2' } });
-  const { runtime } = waiting;
-  const before = runtime.engine.executionNames().length;
-  await runtime.publish(
-    Array.from({ length: 30 }, (_, n) =>
-      JSON.stringify({ detector: 'e2e', rule_id: 'storm', alert_key: 'one-key', timestamp: new Date(Date.UTC(2026, 0, 1, 0, 1, n)).toISOString() }),
-    ),
-  );
-  await runtime.drain();
-  const started = runtime.engine.executionNames().slice(before);
-  assert.equal(started.length, 1, started.join(', '));
-  const finals = (await waiting.emitted()).filter((r) => r.alert_key === 'one-key' && r.phase === 'final');
-  await waiting.stop();
-  assert.equal(finals.length, 1);
-  assert.equal(finals[0]!.alerts.length, 30);
+  try {
+    const { runtime } = waiting;
+    const before = runtime.engine.executionNames().length;
+    await runtime.publish(
+      Array.from({ length: 30 }, (_, n) =>
+        JSON.stringify({ detector: 'e2e', rule_id: 'storm', alert_key: 'one-key', timestamp: new Date(Date.UTC(2026, 0, 1, 0, 1, n)).toISOString() }),
+      ),
+    );
+    await runtime.drain();
+    const started = runtime.engine.executionNames().slice(before);
+    assert.equal(started.length, 1, started.join(', '));
+    const finals = (await waiting.emitted()).filter((r) => r.alert_key === 'one-key' && r.phase === 'final');
+    assert.equal(finals.length, 1);
+    assert.equal(finals[0]!.alerts.length, 30);
+  } finally {
+    // Stopped even when an assertion fails, so the failure is reported instead of hanging on open servers.
+    await waiting.stop();
+  }
 });

@@ -5,17 +5,18 @@
  */
 import assert from 'node:assert/strict';
 import { afterAll, beforeAll, test } from 'vitest';
-import { LocalRuntime } from '../../local/runtime.ts';
-import { reportAlertMetrics } from '../support/metrics.ts';
+import type { LocalRuntime } from '../../local/runtime.ts';
+import { deliveredAlerts, reportAlertMetrics } from '../support/metrics.ts';
+import { startTestPipeline, type TestPipeline } from '../support/pipeline.ts';
 
+let pipeline: TestPipeline;
 let runtime: LocalRuntime;
 const failStartsFor = new Set<string>();
 let failedStarts = 0;
 
 beforeAll(async () => {
-  runtime = await LocalRuntime.start({
+  pipeline = await startTestPipeline({
     redeliveryDelayMs: 500,
-    env: { ALERTWARDEN_AGGREGATION_DELAY_SECONDS: '0', ALERTWARDEN_EMITTERS: 'file', ALERTWARDEN_FILE_EMITTER_PATH: '/dev/null' },
     wrapStarter: (engine) => ({
       start: async (name, input) => {
         if (failStartsFor.delete(input.reportId)) {
@@ -26,10 +27,11 @@ beforeAll(async () => {
       },
     }),
   });
+  runtime = pipeline.runtime;
 });
 
 afterAll(async () => {
-  await runtime?.stop();
+  await pipeline?.stop();
 });
 
 const alertFor = (key: string, n = 0) =>
@@ -40,7 +42,7 @@ const reportFor = async (key: string) => {
   return views.filter((v) => v.report.alert_key === key);
 };
 
-test('a failed StartExecution is retried by SQS redelivery and the report is still reviewed', async (t) => {
+test('a failed StartExecution is retried by SQS redelivery: the alert is reviewed and its report delivered', async (t) => {
   // Learn the report id the alert will open, then make its first start fail.
   await runtime.publish([alertFor('start-fails-probe')]);
   await runtime.drain();
@@ -54,30 +56,43 @@ test('a failed StartExecution is retried by SQS redelivery and the report is sti
     }
     return state;
   };
+  const message = alertFor('start-fails');
   try {
-    await runtime.publish([alertFor('start-fails')]);
+    await runtime.publish([message]);
     await runtime.drain();
   } finally {
     runtime.deps.store.openReport = original;
   }
-  assert.equal(failedStarts, 1);
-  const views = await reportFor('start-fails');
-  assert.equal(views.length, 1);
-  assert.equal(views[0]!.report.phase, 'final');
-  reportAlertMetrics(t, { sent: 1, inReports: views[0]?.report.alerts.length ?? 0 });
-  assert.equal(views[0]!.report.alerts.length, 1);
+  const emitted = (await pipeline.emitted()).filter((r) => r.alert_key === 'start-fails');
+  const delivery = deliveredAlerts([message], emitted);
+  reportAlertMetrics(t, { sent: 1, inReports: delivery.delivered });
+  assert.equal(failedStarts, 1, 'the first start failed');
+  // What the emitter received, not what the store holds: a reviewed, final version with the alert.
+  assert.deepEqual(delivery.lost, [], 'the alert is in the last emitted version of its report');
+  assert.deepEqual(delivery.notFinal, []);
+  const last = emitted.at(-1)!;
+  assert.ok(last.verdict?.severity, 'the emitted version carries a verdict');
+  const [view] = await reportFor('start-fails');
+  assert.equal(view!.unreviewed, undefined);
+  assert.deepEqual(
+    view!.emissions.filter((e) => e.version === last.version).map((e) => [e.emitter, e.status]),
+    [['file', 'delivered']],
+  );
   assert.equal(runtime.deadLetters.length, 0);
 });
 
 test('DynamoDB unreachable during ingest: messages are retried, and once it is back every alert is in exactly one report', async (t) => {
   await runtime.servers.pauseDynamoDb();
-  const publishing = runtime.publish(Array.from({ length: 12 }, (_, n) => alertFor(`outage-${n % 3}`, n)));
+  const messages = Array.from({ length: 12 }, (_, n) => alertFor(`outage-${n % 3}`, n));
+  const publishing = runtime.publish(messages);
   await new Promise((r) => setTimeout(r, 1000));
   await runtime.servers.resumeDynamoDb();
   await publishing;
   await runtime.drain();
+  const delivery = deliveredAlerts(messages, await pipeline.emitted());
+  reportAlertMetrics(t, { sent: messages.length, inReports: delivery.delivered });
   const counts = await Promise.all([0, 1, 2].map(async (k) => (await reportFor(`outage-${k}`)).map((v) => v.report.alerts.length)));
-  reportAlertMetrics(t, { sent: 12, inReports: counts.flat().reduce((a, b) => a + b, 0) });
+  assert.deepEqual(delivery.lost, []);
   assert.deepEqual(counts, [[4], [4], [4]]);
   assert.ok(runtime.redeliveries > 0, 'the outage outlasted the SDK retries, so SQS redelivery did the rest');
   assert.equal(runtime.deadLetters.length, 0);

@@ -1,7 +1,8 @@
 /**
  * An alert storm: 10,000 alerts over 100 keys through the whole local pipeline (ingest with
  * Lambda-like concurrency, rounds looping while alerts keep joining). Exactly 100 reports,
- * 10,000 memberships, none lost, none doubled, every report reviewed after its last alert.
+ * 10,000 memberships, none doubled, every alert in the last emitted version of its report
+ * (read back from the file emitter's output), every report reviewed after its last alert.
  * `npm test` runs it at 1,000 alerts; `npm run test:reliability` at the full 10,000 (STORM_ALERTS).
  */
 import assert from 'node:assert/strict';
@@ -9,7 +10,7 @@ import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, test } from 'vitest';
 import type { LocalRuntime } from '../../local/runtime.ts';
 import { startTestPipeline, type TestPipeline } from '../support/pipeline.ts';
-import { reportAlertMetrics } from '../support/metrics.ts';
+import { deliveredAlerts, reportAlertMetrics } from '../support/metrics.ts';
 
 const ALERTS = Number(process.env.STORM_ALERTS ?? 1_000);
 const KEYS = Number(process.env.STORM_KEYS ?? 100);
@@ -44,21 +45,26 @@ test(`a storm of ${ALERTS} alerts over ${KEYS} keys: ${KEYS} reports, ${ALERTS} 
 
   const { store } = runtime.deps;
   const views = await runtime.reports();
+  const delivery = deliveredAlerts(messages, await pipeline.emitted());
   const members = new Map<string, number>();
+  const unfinished: string[] = [];
   for (const { report } of views) {
     const snapshot = await store.loadSnapshot(report.id);
     for (const a of snapshot.alerts) members.set(a.description!, (members.get(a.description!) ?? 0) + 1);
-    assert.equal(snapshot.state.running, false);
-    assert.equal(snapshot.state.dirty, false);
-    assert.equal(report.phase, 'final');
-    assert.equal(report.alerts.length, snapshot.alerts.length, `report ${report.alert_key}: the last final review saw every member`);
+    if (snapshot.state.running || snapshot.state.dirty || report.phase !== 'final' || report.alerts.length !== snapshot.alerts.length) {
+      unfinished.push(`${report.alert_key}: running ${snapshot.state.running}, dirty ${snapshot.state.dirty}, ${report.phase} review of ${report.alerts.length}/${snapshot.alerts.length} members`);
+    }
   }
   const memberships = [...members.values()].reduce((a, b) => a + b, 0);
+  // Recorded before any assertion, so a failing storm still shows its real numbers.
   reportAlertMetrics(t, {
     sent: ALERTS,
-    inReports: members.size,
-    notes: `${(ALERTS / seconds).toFixed(0)} alerts/s end to end (ingest ${(ALERTS / ((ingested - started) / 1000)).toFixed(0)}/s), ${runtime.engine.executionCount} executions, ${seconds.toFixed(0)} s`,
+    inReports: delivery.delivered,
+    notes: `${(ALERTS / seconds).toFixed(0)} alerts/s end to end (ingest ${(ALERTS / ((ingested - started) / 1000)).toFixed(0)}/s), ${runtime.engine.executionCount} executions, ${runtime.engine.failures.length} failed, ${seconds.toFixed(0)} s`,
   });
+  assert.deepEqual(delivery.lost.slice(0, 5), [], `${delivery.lost.length} of ${ALERTS} alerts are not in the last emitted version of their report`);
+  assert.deepEqual(delivery.notFinal, [], 'reports whose last emitted version is not final');
+  assert.deepEqual(unfinished, [], 'every report ends idle, clean, and finally reviewed after its last member');
   assert.equal(views.length, KEYS);
   assert.equal(memberships, ALERTS, 'memberships');
   assert.equal(members.size, ALERTS, 'distinct alerts');
