@@ -2,7 +2,7 @@
  * Test projects: `unit` (pure code and plugins, files run in parallel), `e2e` (local pipeline on
  * loopback servers; each file starts its own servers on port 0, so files can run in parallel
  * too), `deploy` (packages the CloudFormation with osls: slow, one file). `npm test` runs all
- * three; `npm run test:reliability` adds the full-size storm (ALERTWARDEN_STORM_ALERTS).
+ * three; `npm run test:reliability` adds the full-size storm (STORM_ALERTS=10000).
  */
 import { defineConfig } from 'vitest/config';
 
