@@ -27,7 +27,7 @@ afterAll(async () => {
   await pipeline?.stop();
 });
 
-test(`a storm of ${ALERTS} alerts over ${KEYS} keys: ${KEYS} reports, ${ALERTS} memberships, none lost`, async (t) => {
+test(`a storm of ${ALERTS} alerts over ${KEYS} keys: ${KEYS} reports, ${ALERTS} memberships, none lost`, { timeout: 900_000 }, async (t) => {
   const messages = Array.from({ length: ALERTS }, (_, n) =>
     JSON.stringify({
       detector: 'storm',
