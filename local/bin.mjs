@@ -1,10 +1,18 @@
 #!/usr/bin/env node
-// The `alertwarden` command: TypeScript sources run through tsx, no build step.
-import { register } from 'tsx/esm/api';
+// The `alertwarden` command: TypeScript sources run through tsx, no build step. Help and version
+// answer before anything heavy loads.
+const args = process.argv.slice(2);
+if (args.length === 0 || args[0] === '--help' || args[0] === '-h' || args[0] === '--version' || args[0] === '-v') {
+  const { USAGE, VERSION } = await import('./usage.mjs');
+  const version = args[0] === '--version' || args[0] === '-v';
+  (args.length === 0 ? process.stderr : process.stdout).write(version ? `alertwarden ${VERSION}\n` : USAGE);
+  process.exit(args.length === 0 ? 2 : 0);
+}
 
 // Node 20 is supported for local runs (Lambda runs nodejs22.x); the SDK's reminder is noise here.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
+const { register } = await import('tsx/esm/api');
 register();
 const { main } = await import('./cli.ts');
 await main();

@@ -6,32 +6,23 @@
  * Inputs are JSON (an alert or an array of alerts) or JSONL; `-` reads standard input.
  * Progress goes to stderr; with --json, stdout carries exactly one final report per line.
  */
-import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { constants } from 'node:fs';
+import { access, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { extname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { PipelineFailure } from '../core/store.ts';
 import { formatReportSummary, sanitizeText } from '../core/summary.ts';
 import { detectCommand, DETECT_USAGE, DetectUsageError, rulesCommand } from './detect-cli.ts';
-import { LocalRuntime, type ReportView } from './runtime.ts';
+import type { ReportView } from './runtime.ts';
+import { lockStateDir, type StateLock } from './state-lock.ts';
+import { USAGE, VERSION } from './usage.mjs';
 
-const USAGE = `usage: alertwarden run [FILE|DIR|-]... [options]
+/** Files shipped with AlertWarden resolve from the package, so the command works from any folder. */
+const PACKAGE_ROOT = fileURLToPath(new URL('..', import.meta.url));
+export const SAMPLE_BLOCKLIST = join(PACKAGE_ROOT, 'examples', 'blocklists', 'known-bad.txt');
+const ALERT_FILE_EXTENSIONS = new Set(['.json', '.jsonl', '.ndjson']);
 
-Runs the AlertWarden pipeline locally: loopback DynamoDB and S3, the state machine from
-statemachines/, the same Lambda handlers as in AWS. No AWS account is used.
-
-options:
-  --json             print each final report as one JSON line on stdout, nothing else
-  --out DIR          write full reports to DIR/reports/<id>.json (default: out)
-  --delay SECONDS    aggregation wait before the final review (default: 2)
-  --emitters LIST    emitters to run, comma-separated (default: file,quarantine; quarantine
-                     runs offline in dry-run here: it lists the calls it would make in AWS)
-  --inspectors LIST  inspectors to run, comma-separated (default: all)
-  --blocklists LIST  blocklist sources (default: examples/blocklists/known-bad.txt)
-  --state DIR        keep DynamoDB, S3 and the queue in DIR; after a crash, run again with
-                     the same DIR (inputs optional) to finish what was under way
-  --verbose          show the pipeline's own structured logs on stdout
-  -h, --help         show this help
-`;
 
 class UsageError extends Error {
   constructor(message: string) {
@@ -59,7 +50,7 @@ const readStdin = async () => {
   return Buffer.concat(chunks).toString('utf8');
 };
 
-export const readAlertInputs = async (inputs: string[]): Promise<string[]> => {
+export const readAlertInputs = async (inputs: string[], onSkip: (file: string) => void = () => {}): Promise<string[]> => {
   const messages: string[] = [];
   for (const input of inputs) {
     if (input === '-') {
@@ -69,9 +60,15 @@ export const readAlertInputs = async (inputs: string[]): Promise<string[]> => {
     const info = await stat(input).catch(() => {
       throw new UsageError(`no such file or folder: ${input}`);
     });
-    const files = info.isDirectory()
-      ? (await readdir(input)).filter((f) => /\.jsonl?$/.test(f)).sort().map((f) => join(input, f))
-      : [input];
+    let files = [input];
+    if (info.isDirectory()) {
+      const entries = (await readdir(input, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name));
+      files = [];
+      for (const entry of entries) {
+        if (entry.isFile() && ALERT_FILE_EXTENSIONS.has(extname(entry.name).toLowerCase())) files.push(join(input, entry.name));
+        else onSkip(join(input, entry.name));
+      }
+    }
     for (const file of files) messages.push(...splitAlerts(await readFile(file, 'utf8')));
   }
   return messages;
@@ -104,6 +101,46 @@ const printHuman = (
   process.stdout.write(`\n${views.length} report(s); full reports in ${join(outDir, 'reports')}/\n`);
 };
 
+/**
+ * The deployed functions read ALERTWARDEN_* from their environment; so does the CLI, with the
+ * local defaults below them and the flags above them.
+ */
+export const alertWardenEnv = (env: NodeJS.ProcessEnv): Record<string, string> =>
+  Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => /^(ALERTWARDEN|POWERTOOLS)_/.test(e[0]) && e[1] !== undefined));
+
+/**
+ * The configuration a run depends on, read before any work: a typo in a blocklist or policy
+ * path must stop the run with that path, not quietly turn a `high` report into `unclassified`.
+ * Remote sources (s3://, https://) are read by the plugins themselves when the run starts.
+ */
+const checkConfiguration = async (env: Record<string, string>) => {
+  const local = (location: string) => !/^(s3|https?):\/\//i.test(location);
+  const policy = env.ALERTWARDEN_REVIEW_POLICY?.trim();
+  if (policy && local(policy)) {
+    const { loadReviewer } = await import('../reviewer/index.ts');
+    await loadReviewer(env);
+  }
+  const specs = (env.ALERTWARDEN_BLOCKLISTS ?? '').split(',').map((x) => x.trim()).filter(Boolean);
+  if (specs.length > 0) {
+    const { loadBlocklist, parseSource } = await import('../inspectors/blocklist/sources.ts');
+    for (const source of specs.map(parseSource).filter((s) => local(s.location))) {
+      await loadBlocklist(source, () => {
+        throw new Error('not an S3 location');
+      });
+    }
+  }
+};
+
+/** Fails before any work when --out cannot be written: not after every alert was processed. */
+const checkWritable = async (dir: string) => {
+  try {
+    await mkdir(dir, { recursive: true });
+    await access(dir, constants.W_OK);
+  } catch (error) {
+    throw new UsageError(`cannot write to --out ${dir}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+};
+
 export const run = async (argv: string[]): Promise<number> => {
   // detect and rules have options of their own.
   if (argv[0] === 'detect') return detectCommand(argv.slice(1));
@@ -121,37 +158,61 @@ export const run = async (argv: string[]): Promise<number> => {
       state: { type: 'string' },
       verbose: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
+      version: { type: 'boolean', short: 'v', default: false },
     },
   });
+  if (values.version) {
+    process.stdout.write(`alertwarden ${VERSION}\n`);
+    return 0;
+  }
   const [command, ...inputs] = positionals;
   if (values.help || !command) {
-    process.stdout.write(`${USAGE}\n${DETECT_USAGE}`);
+    (command || values.help ? process.stdout : process.stderr).write(`${USAGE}
+${DETECT_USAGE}`);
     return command || values.help ? 0 : 2;
   }
   if (command !== 'run') throw new UsageError(`unknown command ${JSON.stringify(command)}`);
   if (inputs.length === 0 && values.state === undefined) throw new UsageError('give at least one FILE, DIR or - (standard input)');
   if (values.delay !== undefined && !/^\d+$/.test(values.delay)) throw new UsageError('--delay takes a whole number of seconds');
   const outDir = resolve(values.out);
-  const emitters = values.emitters ?? 'file,quarantine';
-  if (values.json && emitters.split(',').includes('console')) {
+  const fromEnv = alertWardenEnv(process.env);
+  const env: Record<string, string> = {
+    ALERTWARDEN_EMITTERS: 'file,quarantine',
+    // No EC2 or IAM endpoint exists locally: quarantine plans from the report, without any AWS call.
+    ALERTWARDEN_QUARANTINE_MODE: 'dry-run',
+    ALERTWARDEN_QUARANTINE_OFFLINE: 'true',
+    ALERTWARDEN_QUARANTINE_MIN_SEVERITY: 'high',
+    ALERTWARDEN_BLOCKLISTS: SAMPLE_BLOCKLIST,
+    ...fromEnv,
+    ALERTWARDEN_FILE_EMITTER_PATH: join(outDir, 'reports.jsonl'),
+    ...(values.emitters !== undefined ? { ALERTWARDEN_EMITTERS: values.emitters } : {}),
+    ...(values.blocklists !== undefined ? { ALERTWARDEN_BLOCKLISTS: values.blocklists } : {}),
+    ...(values.inspectors ? { ALERTWARDEN_INSPECTORS: values.inspectors } : {}),
+    ...(values.delay !== undefined ? { ALERTWARDEN_AGGREGATION_DELAY_SECONDS: values.delay } : {}),
+    ...(values.verbose ? { POWERTOOLS_LOG_LEVEL: 'INFO' } : {}),
+  };
+  if (values.json && env.ALERTWARDEN_EMITTERS!.split(',').map((e) => e.trim()).includes('console')) {
     throw new UsageError('--json keeps stdout for reports only; drop the console emitter');
   }
+  await checkWritable(outDir);
+  await checkConfiguration(env);
+  // Taken before anything reads the folder: a second run stops here, not mid-run.
+  const lock: StateLock | undefined = values.state !== undefined ? await lockStateDir(resolve(values.state)) : undefined;
+  try {
+    return await runPipeline(inputs, env, outDir, values.json, values.state);
+  } finally {
+    await lock?.release();
+  }
+};
 
-  const messages = await readAlertInputs(inputs);
+const runPipeline = async (inputs: string[], env: Record<string, string>, outDir: string, json: boolean, state: string | undefined): Promise<number> => {
+  const values = { json, state };
+  const messages = await readAlertInputs(inputs, (file) => progress(`  skipped ${file}: not a .json, .jsonl or .ndjson file`));
   if (!values.json) progress(`alertwarden: ${messages.length} alert message(s) from ${inputs.join(', ') || 'no input (resuming only)'}`);
+  // Loaded only now: --help, --version and usage errors never pay for the SDK and the engine.
+  const { LocalRuntime } = await import('./runtime.ts');
   const runtime = await LocalRuntime.start({
-    env: {
-      ALERTWARDEN_EMITTERS: emitters,
-      ALERTWARDEN_FILE_EMITTER_PATH: join(outDir, 'reports.jsonl'),
-      // No EC2 or IAM endpoint exists locally: quarantine plans from the report, without any AWS call.
-      ALERTWARDEN_QUARANTINE_MODE: 'dry-run',
-      ALERTWARDEN_QUARANTINE_OFFLINE: 'true',
-      ALERTWARDEN_QUARANTINE_MIN_SEVERITY: 'high',
-      ALERTWARDEN_BLOCKLISTS: values.blocklists ?? 'examples/blocklists/known-bad.txt',
-      ...(values.inspectors ? { ALERTWARDEN_INSPECTORS: values.inspectors } : {}),
-      ...(values.delay !== undefined ? { ALERTWARDEN_AGGREGATION_DELAY_SECONDS: values.delay } : {}),
-      ...(values.verbose ? { POWERTOOLS_LOG_LEVEL: 'INFO' } : {}),
-    },
+    env,
     ...(values.state !== undefined ? { stateDir: resolve(values.state) } : {}),
   });
   if (!values.json && (runtime.resumed.rounds || runtime.resumed.messages)) {
