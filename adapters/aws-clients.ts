@@ -2,14 +2,25 @@
  * AWS SDK v3 clients. Endpoints come from the SDK's own service-specific variables
  * (AWS_ENDPOINT_URL_DYNAMODB, AWS_ENDPOINT_URL_S3, ...), which is how the local runtime points
  * the very same code at its loopback servers; in Lambda they are unset.
+ *
+ * In Lambda only DynamoDB is created at cold start (every function uses the table); the other
+ * clients are imported and built on first use, because loading an SDK client package is most of
+ * a handler's import time and most functions never touch S3, SFN, SNS or SSM.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { S3Client } from '@aws-sdk/client-s3';
-import { SFNClient } from '@aws-sdk/client-sfn';
-import { SNSClient } from '@aws-sdk/client-sns';
-import { SSMClient } from '@aws-sdk/client-ssm';
+import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
+import type { SFNClient } from '@aws-sdk/client-sfn';
+import type { SNSClient } from '@aws-sdk/client-sns';
+import type { SSMClient } from '@aws-sdk/client-ssm';
 import type { Env } from '../core/config.ts';
 
+/** A client, or a provider that imports and builds it on first call (then returns the same one). */
+export type Lazy<T> = T | (() => Promise<T>);
+
+/** The client itself, whichever form it was given in. */
+export const clientOf = async <T extends object>(lazy: Lazy<T>): Promise<T> => (typeof lazy === 'function' ? (lazy as () => Promise<T>)() : lazy);
+
+/** Built clients: what the local runtime, tests and benches hold (and instrument). */
 export interface AwsClients {
   dynamodb: DynamoDBClient;
   s3: S3Client;
@@ -19,7 +30,25 @@ export interface AwsClients {
   ssm: SSMClient;
 }
 
-export const createAwsClients = (env: Env): AwsClients => {
+/** What the wiring needs: built clients are accepted as they are. */
+export interface AwsClientProviders {
+  dynamodb: DynamoDBClient;
+  s3: Lazy<S3Client>;
+  sfn: Lazy<SFNClient>;
+  sns: Lazy<SNSClient>;
+  ssm: Lazy<SSMClient>;
+}
+
+const once = <T>(make: () => Promise<T>): (() => Promise<T>) => {
+  let made: Promise<T> | undefined;
+  return () =>
+    (made ??= make().catch((error: unknown) => {
+      made = undefined;
+      throw error;
+    }));
+};
+
+const settingsOf = (env: Env) => {
   const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1';
   // Explicit keys in the given environment win (the local runtime's own); otherwise the SDK's provider chain.
   const credentials =
@@ -27,20 +56,51 @@ export const createAwsClients = (env: Env): AwsClients => {
       ? { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY, ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}) }
       : undefined;
   const base = { region, ...(credentials ? { credentials } : {}) };
+  const endpoint = (value: string | undefined) => (value ? { endpoint: value } : {});
+  const pathStyle = env.ALERTWARDEN_S3_FORCE_PATH_STYLE === 'true';
+  const s3: S3ClientConfig = {
+    ...base,
+    ...endpoint(env.AWS_ENDPOINT_URL_S3),
+    // Local S3 servers address buckets by path, not by virtual host.
+    forcePathStyle: pathStyle,
+    // s3rver stores aws-chunked framing inside objects when the SDK adds default checksums.
+    ...(pathStyle ? { requestChecksumCalculation: 'WHEN_REQUIRED' as const, responseChecksumValidation: 'WHEN_REQUIRED' as const } : {}),
+  };
   return {
-    dynamodb: new DynamoDBClient({ ...base, ...(env.AWS_ENDPOINT_URL_DYNAMODB ? { endpoint: env.AWS_ENDPOINT_URL_DYNAMODB } : {}) }),
-    s3: new S3Client({
-      ...base,
-      ...(env.AWS_ENDPOINT_URL_S3 ? { endpoint: env.AWS_ENDPOINT_URL_S3 } : {}),
-      // Local S3 servers address buckets by path, not by virtual host.
-      forcePathStyle: env.ALERTWARDEN_S3_FORCE_PATH_STYLE === 'true',
-      // s3rver stores aws-chunked framing inside objects when the SDK adds default checksums.
-      ...(env.ALERTWARDEN_S3_FORCE_PATH_STYLE === 'true'
-        ? { requestChecksumCalculation: 'WHEN_REQUIRED' as const, responseChecksumValidation: 'WHEN_REQUIRED' as const }
-        : {}),
-    }),
-    sfn: new SFNClient({ ...base, ...(env.AWS_ENDPOINT_URL_SFN ? { endpoint: env.AWS_ENDPOINT_URL_SFN } : {}) }),
-    sns: new SNSClient({ ...base, ...(env.AWS_ENDPOINT_URL_SNS ? { endpoint: env.AWS_ENDPOINT_URL_SNS } : {}) }),
-    ssm: new SSMClient({ ...base, ...(env.AWS_ENDPOINT_URL_SSM ? { endpoint: env.AWS_ENDPOINT_URL_SSM } : {}) }),
+    dynamodb: { ...base, ...endpoint(env.AWS_ENDPOINT_URL_DYNAMODB) },
+    s3,
+    sfn: { ...base, ...endpoint(env.AWS_ENDPOINT_URL_SFN) },
+    sns: { ...base, ...endpoint(env.AWS_ENDPOINT_URL_SNS) },
+    ssm: { ...base, ...endpoint(env.AWS_ENDPOINT_URL_SSM) },
+  };
+};
+
+/** Lambda: DynamoDB now, every other client on its first use. */
+export const lazyAwsClients = (env: Env): AwsClientProviders => {
+  const settings = settingsOf(env);
+  return {
+    dynamodb: new DynamoDBClient(settings.dynamodb),
+    s3: once(async () => new (await import('@aws-sdk/client-s3')).S3Client(settings.s3)),
+    sfn: once(async () => new (await import('@aws-sdk/client-sfn')).SFNClient(settings.sfn)),
+    sns: once(async () => new (await import('@aws-sdk/client-sns')).SNSClient(settings.sns)),
+    ssm: once(async () => new (await import('@aws-sdk/client-ssm')).SSMClient(settings.ssm)),
+  };
+};
+
+/** Every client built at once: the local runtime, which also instruments them. */
+export const createAwsClients = async (env: Env): Promise<AwsClients> => {
+  const settings = settingsOf(env);
+  const [{ S3Client }, { SFNClient }, { SNSClient }, { SSMClient }] = await Promise.all([
+    import('@aws-sdk/client-s3'),
+    import('@aws-sdk/client-sfn'),
+    import('@aws-sdk/client-sns'),
+    import('@aws-sdk/client-ssm'),
+  ]);
+  return {
+    dynamodb: new DynamoDBClient(settings.dynamodb),
+    s3: new S3Client(settings.s3),
+    sfn: new SFNClient(settings.sfn),
+    sns: new SNSClient(settings.sns),
+    ssm: new SSMClient(settings.ssm),
   };
 };

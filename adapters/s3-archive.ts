@@ -1,5 +1,6 @@
-import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { Report } from '../core/report.ts';
+import { clientOf, type Lazy } from './aws-clients.ts';
 import type { ReportArchive } from '../core/store.ts';
 
 /** reports/<reportId>/v<version>.json: versions are immutable, so an emitter retry reads what the reviewer wrote. */
@@ -8,13 +9,14 @@ export const reportObjectKey = (reportId: string, version: number) =>
 
 export class S3ReportArchive implements ReportArchive {
   constructor(
-    private readonly s3: S3Client,
+    private readonly s3: Lazy<S3Client>,
     private readonly bucket: string,
   ) {}
 
   async put(report: Report): Promise<string> {
     const key = reportObjectKey(report.id, report.version);
-    await this.s3.send(
+    const { PutObjectCommand } = await import('@aws-sdk/client-s3');
+    await (await clientOf(this.s3)).send(
       new PutObjectCommand({
         Bucket: this.bucket,
         Key: key,
@@ -26,7 +28,8 @@ export class S3ReportArchive implements ReportArchive {
   }
 
   async get(reportId: string, version: number): Promise<Report> {
-    const result = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: reportObjectKey(reportId, version) }));
+    const { GetObjectCommand } = await import('@aws-sdk/client-s3');
+    const result = await (await clientOf(this.s3)).send(new GetObjectCommand({ Bucket: this.bucket, Key: reportObjectKey(reportId, version) }));
     const text = await result.Body?.transformToString('utf8');
     if (!text) throw new Error(`archived report ${reportId} v${version} is empty`);
     return JSON.parse(text) as Report;

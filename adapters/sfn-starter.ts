@@ -1,5 +1,6 @@
-import { ExecutionAlreadyExists, StartExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
+import type { SFNClient } from '@aws-sdk/client-sfn';
 import type { ExecutionStarter } from '../core/store.ts';
+import { clientOf, type Lazy } from './aws-clients.ts';
 
 /**
  * Starts the Standard pipeline. The execution name is the idempotency key: AWS accepts a
@@ -8,13 +9,14 @@ import type { ExecutionStarter } from '../core/store.ts';
  */
 export class SfnExecutionStarter implements ExecutionStarter {
   constructor(
-    private readonly sfn: SFNClient,
+    private readonly sfn: Lazy<SFNClient>,
     private readonly stateMachineArn: string,
   ) {}
 
   async start(name: string, input: { reportId: string; round: number }): Promise<void> {
+    const { ExecutionAlreadyExists, StartExecutionCommand } = await import('@aws-sdk/client-sfn');
     try {
-      await this.sfn.send(new StartExecutionCommand({ stateMachineArn: this.stateMachineArn, name, input: JSON.stringify(input) }));
+      await (await clientOf(this.sfn)).send(new StartExecutionCommand({ stateMachineArn: this.stateMachineArn, name, input: JSON.stringify(input) }));
     } catch (error) {
       if (error instanceof ExecutionAlreadyExists || (error as { name?: string }).name === 'ExecutionAlreadyExists') return;
       throw error;

@@ -4,8 +4,9 @@
  * (GetParameter is throttled at 40 TPS by default), and concurrent reads of one name share
  * one call. Failures are not cached: the next read asks again.
  */
-import { GetParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
+import type { SSMClient } from '@aws-sdk/client-ssm';
 import { SecretError, type SecretReader } from '../core/secrets.ts';
+import { clientOf, type Lazy } from './aws-clients.ts';
 
 export interface SsmSecretReaderOptions {
   /** How long a value is reused before SSM is asked again (rotation delay). Default 5 minutes. */
@@ -15,12 +16,12 @@ export interface SsmSecretReaderOptions {
 
 export class SsmSecretReader implements SecretReader {
   // Private fields: util.inspect and JSON.stringify of the reader never show cached values.
-  readonly #ssm: SSMClient;
+  readonly #ssm: Lazy<SSMClient>;
   readonly #ttlMs: number;
   readonly #now: () => number;
   readonly #cache = new Map<string, { value: Promise<string>; expiresAtMs: number }>();
 
-  constructor(ssm: SSMClient, options: SsmSecretReaderOptions = {}) {
+  constructor(ssm: Lazy<SSMClient>, options: SsmSecretReaderOptions = {}) {
     this.#ssm = ssm;
     this.#ttlMs = options.ttlMs ?? 5 * 60_000;
     this.#now = options.now ?? Date.now;
@@ -40,7 +41,8 @@ export class SsmSecretReader implements SecretReader {
   async #fetch(name: string): Promise<string> {
     let response;
     try {
-      response = await this.#ssm.send(new GetParameterCommand({ Name: name, WithDecryption: true }));
+      const { GetParameterCommand } = await import('@aws-sdk/client-ssm');
+      response = await (await clientOf(this.#ssm)).send(new GetParameterCommand({ Name: name, WithDecryption: true }));
     } catch (error) {
       const code = (error as { name?: string }).name ?? 'Error';
       // The SDK's own message is not repeated: it is about the request, and requests carry no value, but we keep it that way.

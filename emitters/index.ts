@@ -4,7 +4,8 @@
  * `defineEmitter({ name, emit(report, ctx) })` with its test beside it, then add it below.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SNSClient } from '@aws-sdk/client-sns';
+import type { SNSClient } from '@aws-sdk/client-sns';
+import type { Lazy } from '../adapters/aws-clients.ts';
 import { ConfigError } from '../core/errors.ts';
 import { defineEmitter, type Emitter } from '../core/plugins.ts';
 import { createConsoleEmitter } from './console/index.ts';
@@ -18,7 +19,7 @@ const DEFAULT_FILE_PATH = 'out/reports.jsonl';
 const SNS_TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[\w-]{1,256}(\.fifo)?$/;
 
 export interface EmitterClients {
-  sns?: SNSClient;
+  sns?: Lazy<SNSClient>;
   dynamodb?: DynamoDBClient;
 }
 
@@ -72,7 +73,7 @@ const quarantineEmitter = (env: Record<string, string | undefined>, clients: Emi
  * ALERTWARDEN_QUARANTINE_MODE is dry-run or enforce.
  *
  * @example
- * const emitters = builtinEmitters(process.env, { sns: new SNSClient({}) });
+ * const emitters = builtinEmitters(process.env, { sns: new SNSClient({}) }); // or a provider: async () => client
  */
 export const builtinEmitters = (env: Record<string, string | undefined>, clients: EmitterClients = {}): Emitter[] => {
   const emitters = [createConsoleEmitter(), createFileEmitter({ path: env[FILE_EMITTER_PATH_ENV]?.trim() || DEFAULT_FILE_PATH })];
@@ -80,7 +81,7 @@ export const builtinEmitters = (env: Record<string, string | undefined>, clients
   if (topicArn) {
     // The value is left out of the message: configuration is not echoed into logs.
     if (!SNS_TOPIC_ARN.test(topicArn)) throw new ConfigError(`${REPORT_TOPIC_ARN_ENV} is not an SNS topic ARN`);
-    emitters.push(createSnsEmitter({ topicArn, client: clients.sns ?? new SNSClient({}) }));
+    emitters.push(createSnsEmitter({ topicArn, client: clients.sns ?? (async () => new (await import('@aws-sdk/client-sns')).SNSClient({})) }));
   }
   const quarantine = quarantineEmitter(env, clients);
   if (quarantine) emitters.push(quarantine);

@@ -12,7 +12,7 @@ import type { Emitter, Inspector, PluginLogger, Reviewer } from '../core/plugins
 import type { PipelineDeps } from '../core/pipeline/deps.ts';
 import type { SecretReader } from '../core/secrets.ts';
 import type { ExecutionStarter } from '../core/store.ts';
-import { createAwsClients, type AwsClients } from '../adapters/aws-clients.ts';
+import { lazyAwsClients, type AwsClientProviders } from '../adapters/aws-clients.ts';
 import { DynamoDbReportStore } from '../adapters/dynamodb-store.ts';
 import { fileSecretReader } from '../adapters/local-secrets.ts';
 import { PowertoolsMetrics } from '../adapters/powertools-metrics.ts';
@@ -24,7 +24,7 @@ import { builtinInspectors } from '../inspectors/index.ts';
 import { loadReviewer } from '../reviewer/index.ts';
 
 export interface DepsOverrides {
-  clients?: AwsClients;
+  clients?: AwsClientProviders;
   starter?: ExecutionStarter;
   /** Plugins beside the built-in ones (a local run's own inspectors, test doubles). */
   extraInspectors?: readonly Inspector[];
@@ -71,7 +71,7 @@ const reviewerLoadedOnFirstUse = (load: () => Promise<Reviewer>): Reviewer => {
 
 export const buildDeps = async (env: Env, overrides: DepsOverrides = {}): Promise<PipelineDeps> => {
   const config = loadConfig(env);
-  const clients = overrides.clients ?? createAwsClients(env);
+  const clients = overrides.clients ?? lazyAwsClients(env);
   const logger = pluginLoggerOf(new Logger({
       serviceName: env.POWERTOOLS_SERVICE_NAME ?? 'alertwarden',
       ...(env.POWERTOOLS_LOG_LEVEL ? { logLevel: env.POWERTOOLS_LOG_LEVEL as never } : {}),

@@ -6,12 +6,13 @@
  * to change: the pipeline routes each attribute to every inspector that accepts its type.
  */
 import type { S3Client } from '@aws-sdk/client-s3';
+import type { Lazy } from '../adapters/aws-clients.ts';
 import type { Inspector } from '../core/plugins.ts';
 import { testerInspectors } from '../tester/plugins.ts';
 import { blocklistFromEnv } from './blocklist/index.ts';
 
 export interface InspectorClients {
-  s3?: S3Client;
+  s3?: Lazy<S3Client>;
 }
 
 /**

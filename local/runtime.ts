@@ -176,7 +176,7 @@ export class LocalRuntime {
     // The engine is the starter; it is created below, after the handlers it runs.
     const engineStarter: ExecutionStarter = { start: (name, input) => engine!.start(name, input) };
     const starter = options.wrapStarter ? options.wrapStarter(engineStarter) : engineStarter;
-    const clients = createAwsClients(env);
+    const clients = await createAwsClients(env);
     let deps: PipelineDeps;
     try {
       deps = await buildDeps(env, { ...options, clients, starter, metrics: options.metrics ?? new CountingMetrics() });

@@ -8,6 +8,7 @@
  * it from `loadReviewer` instead; nothing else in the pipeline needs to change.
  */
 import type { S3Client } from '@aws-sdk/client-s3';
+import type { Lazy } from '../adapters/aws-clients.ts';
 import type { Reviewer } from '../core/plugins.ts';
 import { createPolicyReviewer, loadPolicy, parsePolicy } from './policy/index.ts';
 // Imported, not read from disk, so esbuild bundles it into the Lambda artefact.
@@ -16,7 +17,7 @@ import bundledPolicy from './policy.json' with { type: 'json' };
 export const REVIEW_POLICY_ENV = 'ALERTWARDEN_REVIEW_POLICY';
 
 export interface ReviewerClients {
-  s3?: S3Client;
+  s3?: Lazy<S3Client>;
 }
 
 /**

@@ -3,7 +3,8 @@
  * SIEM. Message attributes carry severity, phase and report id so subscriptions can filter
  * (e.g. only `critical`) without parsing the body.
  */
-import { PublishCommand, type PublishCommandInput, type SNSClient } from '@aws-sdk/client-sns';
+import type { PublishCommandInput, SNSClient } from '@aws-sdk/client-sns';
+import { clientOf, type Lazy } from '../../adapters/aws-clients.ts';
 import { defineEmitter, type Emitter } from '../../core/plugins.ts';
 import type { Report } from '../../core/report.ts';
 
@@ -15,7 +16,7 @@ export const MAX_MESSAGE_BYTES = 240 * 1024;
 
 export interface SnsEmitterOptions {
   topicArn: string;
-  client: SNSClient;
+  client: Lazy<SNSClient>;
 }
 
 const bytes = (s: string) => Buffer.byteLength(s, 'utf8');
@@ -88,7 +89,8 @@ export const createSnsEmitter = (options: SnsEmitterOptions): Emitter =>
     name: 'sns',
     async emit(report) {
       const message = messageOf(report);
-      const { MessageId } = await options.client.send(new PublishCommand(publishInputOf(report, options.topicArn, message.body)));
+      const { PublishCommand } = await import('@aws-sdk/client-sns');
+      const { MessageId } = await (await clientOf(options.client)).send(new PublishCommand(publishInputOf(report, options.topicArn, message.body)));
       const compact = message.compact ? ', compact form: the report is too large for SNS' : '';
       return { status: 'delivered', detail: `SNS message ${MessageId ?? '(no id)'}${compact}` };
     },

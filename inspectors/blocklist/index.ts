@@ -3,7 +3,8 @@
  * Lists are read on first use and kept for the life of the Lambda container, re-read after
  * `cacheTtlMs` so an updated list in S3 takes effect without a deploy.
  */
-import { S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { clientOf, type Lazy } from '../../adapters/aws-clients.ts';
 import { defineInspector, type FindingInput, type Inspector, type PluginLogger } from '../../core/plugins.ts';
 import { BlocklistError } from './errors.ts';
 import { findListings, type ListHit } from './match.ts';
@@ -19,7 +20,7 @@ export interface BlocklistInspectorOptions {
   /** `path/to/list.txt`, `s3://bucket/key`, optionally prefixed with `name=`. */
   sources: string[];
   /** Needed only for s3:// sources; a default client is created when omitted. */
-  s3?: S3Client;
+  s3?: Lazy<S3Client>;
   now?: () => number;
   cacheTtlMs?: number;
 }
@@ -48,7 +49,7 @@ export const createBlocklistInspector = (options: BlocklistInspectorOptions): In
   const now = options.now ?? Date.now;
   const ttl = options.cacheTtlMs ?? DEFAULT_CACHE_TTL_MS;
   let s3 = options.s3;
-  const s3Client = () => (s3 ??= new S3Client({}));
+  const s3Client = async () => (s3 ? clientOf(s3) : (s3 = new (await import('@aws-sdk/client-s3')).S3Client({})));
   let cached: { lists: Blocklist[]; loadedAt: number } | undefined;
   let loading: Promise<Blocklist[]> | undefined;
 
@@ -94,7 +95,7 @@ export const createBlocklistInspector = (options: BlocklistInspectorOptions): In
  * // ALERTWARDEN_BLOCKLISTS="known-bad=examples/blocklists/known-bad.txt,s3://intel/tor-exit-nodes.txt"
  * const blocklist = blocklistFromEnv(process.env, s3);
  */
-export const blocklistFromEnv = (env: Record<string, string | undefined>, s3?: S3Client): Inspector => {
+export const blocklistFromEnv = (env: Record<string, string | undefined>, s3?: Lazy<S3Client>): Inspector => {
   const sources = (env[BLOCKLIST_ENV] ?? '')
     .split(',')
     .map((s) => s.trim())

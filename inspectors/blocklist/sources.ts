@@ -36,7 +36,7 @@ export const parseSource = (spec: string): BlocklistSource => {
 };
 
 /** Reads and parses one list; read failures name the list and keep the cause. */
-export const loadBlocklist = async (source: BlocklistSource, s3: () => S3Client): Promise<Blocklist> => {
+export const loadBlocklist = async (source: BlocklistSource, s3: () => S3Client | Promise<S3Client>): Promise<Blocklist> => {
   let text: string;
   try {
     text = await readTextFrom(source.location, s3);

@@ -309,6 +309,13 @@ test('packages offline in reasonable time and writes one zip per function', asyn
     assert.match(code, /^import \{ createRequire as \w+ \} from 'node:module'; const require = \w+\(import\.meta\.url\);/, 'createRequire banner');
     assert.match(code, /export\s*\{[^}]*\bhandler\b[^}]*\}/, `${file} must export handler`);
     assert.doesNotMatch(code, /node_modules\/@aws-sdk\//, `${key} bundles the AWS SDK; it must stay external`);
+    // Cold start: minified, no source map inside the zip, none of zod's non-English locales.
+    const bytes = Buffer.byteLength(code);
+    console.log(`${key}: ${(bytes / 1024).toFixed(0)} KiB bundle`);
+    assert.ok(bytes <= 300 * 1024, `${key} bundle is ${bytes} bytes (limit 300 KiB)`);
+    assert.deepEqual([...zip.keys()].filter((name) => name.endsWith('.map')), [], `${key}.zip carries source maps`);
+    // German is one of the locales zod's classic API re-exports (scripts/esbuild-plugins.cjs keeps English only).
+    assert.doesNotMatch(code, /Eingabe: erwartet/, `${key} bundles zod's other locales`);
   }
   assert.equal(resource('IngestLambdaFunction', 'AWS::Lambda::Function').Properties.Timeout, 30);
   assert.equal(resource('InspectLambdaFunction', 'AWS::Lambda::Function').Properties.Timeout, 60);
