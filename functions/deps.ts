@@ -7,6 +7,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import type { LogAttributes } from '@aws-lambda-powertools/logger/types';
 import { loadConfig, selectEnabled, type Env } from '../core/config.ts';
 import { ConfigError } from '../core/errors.ts';
+import { externalInspector, externalInspectorSpecsFrom, externalReviewer, externalReviewerArnFrom, type FunctionInvoker } from '../core/external-plugins.ts';
 import type { PipelineMetrics } from '../core/metrics.ts';
 import type { Emitter, Inspector, PluginLogger, Reviewer } from '../core/plugins.ts';
 import type { PipelineDeps } from '../core/pipeline/deps.ts';
@@ -14,6 +15,7 @@ import type { SecretReader } from '../core/secrets.ts';
 import type { ExecutionStarter } from '../core/store.ts';
 import { lazyAwsClients, type AwsClientProviders } from '../adapters/aws-clients.ts';
 import { DynamoDbReportStore } from '../adapters/dynamodb-store.ts';
+import { LambdaFunctionInvoker } from '../adapters/lambda-invoker.ts';
 import { fileSecretReader } from '../adapters/local-secrets.ts';
 import { PowertoolsMetrics } from '../adapters/powertools-metrics.ts';
 import { S3ReportArchive } from '../adapters/s3-archive.ts';
@@ -30,6 +32,8 @@ export interface DepsOverrides {
   extraInspectors?: readonly Inspector[];
   extraEmitters?: readonly Emitter[];
   reviewer?: Reviewer;
+  /** Runs external plugins (ALERTWARDEN_EXTERNAL_*): Lambda in AWS; the local runtime's own functions locally. */
+  invoker?: FunctionInvoker;
   secrets?: SecretReader;
   /** The local runtime counts in memory instead of writing EMF lines to stdout. */
   metrics?: PipelineMetrics;
@@ -76,9 +80,17 @@ export const buildDeps = async (env: Env, overrides: DepsOverrides = {}): Promis
       serviceName: env.POWERTOOLS_SERVICE_NAME ?? 'alertwarden',
       ...(env.POWERTOOLS_LOG_LEVEL ? { logLevel: env.POWERTOOLS_LOG_LEVEL as never } : {}),
     }));
-  const inspectors = selectEnabled('inspector', [...builtinInspectors(env, clients), ...(overrides.extraInspectors ?? [])], config.inspectors);
+  const invoker = overrides.invoker ?? new LambdaFunctionInvoker();
+  // Naming an external inspector in its configuration is what enables it: one change, no list to extend too.
+  const external = externalInspectorSpecsFrom(env).map((spec) => externalInspector(spec, invoker));
+  const builtin = selectEnabled('inspector', [...builtinInspectors(env, clients), ...(overrides.extraInspectors ?? [])], config.inspectors);
+  const clash = external.find((e) => builtin.some((b) => b.name === e.name));
+  if (clash) throw new ConfigError(`external inspector ${JSON.stringify(clash.name)} has the name of a built-in one`);
+  const inspectors = [...builtin, ...external];
   const emitters = selectEnabled('emitter', [...builtinEmitters(env, clients), ...(overrides.extraEmitters ?? [])], config.emitters);
-  const reviewer = overrides.reviewer ?? reviewerLoadedOnFirstUse(() => loadReviewer(env, clients));
+  const reviewerArn = externalReviewerArnFrom(env);
+  const reviewer =
+    overrides.reviewer ?? (reviewerArn ? externalReviewer(reviewerArn, invoker) : reviewerLoadedOnFirstUse(() => loadReviewer(env, clients)));
   return {
     config,
     store: new DynamoDbReportStore(clients.dynamodb, { tableName: config.tableName, ttlDays: config.recordTtlDays }),

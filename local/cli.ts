@@ -141,10 +141,25 @@ const checkWritable = async (dir: string) => {
   }
 };
 
+/** `alertwarden new inspector NAME`: a plugin folder to start from. */
+const newCommand = async (args: string[]): Promise<number> => {
+  const [kind, name, ...rest] = args;
+  if (kind !== 'inspector' || !name || rest.length) throw new UsageError('usage: alertwarden new inspector NAME');
+  const { PROJECT_ROOT, scaffoldInspector } = await import('./scaffold.ts');
+  const written = await scaffoldInspector(PROJECT_ROOT, name);
+  for (const file of written) process.stdout.write(`created ${file}\n`);
+  process.stdout.write(
+    `\nNext: add it to inspectors/index.ts (import its create…Inspector and put it in the array; with the\n` +
+      `default \`inspectors\` setting that enables it everywhere), then: npx vitest run inspectors/${name}\n`,
+  );
+  return 0;
+};
+
 export const run = async (argv: string[]): Promise<number> => {
   // detect and rules have options of their own.
   if (argv[0] === 'detect') return detectCommand(argv.slice(1));
   if (argv[0] === 'rules') return rulesCommand(argv.slice(1));
+  if (argv[0] === 'new') return newCommand(argv.slice(1));
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,

@@ -14,6 +14,7 @@ import type { Emission, Report } from '../core/report.ts';
 import { executionNameOf } from '../core/ids.ts';
 import type { ExecutionStarter, PipelineFailure, Rejection } from '../core/store.ts';
 import { createAwsClients, type AwsClients } from '../adapters/aws-clients.ts';
+import { InProcessFunctionInvoker } from '../adapters/lambda-invoker.ts';
 import { buildDeps, type DepsOverrides } from '../functions/deps.ts';
 import { createEmitHandler } from '../functions/emit.ts';
 import { createFinishRunHandler } from '../functions/finish-run.ts';
@@ -57,6 +58,11 @@ export interface LocalRuntimeOptions extends Omit<DepsOverrides, 'clients' | 'st
   ingestConcurrency?: number;
   /** Fault injection and measurement: wraps the engine as the ingest's execution starter. */
   wrapStarter?: (engine: ExecutionStarter) => ExecutionStarter;
+  /**
+   * Functions by ARN that external plugins (ALERTWARDEN_EXTERNAL_INSPECTORS / _REVIEWER) name:
+   * what Lambda would run for them in AWS. Each gets the JSON request and returns the JSON answer.
+   */
+  functions?: Record<string, (payload: unknown) => unknown>;
   /**
    * Keep DynamoDB, S3 and the queue in this folder. Starting again on the same folder after
    * a crash resumes the rounds that were running and receives again every message that was
@@ -179,7 +185,13 @@ export class LocalRuntime {
     const clients = await createAwsClients(env);
     let deps: PipelineDeps;
     try {
-      deps = await buildDeps(env, { ...options, clients, starter, metrics: options.metrics ?? new CountingMetrics() });
+      deps = await buildDeps(env, {
+        ...options,
+        clients,
+        starter,
+        metrics: options.metrics ?? new CountingMetrics(),
+        invoker: options.invoker ?? new InProcessFunctionInvoker(new Map(Object.entries(options.functions ?? {}))),
+      });
     } catch (error) {
       await servers.stop();
       throw error;

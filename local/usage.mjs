@@ -7,6 +7,7 @@ export const VERSION = JSON.parse(readFileSync(new URL('../package.json', import
 export const USAGE = `usage: alertwarden run [FILE|DIR|-]... [options]
        alertwarden detect [--source NAME] FILE...|-    (alertwarden detect --help)
        alertwarden rules test
+       alertwarden new inspector NAME                  (a plugin folder to start from)
        alertwarden --version | --help
 
 Runs the AlertWarden pipeline locally: loopback DynamoDB and S3, the state machine from

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'vitest';
 import { runInspector } from '../core/testing.ts';
 import { createTesterInspector, discoveredAddressOf, testerDomain } from './inspector.ts';
-import { testerInspectors } from './plugins.ts';
+import { handler } from './functions/inspector.ts';
 
 describe('tester inspector', () => {
   const inspector = createTesterInspector();
@@ -29,10 +29,11 @@ describe('tester inspector', () => {
     assert.deepEqual((await runInspector(inspector, { type: 'domain', key: 'q', value: 'x.other.tester.alertwarden.example' })).findings, []);
   });
 
-  test('registered only when ALERTWARDEN_TESTER_PLUGINS is exactly "true"', () => {
-    assert.deepEqual(testerInspectors({}).map((i) => i.name), []);
-    assert.deepEqual(testerInspectors({ ALERTWARDEN_TESTER_PLUGINS: 'false' }).map((i) => i.name), []);
-    assert.deepEqual(testerInspectors({ ALERTWARDEN_TESTER_PLUGINS: '1' }).map((i) => i.name), []);
-    assert.deepEqual(testerInspectors({ ALERTWARDEN_TESTER_PLUGINS: 'true' }).map((i) => i.name), ['tester']);
+  test('as the tester stack deploys it: a Lambda handler speaking the external-inspector contract', async () => {
+    const domain = testerDomain('malicious', 'lambda');
+    const attribute = { id: 'a1', type: 'domain', key: 'q', value: domain, context: [], depth: 0, origin: 'alert' };
+    const result = await handler({ kind: 'alertwarden.inspect', contractVersion: 1, inspector: 'tester', reportId: 'r1', attribute });
+    assert.equal(result.findings[0]?.verdict, 'malicious');
+    await assert.rejects(Promise.resolve(handler({ kind: 'alertwarden.inspect', attribute })), /not an AlertWarden inspector request: contractVersion/);
   });
 });

@@ -3,9 +3,9 @@
  * deterministic answers for marked test values, so an integration run can prove inspection,
  * discovery and re-inspection of discovered attributes on a deployed stage with no threat feed.
  *
- * Inspectors run inside the inspect Lambda (the pipeline calls plugins in-process; there is no
- * cross-stack inspector protocol), so this one is a plugin in the main bundle, registered only
- * when ALERTWARDEN_TESTER_PLUGINS=true (serverless.yml param `testerPlugins`, on for stage `it`).
+ * Deployed as a Lambda of the tester stack (functions/inspector.ts) and named by the main stack's
+ * `externalInspectors` param on stage `it`: the same extension point any external inspector uses.
+ * Locally, tester/local-target.ts registers the same handler as the runtime's function of that name.
  */
 import { createHash } from 'node:crypto';
 import { defineInspector, type Inspector } from '../core/plugins.ts';

@@ -11,12 +11,13 @@ import type { AlertInput } from '../core/alert.ts';
 import { LocalRuntime } from '../local/runtime.ts';
 import { createPkSkTable } from '../local/servers.ts';
 import { createRecordReportHandler } from './functions/record-report.ts';
-import { TESTER_PLUGINS_ENV } from './plugins.ts';
+import { handler as testerInspectorHandler } from './functions/inspector.ts';
 import { RecordingTable, type Recorded } from './recording.ts';
 import type { Target } from './scenarios.ts';
 
 const LOCAL_REPORT_TOPIC = 'arn:aws:sns:us-east-1:000000000000:alertwarden-local-reports';
 const RECORDING_TABLE = 'alertwarden-tester-local-recordings';
+const TESTER_INSPECTOR_FUNCTION = 'alertwarden-tester-it-inspector';
 
 /** What SNS hands a subscribed Lambda for one Publish. */
 const snsEventOf = (input: PublishCommandInput, messageId: string): SNSEvent => ({
@@ -56,11 +57,13 @@ export class LocalTarget implements Target {
     const runtime = await LocalRuntime.start({
       env: {
         ALERTWARDEN_AGGREGATION_DELAY_SECONDS: String(options.aggregationDelaySeconds ?? 1),
-        ALERTWARDEN_INSPECTORS: 'blocklist,tester',
-        [TESTER_PLUGINS_ENV]: 'true',
+        ALERTWARDEN_INSPECTORS: 'blocklist',
+        // As on stage `it`: the tester's inspector is an external one, the local runtime its Lambda.
+        ALERTWARDEN_EXTERNAL_INSPECTORS: JSON.stringify([{ name: 'tester', accepts: ['domain', 'ipaddr'], function: TESTER_INSPECTOR_FUNCTION }]),
         ALERTWARDEN_EMITTERS: 'sns',
         ALERTWARDEN_REPORT_TOPIC_ARN: LOCAL_REPORT_TOPIC,
       },
+      functions: { [TESTER_INSPECTOR_FUNCTION]: testerInspectorHandler },
     });
     try {
       await createPkSkTable(runtime.clients.dynamodb, RECORDING_TABLE);

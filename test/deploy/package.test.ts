@@ -769,7 +769,7 @@ test('functions share the configuration environment; ingest and finishRun know t
     ALERTWARDEN_BLOCKLISTS: '',
     ALERTWARDEN_REPORT_TOPIC_ARN: { Ref: 'ReportTopic' },
     ALERTWARDEN_RECORD_TTL_DAYS: '30',
-    ALERTWARDEN_TESTER_PLUGINS: 'false',
+    ALERTWARDEN_EXTERNAL_INSPECTORS: "[]",
     AWS_NODEJS_CONNECTION_REUSE_ENABLED: '1',
     POWERTOOLS_SERVICE_NAME: 'alertwarden',
   };
