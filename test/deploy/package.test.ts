@@ -769,7 +769,7 @@ test('functions share the configuration environment; ingest and finishRun know t
     ALERTWARDEN_BLOCKLISTS: '',
     ALERTWARDEN_REPORT_TOPIC_ARN: { Ref: 'ReportTopic' },
     ALERTWARDEN_RECORD_TTL_DAYS: '30',
-    ALERTWARDEN_EXTERNAL_INSPECTORS: "[]",
+    ALERTWARDEN_EXTERNAL_INSPECTORS: '[]',
     AWS_NODEJS_CONNECTION_REUSE_ENABLED: '1',
     POWERTOOLS_SERVICE_NAME: 'alertwarden',
   };
@@ -852,7 +852,7 @@ test('every reference resolves and the resource graph has no cycle', () => {
   assert.ok(!closure('FinishRunRole').has('AlertPipelineStateMachine'));
 });
 
-test('one place for configuration: every param is declared under params.default, quarantine mode is off, tester plugins off', async () => {
+test('one place for configuration: every param is declared under params.default, quarantine mode is off, no external plugin by default', async () => {
   const yml = await readFile(join(ROOT, 'serverless.yml'), 'utf8');
   const lines = yml.split('\n');
   const start = lines.indexOf('  default:', lines.indexOf('params:'));
@@ -862,7 +862,7 @@ test('one place for configuration: every param is declared under params.default,
   const used = new Set([...yml.matchAll(/\$\{param:(\w+)\}/g)].map((m) => m[1]!));
   assert.ok(used.size >= 15, `found only ${used.size} params`);
   for (const name of used) assert.ok(declared.has(name), `\${param:${name}} is used but not declared under params.default`);
-  for (const name of ['quarantineMode', 'secretsPath', 'slackWebhookParameter', 'testerPlugins', 'tracing', 'logRetentionDays', 'inspectors', 'emitters', 'pagingThreshold', 'aggregationDelaySeconds', 'aggregationWindowSeconds']) {
+  for (const name of ['quarantineMode', 'secretsPath', 'slackWebhookParameter', 'externalInspectors', 'externalReviewer', 'tracing', 'logRetentionDays', 'inspectors', 'emitters', 'pagingThreshold', 'aggregationDelaySeconds', 'aggregationWindowSeconds']) {
     assert.ok(declared.has(name), `params.default lacks ${name}`);
   }
   const quarantine = R.EmitLambdaFunction!.Properties.Environment.Variables.ALERTWARDEN_QUARANTINE_MODE;
@@ -873,9 +873,38 @@ test('one place for configuration: every param is declared under params.default,
   assert.doesNotMatch(text, /AKIA[0-9A-Z]{16}|hooks\.slack\.com\/services\/|gh[pousr]_[A-Za-z0-9]{20,}|xox[baprs]-/);
 });
 
+test('external plugins: invoke granted only on the configured functions, to the inspect or review role, and nothing when none is configured', () => {
+  const inspectors = resource('ExternalInspectorsInvokePolicy', 'AWS::IAM::Policy');
+  const reviewer = resource('ExternalReviewerInvokePolicy', 'AWS::IAM::Policy');
+  assert.deepEqual([inspectors.Condition, reviewer.Condition], ['HasExternalInspectors', 'HasExternalReviewer']);
+  assert.equal(conditionValue(template, 'HasExternalInspectors'), false);
+  assert.equal(conditionValue(template, 'HasExternalReviewer'), false);
+  assert.deepEqual(inspectors.Properties.Roles, [{ Ref: 'InspectRole' }]);
+  assert.deepEqual(reviewer.Properties.Roles, [{ Ref: 'ReviewRole' }]);
+  for (const policy of [inspectors, reviewer]) {
+    const [statement, ...more] = asArray<Statement>(policy.Properties.PolicyDocument.Statement);
+    assert.equal(more.length, 0);
+    assert.equal(statement!.Action, 'lambda:InvokeFunction');
+    for (const r of asArray(statement!.Resource)) assert.match(refText(r), /^arn:aws:lambda:[a-z0-9-]+:\d{12}:function:[\w-]+$/);
+  }
+  // Every function sees the same inspector set; only review is told about an external reviewer.
+  for (const key of Object.keys(FUNCTIONS)) {
+    const vars = R[lambdaId(key)]!.Properties.Environment.Variables as Record<string, Json>;
+    assert.equal(vars.ALERTWARDEN_EXTERNAL_INSPECTORS, '[]', key);
+    assert.equal(vars.ALERTWARDEN_EXTERNAL_REVIEWER, key === 'review' ? '' : undefined, key);
+  }
+});
+
 test('the tester stack: its recorder has its own least-privilege role and subscribes to the main stack export', async () => {
   const T = tester.Resources;
-  assert.deepEqual(ofType('AWS::Lambda::Function', T).map(([id]) => id), ['RecordReportLambdaFunction']);
+  assert.deepEqual(ofType('AWS::Lambda::Function', T).map(([id]) => id).sort(), ['InspectorLambdaFunction', 'RecordReportLambdaFunction']);
+  // The test inspector: a Lambda of the tester stack, named as stage `it` names it in externalInspectors.
+  const inspector = resource('InspectorLambdaFunction', 'AWS::Lambda::Function', T).Properties;
+  assert.equal(inspector.FunctionName, `alertwarden-tester-${STAGE}-inspector`);
+  assert.equal(inspector.Handler, 'functions/inspector.handler');
+  assert.deepEqual(inspector.Role, { 'Fn::GetAtt': ['InspectorRole', 'Arn'] });
+  assert.deepEqual([...grants('InspectorRole', T)].sort(), ['logs:CreateLogStream @ GetAtt:InspectorLogGroup.Arn', 'logs:PutLogEvents @ GetAtt:InspectorLogGroup.Arn']);
+  assert.match(await readFile(join(ROOT, 'serverless.yml'), 'utf8'), /externalInspectors: '\[\{"name":"tester","accepts":\["domain","ipaddr"\],"function":"alertwarden-tester-it-inspector"\}\]'/);
   const fn = resource('RecordReportLambdaFunction', 'AWS::Lambda::Function', T).Properties;
   assert.equal(fn.Runtime, 'nodejs22.x');
   assert.deepEqual(fn.Architectures, ['arm64']);
