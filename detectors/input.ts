@@ -8,7 +8,7 @@
 import { gunzipSync } from 'node:zlib';
 import { isCloudTrailRecord, type CloudTrailRecord } from './cloudtrail/record.ts';
 import { LogFormatError } from './errors.ts';
-import { flowLogParser, isHeaderLine, type FlowLogRecord } from './flowlogs/format.ts';
+import { flowLogParser, isHeaderLine, type FlowLogParser, type FlowLogRecord } from './flowlogs/format.ts';
 
 export const isGzip = (data: Uint8Array): boolean => data.length > 2 && data[0] === 0x1f && data[1] === 0x8b;
 
@@ -143,28 +143,54 @@ export const readFlowLogs = (text: string, where: string, format: readonly strin
   return readFlowLogLines(text.split(/\r?\n/), where, format, out);
 };
 
+/**
+ * Reads flow-log lines one at a time, as a stream delivers them: a header line switches the
+ * format for the lines after it; a line that does not fit is counted as a problem (the first
+ * 100 kept, with their line numbers).
+ */
+export class FlowLogLineReader {
+  records = 0;
+  readonly problems: string[] = [];
+  private fields: readonly string[];
+  private parse: FlowLogParser;
+  private line = 0;
+  constructor(
+    private readonly where: string,
+    format: readonly string[],
+  ) {
+    this.fields = format;
+    this.parse = flowLogParser(format);
+  }
+
+  read(raw: string): FlowLogRecord | undefined {
+    this.line++;
+    const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+    if (line === '') return undefined;
+    // A header is only looked for where a field name could start (a-z); data rarely starts so.
+    const c = line.charCodeAt(0);
+    if (c >= 97 && c <= 122 && isHeaderLine(line)) {
+      this.fields = line.trim().split(/\s+/);
+      this.parse = flowLogParser(this.fields, `${this.where}:${this.line}`);
+      return undefined;
+    }
+    const record = this.parse(line);
+    if (record) this.records++;
+    else if (this.problems.length < 100) this.problems.push(`${this.where}:${this.line}: ${line.split(' ').length} fields where the format has ${this.fields.length}`);
+    return record;
+  }
+}
+
 export const readFlowLogLines = (
   lines: Iterable<string>,
   where: string,
   format: readonly string[],
   out: ReadResult<FlowLogRecord> = { records: [], problems: [] },
 ): ReadResult<FlowLogRecord> => {
-  let fields = format;
-  let parse = flowLogParser(fields);
-  let n = 0;
+  const reader = new FlowLogLineReader(where, format);
   for (const line of lines) {
-    n++;
-    if (line === '') continue;
-    // A header is only checked for where a field name could start (a-z); data rarely starts so, and then fails the Set lookup.
-    const c = line.charCodeAt(0);
-    if (c >= 97 && c <= 122 && isHeaderLine(line)) {
-      fields = line.trim().split(/\s+/);
-      parse = flowLogParser(fields, `${where}:${n}`);
-      continue;
-    }
-    const record = parse(line.endsWith('\r') ? line.slice(0, -1) : line);
+    const record = reader.read(line);
     if (record) out.records.push(record);
-    else out.problems.push(`${where}:${n}: ${line.split(' ').length} fields where the format has ${fields.length}`);
   }
+  out.problems.push(...reader.problems);
   return out;
 };

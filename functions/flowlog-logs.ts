@@ -1,0 +1,10 @@
+/** CloudWatch Logs subscription (VPC flow logs log group; gzip + base64) -> detectors -> alert topic. */
+import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
+import { handleLogsSubscription } from '../detectors/sources/handle.ts';
+import { containerSourceDeps, type SourceDepsProvider } from './source-deps.ts';
+
+export const createFlowLogLogsHandler = (getDeps: SourceDepsProvider) =>
+  middy(async (event: unknown, _context: Context) => handleLogsSubscription(event, 'flowlogs', await getDeps()));
+
+export const handler = createFlowLogLogsHandler(containerSourceDeps);

@@ -1,0 +1,55 @@
+/**
+ * Wiring of the detector sources: settings and blocklists from the environment, the alert
+ * topic publisher and the first-seen table, built once per Lambda container.
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import type { LogAttributes } from '@aws-lambda-powertools/logger/types';
+import type { Env } from '../core/config.ts';
+import { ConfigError } from '../core/errors.ts';
+import type { PluginLogger } from '../core/plugins.ts';
+import { createAwsClients, type AwsClients } from '../adapters/aws-clients.ts';
+import { DynamoDbFirstSeenStore } from '../adapters/first-seen-store.ts';
+import { SnsAlertPublisher } from '../adapters/sns-alert-publisher.ts';
+import { detectorsFromEnv } from '../detectors/index.ts';
+import type { AlertPublisher, SourceDeps } from '../detectors/sources/ports.ts';
+
+export const ALERT_TOPIC_ENV = 'ALERTWARDEN_ALERT_TOPIC_ARN';
+
+const loggerOf = (env: Env): PluginLogger => {
+  const logger = new Logger({
+    serviceName: env.POWERTOOLS_SERVICE_NAME ?? 'alertwarden',
+    ...(env.POWERTOOLS_LOG_LEVEL ? { logLevel: env.POWERTOOLS_LOG_LEVEL as never } : {}),
+  });
+  const at = (level: 'debug' | 'info' | 'warn' | 'error') => (message: string, extra?: Record<string, unknown>) =>
+    extra ? logger[level](message, extra as LogAttributes) : logger[level](message);
+  return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
+};
+
+export interface SourceDepsOverrides {
+  clients?: AwsClients;
+  /** Locally and in tests: the local runtime's queue instead of SNS. */
+  publisher?: AlertPublisher;
+}
+
+export const buildSourceDeps = async (env: Env, overrides: SourceDepsOverrides = {}): Promise<SourceDeps> => {
+  const clients = overrides.clients ?? createAwsClients(env);
+  const topicArn = env[ALERT_TOPIC_ENV];
+  if (!overrides.publisher && !topicArn) throw new ConfigError(`${ALERT_TOPIC_ENV} is not set: detector alerts have nowhere to go`);
+  if (!env.ALERTWARDEN_TABLE) throw new ConfigError('ALERTWARDEN_TABLE is not set: first-seen rules need the table');
+  return {
+    detectors: await detectorsFromEnv(env, () => clients.s3),
+    firstSeen: new DynamoDbFirstSeenStore(clients.dynamodb, env.ALERTWARDEN_TABLE),
+    publisher: overrides.publisher ?? new SnsAlertPublisher(clients.sns, topicArn!),
+    s3: () => clients.s3,
+    logger: loggerOf(env),
+  };
+};
+
+export type SourceDepsProvider = () => Promise<SourceDeps>;
+
+let containerDeps: Promise<SourceDeps> | undefined;
+export const containerSourceDeps: SourceDepsProvider = () =>
+  (containerDeps ??= buildSourceDeps(process.env).catch((error: unknown) => {
+    containerDeps = undefined; // a blocklist read that failed once must not poison the container
+    throw error;
+  }));
