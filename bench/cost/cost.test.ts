@@ -124,10 +124,11 @@ describe('deployment reader', () => {
     assert.throws(() => readFunctionConfigs('provider:\n  memorySize: lots\nfunctions:\n  a:\n'), /not a number/);
   });
 
-  test('the real serverless.yml: seven functions, one key, four alarms, one polled queue', () => {
+  test('the real serverless.yml: seven pipeline functions and five detector sources, one key, nine alarms, three polled queues', () => {
     const configs = readFunctionConfigs();
-    assert.deepEqual(Object.keys(configs), ['ingest', 'planInspection', 'inspect', 'recordFailure', 'review', 'emit', 'finishRun']);
-    assert.deepEqual(readFixedResources(), { kmsKeys: 1, alarms: 4, polledQueues: 1 });
+    assert.deepEqual(Object.keys(configs), ['ingest', 'planInspection', 'inspect', 'recordFailure', 'review', 'emit', 'finishRun', 'cloudTrailEvents', 'cloudTrailLogs', 'cloudTrailFiles', 'flowLogLogs', 'flowLogFiles']);
+    // Detector sources add a DLQ alarm each and the two log-file queues their functions poll.
+    assert.deepEqual(readFixedResources(), { kmsKeys: 1, alarms: 9, polledQueues: 3 });
     assert.equal(functionKeyOf('FinishRunLambdaFunction'), 'finishRun');
   });
 });

@@ -41,6 +41,11 @@ const FUNCTIONS: Record<string, string> = {
   review: 'review',
   emit: 'emit',
   finishRun: 'finish-run',
+  cloudTrailEvents: 'cloudtrail-events',
+  cloudTrailLogs: 'cloudtrail-logs',
+  cloudTrailFiles: 'cloudtrail-files',
+  flowLogLogs: 'flowlog-logs',
+  flowLogFiles: 'flowlog-files',
 };
 /**
  * The pipeline's ARN as finishRun gets it (env and IAM): from the fixed state machine name. It must
@@ -511,7 +516,7 @@ test('alerts: SNS topic (aws/sns KMS) -> queue with the SNS envelope, topic-only
 });
 
 test('ingest consumes AlertQueue with partial batch responses', () => {
-  const mappings = ofType('AWS::Lambda::EventSourceMapping');
+  const mappings = ofType('AWS::Lambda::EventSourceMapping').filter(([, x]) => x.Properties.FunctionName['Fn::GetAtt'][0] === 'IngestLambdaFunction');
   assert.equal(mappings.length, 1);
   const [, m] = mappings[0]!;
   assert.deepEqual(m.Properties.FunctionName, { 'Fn::GetAtt': ['IngestLambdaFunction', 'Arn'] });
@@ -612,11 +617,105 @@ test('per-function IAM is exactly the least privilege the design calls for', () 
     // Starts the next round itself when alerts joined during one: the pipeline's ARN from its
     // fixed name (a Ref would close a cycle through the pipeline definition).
     finishRun: [...ddb('UpdateItem', 'GetItem'), `states:StartExecution @ Sub:${JSON.stringify(PIPELINE_ARN_SUB)}`],
+    // Detector sources publish to the alert topic; CloudTrail ones keep first-seen state (one
+    // conditional put), flow-log ones read the blocklists; async ones dead-letter, file ones
+    // consume their notification queue. Reading the log bucket is a separate conditional policy.
+    cloudTrailEvents: ['sns:Publish @ Ref:AlertTopic', ...ddb('PutItem'), 'sqs:SendMessage @ GetAtt:CloudTrailEventsDeadLetterQueue.Arn'],
+    cloudTrailLogs: ['sns:Publish @ Ref:AlertTopic', ...ddb('PutItem'), 'sqs:SendMessage @ GetAtt:CloudTrailLogsDeadLetterQueue.Arn'],
+    cloudTrailFiles: [
+      'sns:Publish @ Ref:AlertTopic',
+      ...ddb('PutItem'),
+      ...pairs(['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'], ['GetAtt:CloudTrailFilesQueue.Arn']),
+    ],
+    flowLogLogs: ['sns:Publish @ Ref:AlertTopic', `s3:GetObject @ ${under('blocklists')}`, 'sqs:SendMessage @ GetAtt:FlowLogLogsDeadLetterQueue.Arn'],
+    flowLogFiles: [
+      'sns:Publish @ Ref:AlertTopic',
+      `s3:GetObject @ ${under('blocklists')}`,
+      ...pairs(['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'], ['GetAtt:FlowLogFilesQueue.Arn']),
+    ],
   };
   for (const [key, want] of Object.entries(expected)) {
     const roleId = R[lambdaId(key)]!.Properties.Role['Fn::GetAtt'][0] as string;
     const got = [...grants(roleId)].filter((g) => !g.startsWith('logs:')).sort();
     assert.deepEqual(got, [...want].sort(), `${key} (${roleId})`);
+  }
+});
+
+test('detector sources: EventBridge rule, log subscriptions and file queues, each with its own dead-letter queue and alarm', () => {
+  const sub = (s: string) => ({ 'Fn::Sub': s });
+  // EventBridge: CloudTrail management events and console sign-ins to cloudTrailEvents; undeliverable events to its DLQ.
+  const rule = resource('CloudTrailEventsRule', 'AWS::Events::Rule').Properties;
+  assert.equal(rule.State, 'ENABLED');
+  assert.deepEqual(rule.EventPattern, { 'detail-type': ['AWS API Call via CloudTrail', 'AWS Console Sign In via CloudTrail'] });
+  assert.deepEqual(rule.Targets.map((t: Json) => [t.Arn, t.DeadLetterConfig]), [
+    [{ 'Fn::GetAtt': ['CloudTrailEventsLambdaFunction', 'Arn'] }, { Arn: { 'Fn::GetAtt': ['CloudTrailEventsDeadLetterQueue', 'Arn'] } }],
+  ]);
+  assert.deepEqual(resource('CloudTrailEventsPermission', 'AWS::Lambda::Permission').Properties, {
+    FunctionName: { 'Fn::GetAtt': ['CloudTrailEventsLambdaFunction', 'Arn'] },
+    Action: 'lambda:InvokeFunction',
+    Principal: 'events.amazonaws.com',
+    SourceArn: { 'Fn::GetAtt': ['CloudTrailEventsRule', 'Arn'] },
+  });
+  const dlqPolicy = resource('CloudTrailEventsDeadLetterQueuePolicy', 'AWS::SQS::QueuePolicy').Properties.PolicyDocument.Statement;
+  assert.deepEqual(dlqPolicy.map((st: Statement) => [st.Principal, st.Action, st.Condition]), [
+    [{ Service: 'events.amazonaws.com' }, 'sqs:SendMessage', { ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': ['CloudTrailEventsRule', 'Arn'] } } }],
+  ]);
+  // Asynchronous invocations (EventBridge, CloudWatch Logs): failures after 2 retries go to the function's own DLQ.
+  for (const key of ['cloudTrailEvents', 'cloudTrailLogs', 'flowLogLogs']) {
+    const conf = resource(`${logicalId(key)}LambdaEvConf`, 'AWS::Lambda::EventInvokeConfig').Properties;
+    assert.deepEqual(conf.FunctionName, { Ref: lambdaId(key) });
+    assert.equal(conf.MaximumRetryAttempts, 2);
+    assert.deepEqual(conf.DestinationConfig.OnFailure.Destination, { 'Fn::GetAtt': [`${logicalId(key)}DeadLetterQueue`, 'Arn'] }, key);
+  }
+  // CloudWatch Logs subscriptions exist only when a log group is configured (none by default).
+  for (const [key, param] of [['cloudTrailLogs', 'HasCloudTrailLogGroup'], ['flowLogLogs', 'HasFlowLogGroup']] as const) {
+    const filter = resource(`${logicalId(key)}SubscriptionFilter`, 'AWS::Logs::SubscriptionFilter');
+    const permission = resource(`${logicalId(key)}Permission`, 'AWS::Lambda::Permission');
+    assert.equal(filter.Condition, param);
+    assert.equal(permission.Condition, param);
+    assert.equal(conditionValue(template, param), false, `${param} is off by default`);
+    assert.deepEqual(filter.Properties.DestinationArn, { 'Fn::GetAtt': [lambdaId(key), 'Arn'] });
+    assert.deepEqual(asArray(filter.DependsOn), [`${logicalId(key)}Permission`]);
+    assert.equal(permission.Properties.Principal, 'logs.amazonaws.com');
+    assert.deepEqual(permission.Properties.SourceAccount, { Ref: 'AWS::AccountId' });
+  }
+  // Log files: S3 notifications -> queue (redrive to its own DLQ) -> function, partial batch failures.
+  for (const [key, bucket, prefixParam] of [['cloudTrailFiles', 'HasCloudTrailBucket', ''], ['flowLogFiles', 'HasFlowLogBucket', '']] as const) {
+    const id = logicalId(key);
+    const q = resource(`${id}Queue`, 'AWS::SQS::Queue').Properties;
+    assert.deepEqual(q.RedrivePolicy, { deadLetterTargetArn: { 'Fn::GetAtt': [`${id}DeadLetterQueue`, 'Arn'] }, maxReceiveCount: 5 });
+    const fn = resource(lambdaId(key), 'AWS::Lambda::Function').Properties;
+    assert.ok(q.VisibilityTimeout >= 6 * fn.Timeout, `${id}Queue visibility ${q.VisibilityTimeout} < 6 x ${fn.Timeout}`);
+    const [[, esm]] = ofType('AWS::Lambda::EventSourceMapping').filter(([, m]) => m.Properties.FunctionName['Fn::GetAtt'][0] === lambdaId(key)) as [[string, CfnResource]];
+    assert.deepEqual(esm.Properties.EventSourceArn, { 'Fn::GetAtt': [`${id}Queue`, 'Arn'] });
+    assert.deepEqual(esm.Properties.FunctionResponseTypes, ['ReportBatchItemFailures']);
+    const policy = resource(`${id}QueuePolicy`, 'AWS::SQS::QueuePolicy');
+    assert.equal(policy.Condition, bucket);
+    assert.deepEqual(policy.Properties.PolicyDocument.Statement.map((st: Statement) => [st.Principal, st.Action, Object.keys(st.Condition as object).sort()]), [
+      [{ Service: 's3.amazonaws.com' }, 'sqs:SendMessage', ['ArnEquals', 'StringEquals']],
+    ]);
+    const read = resource(`${id}BucketReadPolicy`, 'AWS::IAM::Policy');
+    assert.equal(read.Condition, bucket);
+    assert.equal(conditionValue(template, bucket), false, `${bucket} is off by default`);
+    assert.deepEqual(read.Properties.Roles, [{ Ref: `${id}Role` }]);
+    const [statement] = read.Properties.PolicyDocument.Statement as Statement[];
+    assert.deepEqual([statement!.Action, statement!.Resource], ['s3:GetObject', sub(`arn:\${AWS::Partition}:s3:::/${prefixParam}AWSLogs/*`)]);
+  }
+  // Every source has a DLQ of its own, kept 14 days, watched by an alarm to the ops topic.
+  const dlqs = ['CloudTrailEvents', 'CloudTrailLogs', 'CloudTrailFiles', 'FlowLogLogs', 'FlowLogFiles'];
+  for (const id of dlqs) {
+    const q = resource(`${id}DeadLetterQueue`, 'AWS::SQS::Queue').Properties;
+    assert.equal(q.MessageRetentionPeriod, 14 * 24 * 3600);
+    const alarm = resource(`${id}DeadLetterQueueAlarm`, 'AWS::CloudWatch::Alarm').Properties;
+    assert.deepEqual(alarm.Dimensions, [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [`${id}DeadLetterQueue`, 'QueueName'] } }]);
+    assert.deepEqual(alarm.AlarmActions, [{ Ref: 'OpsTopic' }]);
+    assert.equal(alarm.ComparisonOperator, 'GreaterThanThreshold');
+  }
+  // The functions are told where alerts go; the CloudTrail ones use no blocklist (and cannot read one).
+  for (const key of ['cloudTrailEvents', 'cloudTrailLogs', 'cloudTrailFiles', 'flowLogLogs', 'flowLogFiles']) {
+    const vars = R[lambdaId(key)]!.Properties.Environment.Variables;
+    assert.deepEqual(vars.ALERTWARDEN_ALERT_TOPIC_ARN, { Ref: 'AlertTopic' }, key);
+    if (key.startsWith('cloudTrail')) assert.equal(vars.ALERTWARDEN_BLOCKLISTS, '', key);
   }
 });
 
