@@ -62,8 +62,8 @@ const tasks = (def: Json): [string, Json][] => {
   return out;
 };
 
-test('serverless.yml declares the seven functions and both state machines (parser sanity)', () => {
-  assert.deepEqual(functionKeys, ['ingest', 'planInspection', 'inspect', 'recordFailure', 'review', 'emit', 'finishRun']);
+test('serverless.yml declares the seven pipeline functions, the five detector sources and both state machines (parser sanity)', () => {
+  assert.deepEqual(functionKeys, ['ingest', 'planInspection', 'inspect', 'recordFailure', 'review', 'emit', 'finishRun', 'cloudTrailEvents', 'cloudTrailLogs', 'cloudTrailFiles', 'flowLogLogs', 'flowLogFiles']);
   assert.deepEqual(stateMachineIds, ['AlertPipelineStateMachine', 'AlertRoundStateMachine']);
 });
 

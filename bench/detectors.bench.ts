@@ -1,0 +1,128 @@
+/**
+ * npm run bench (detectors part) — figures, not a test: nothing here passes or fails.
+ *
+ * 1. CloudTrail: a 200k-record `{"Records":[…]}` file through every rule, as records/s and as
+ *    a ratio to JSON.parse alone on the same text in the same run (goal >= 0.7: the rules
+ *    should cost less than half of what parsing costs).
+ * 2. VPC flow logs: 1M default-format lines through the flow-log rules (with a blocklist
+ *    loaded), as lines/s (goal >= 1M/s on one core) and as a ratio to a plain line split.
+ *
+ * Runs alternate baseline and measured passes and report the median CPU time, since the machine is shared.
+ */
+import { loadavg } from 'node:os';
+import type { CloudTrailRecord } from '../detectors/cloudtrail/record.ts';
+import { readFileSync } from 'node:fs';
+import { allRules, loadFixtures } from '../detectors/fixtures.ts';
+import { createDetectors, detectAll } from '../detectors/index.ts';
+import { FlowLogLineReader, readCloudTrail } from '../detectors/input.ts';
+import { loadDetectorSettings } from '../detectors/settings.ts';
+import { parseBlocklist } from '../inspectors/blocklist/parse.ts';
+
+const RECORDS = Number(process.env.BENCH_CLOUDTRAIL_RECORDS ?? 200_000);
+const LINES = Number(process.env.BENCH_FLOW_LINES ?? 1_000_000);
+const PASSES = Number(process.env.BENCH_PASSES ?? 5);
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+/**
+ * CPU milliseconds (user + system) of one pass: "per core" throughput, and far steadier than
+ * wall time on a shared machine where other processes take the cores in turns.
+ */
+const time = (fn: () => unknown): number => {
+  const c0 = process.cpuUsage();
+  fn();
+  const c = process.cpuUsage(c0);
+  return (c.user + c.system) / 1000;
+};
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+
+/** Mostly routine read-only calls, as real trails are, with every fixture (matching or not) mixed in. */
+const cloudTrailFile = async (): Promise<string> => {
+  const fixtures: CloudTrailRecord[] = [];
+  for (const rule of allRules().filter((r) => r.source === 'cloudtrail')) {
+    const f = await loadFixtures(rule.id);
+    fixtures.push(...(f.positive as CloudTrailRecord[]), ...(f.negative as CloudTrailRecord[]));
+  }
+  const routine = ['DescribeInstances', 'GetObject', 'ListBuckets', 'AssumeRole', 'GetCallerIdentity', 'DescribeLogStreams', 'Decrypt', 'GetParameter'];
+  const base = fixtures.find((r) => r.eventName === 'DescribeInstances' && !r.errorCode)!;
+  const records: CloudTrailRecord[] = [];
+  for (let i = 0; i < RECORDS; i++) {
+    if (i % 50 === 0) records.push({ ...fixtures[(i / 50) % fixtures.length]!, eventID: `bench-${i}` });
+    else records.push({ ...base, eventName: routine[i % routine.length]!, eventID: `bench-${i}`, eventTime: new Date(Date.UTC(2026, 10, 20, 0, 0, i % 3600)).toISOString() });
+  }
+  return JSON.stringify({ Records: records });
+};
+
+const flowLogText = (): string => {
+  const lines: string[] = [];
+  for (let i = 0; i < LINES; i++) {
+    const eni = `eni-0a1b2c3d4e5f6${(i % 9000 + 1000).toString(16).padStart(4, '0')}`;
+    const local = `10.0.${(i >> 8) & 255}.${i & 255}`;
+    const remote = i % 5000 === 0 ? '203.0.113.9' : `198.51.${(i >> 7) & 255}.${(i * 7) & 255}`;
+    // Internet scanners knocking (rejected inbound, no alert) are common; our own odd traffic is rare.
+    if (i % 20 === 0) lines.push(`2 111122223333 ${eni} ${remote} ${local} ${40000 + (i % 20000)} 22 6 1 40 1763633700 1763633760 REJECT OK`);
+    else {
+      const action = i % 2003 === 0 ? 'REJECT' : 'ACCEPT';
+      const dport = i % 3001 === 0 ? 4444 : 443;
+      lines.push(`2 111122223333 ${eni} ${local} ${remote} ${49152 + (i % 16000)} ${dport} 6 ${i % 40} ${i % 9000} 1763633700 1763633760 ${action} OK`);
+    }
+  }
+  return lines.join('\n');
+};
+
+const main = async () => {
+  const load = loadavg().map((x) => x.toFixed(1)).join(' ');
+  console.log(`\nDetectors benchmark (load average ${load}; ${PASSES} alternating passes, medians)`);
+
+  const settings = loadDetectorSettings({});
+  const blocklist = parseBlocklist(readFileSync('examples/blocklists/known-bad.txt', 'utf8'), 'known-bad', 'examples/blocklists/known-bad.txt');
+  const detectors = createDetectors({ settings, blocklists: [blocklist] });
+
+  // ---- CloudTrail
+  const text = await cloudTrailFile();
+  let alerts = 0;
+  const parseOnly: number[] = [];
+  const withRules: number[] = [];
+  for (let p = 0; p < PASSES; p++) {
+    parseOnly.push(time(() => JSON.parse(text)));
+    withRules.push(
+      time(() => {
+        const read = readCloudTrail(text, 'bench');
+        alerts = detectAll(detectors.cloudtrail, read.records).length;
+      }),
+    );
+  }
+  const parseRate = RECORDS / (median(parseOnly) / 1000);
+  const ruleRate = RECORDS / (median(withRules) / 1000);
+  console.log(`CloudTrail: ${fmt(RECORDS)} records (${(text.length / 1e6).toFixed(0)} MB), ${fmt(alerts)} alerts per pass`);
+  console.log(`  JSON.parse only      ${fmt(parseRate)} records/s (${median(parseOnly).toFixed(0)} ms CPU)`);
+  console.log(`  parse + all ${allRules().filter((r) => r.source === 'cloudtrail').length} rules ${fmt(ruleRate)} records/s (${median(withRules).toFixed(0)} ms CPU)`);
+  console.log(`  ratio ${(ruleRate / parseRate).toFixed(2)} (goal >= 0.70)`);
+
+  // ---- Flow logs
+  const flows = flowLogText();
+  let flowAlerts = 0;
+  const splitOnly: number[] = [];
+  const flowRules: number[] = [];
+  for (let p = 0; p < PASSES; p++) {
+    splitOnly.push(time(() => flows.split('\n').length));
+    flowRules.push(
+      time(() => {
+        const reader = new FlowLogLineReader('bench', settings.flowLogFormat);
+        let n = 0;
+        for (const line of flows.split('\n')) {
+          const record = reader.read(line);
+          if (record) n += detectors.flowlogs.detect(record).length;
+        }
+        flowAlerts = n;
+      }),
+    );
+  }
+  const splitRate = LINES / (median(splitOnly) / 1000);
+  const flowRate = LINES / (median(flowRules) / 1000);
+  console.log(`Flow logs: ${fmt(LINES)} lines (${(flows.length / 1e6).toFixed(0)} MB), ${fmt(flowAlerts)} alerts per pass, blocklist loaded`);
+  console.log(`  line split only      ${fmt(splitRate)} lines/s (${median(splitOnly).toFixed(0)} ms CPU)`);
+  console.log(`  parse + 3 rules      ${fmt(flowRate)} lines/s (${median(flowRules).toFixed(0)} ms CPU) (goal >= 1,000,000)`);
+  console.log(`  ratio ${(flowRate / splitRate).toFixed(2)} to the plain split`);
+};
+
+await main();
