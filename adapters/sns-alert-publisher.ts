@@ -5,6 +5,7 @@
  * that, lands in its dead-letter queue with the records that produced it.
  */
 import { PublishBatchCommand, type SNSClient } from '@aws-sdk/client-sns';
+import { clientOf, type Lazy } from './aws-clients.ts';
 import type { AlertInput } from '../core/alert.ts';
 import type { AlertPublisher } from '../detectors/sources/ports.ts';
 import { DetectorError } from '../detectors/errors.ts';
@@ -22,7 +23,7 @@ export class AlertPublishError extends DetectorError {
 
 export class SnsAlertPublisher implements AlertPublisher {
   constructor(
-    private readonly sns: SNSClient,
+    private readonly sns: Lazy<SNSClient>,
     private readonly topicArn: string,
   ) {}
 
@@ -44,7 +45,7 @@ export class SnsAlertPublisher implements AlertPublisher {
   }
 
   private async send(messages: string[]): Promise<void> {
-    const result = await this.sns.send(
+    const result = await (await clientOf(this.sns)).send(
       new PublishBatchCommand({
         TopicArn: this.topicArn,
         PublishBatchRequestEntries: messages.map((Message, i) => ({ Id: String(i), Message })),

@@ -43,13 +43,13 @@ export const createDetectors = (options: DetectorOptions): Detectors => {
 };
 
 /** The blocklists named in ALERTWARDEN_BLOCKLISTS, read the way the blocklist inspector reads them. */
-export const loadBlocklists = async (env: Record<string, string | undefined>, s3: () => S3Client): Promise<Blocklist[]> => {
+export const loadBlocklists = async (env: Record<string, string | undefined>, s3: () => S3Client | Promise<S3Client>): Promise<Blocklist[]> => {
   const specs = (env.ALERTWARDEN_BLOCKLISTS ?? '').split(',').map((s) => s.trim()).filter(Boolean);
   return Promise.all(specs.map((spec) => loadBlocklist(parseSource(spec), s3)));
 };
 
 /** Settings and blocklists from the environment: what a source handler does once per container. */
-export const detectorsFromEnv = async (env: Record<string, string | undefined>, s3: () => S3Client): Promise<Detectors> =>
+export const detectorsFromEnv = async (env: Record<string, string | undefined>, s3: () => S3Client | Promise<S3Client>): Promise<Detectors> =>
   createDetectors({ settings: loadDetectorSettings(env), blocklists: await loadBlocklists(env, s3) });
 
 export const detectAll = <R>(detector: RecordDetector<R>, records: Iterable<R>): Detection[] => {

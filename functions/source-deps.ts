@@ -7,7 +7,7 @@ import type { LogAttributes } from '@aws-lambda-powertools/logger/types';
 import type { Env } from '../core/config.ts';
 import { ConfigError } from '../core/errors.ts';
 import type { PluginLogger } from '../core/plugins.ts';
-import { createAwsClients, type AwsClients } from '../adapters/aws-clients.ts';
+import { clientOf, lazyAwsClients, type AwsClientProviders } from '../adapters/aws-clients.ts';
 import { DynamoDbFirstSeenStore } from '../adapters/first-seen-store.ts';
 import { SnsAlertPublisher } from '../adapters/sns-alert-publisher.ts';
 import { detectorsFromEnv } from '../detectors/index.ts';
@@ -26,21 +26,21 @@ const loggerOf = (env: Env): PluginLogger => {
 };
 
 export interface SourceDepsOverrides {
-  clients?: AwsClients;
+  clients?: AwsClientProviders;
   /** Locally and in tests: the local runtime's queue instead of SNS. */
   publisher?: AlertPublisher;
 }
 
 export const buildSourceDeps = async (env: Env, overrides: SourceDepsOverrides = {}): Promise<SourceDeps> => {
-  const clients = overrides.clients ?? createAwsClients(env);
+  const clients = overrides.clients ?? lazyAwsClients(env);
   const topicArn = env[ALERT_TOPIC_ENV];
   if (!overrides.publisher && !topicArn) throw new ConfigError(`${ALERT_TOPIC_ENV} is not set: detector alerts have nowhere to go`);
   if (!env.ALERTWARDEN_TABLE) throw new ConfigError('ALERTWARDEN_TABLE is not set: first-seen rules need the table');
   return {
-    detectors: await detectorsFromEnv(env, () => clients.s3),
+    detectors: await detectorsFromEnv(env, () => clientOf(clients.s3)),
     firstSeen: new DynamoDbFirstSeenStore(clients.dynamodb, env.ALERTWARDEN_TABLE),
     publisher: overrides.publisher ?? new SnsAlertPublisher(clients.sns, topicArn!),
-    s3: () => clients.s3,
+    s3: () => clientOf(clients.s3),
     logger: loggerOf(env),
   };
 };

@@ -98,7 +98,7 @@ export const objectsIn = (body: string): S3ObjectRef[] => {
 
 /** The object's bytes as a stream of text, decompressed on the way when the key says gzip or the bytes do. */
 const openText = async (ref: S3ObjectRef, deps: SourceDeps): Promise<Readable> => {
-  const response = await deps.s3().send(new GetObjectCommand({ Bucket: ref.bucket, Key: ref.key }));
+  const response = await (await deps.s3()).send(new GetObjectCommand({ Bucket: ref.bucket, Key: ref.key }));
   const body = response.Body as Readable;
   const gzip = ref.key.endsWith('.gz') || response.ContentEncoding === 'gzip';
   return gzip ? body.pipe(createGunzip()) : body;

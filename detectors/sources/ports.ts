@@ -14,7 +14,7 @@ export interface SourceDeps {
   firstSeen: FirstSeenStore;
   publisher: AlertPublisher;
   /** Only the file sources read S3. */
-  s3: () => S3Client;
+  s3: () => Promise<S3Client>;
   logger: PluginLogger;
 }
 
