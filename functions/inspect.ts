@@ -1,6 +1,8 @@
 import middy from '@middy/core';
 import { z } from 'zod';
 import { inspectAttribute } from '../core/pipeline/inspection.ts';
+// Registers the opt-in inspectors' code: only this function runs inspectors, so only its bundle carries it.
+import '../inspectors/opt-in.ts';
 import { containerDepsProvider, type DepsProvider } from './deps.ts';
 import { parseEvent } from './event.ts';
 

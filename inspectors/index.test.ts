@@ -3,6 +3,7 @@ import { test } from 'vitest';
 import { fileURLToPath } from 'node:url';
 import { runInspector } from '../core/testing.ts';
 import { builtinInspectors } from './index.ts';
+import './opt-in.ts';
 
 test('builtin inspectors: the blocklist, configured from the environment', async () => {
   const sample = fileURLToPath(new URL('../examples/blocklists/known-bad.txt', import.meta.url));
@@ -17,4 +18,13 @@ test('builtin inspectors: the blocklist, configured from the environment', async
 test('builtin inspectors have unique names', () => {
   const names = builtinInspectors({}).map((i) => i.name);
   assert.equal(new Set(names).size, names.length);
+});
+
+test('inspectors that call AWS APIs run only when ALERTWARDEN_INSPECTORS names them', () => {
+  assert.deepEqual(builtinInspectors({}).map((i) => i.name), ['blocklist'], 'an empty list (every inspector) does not switch them on');
+  assert.deepEqual(
+    builtinInspectors({ ALERTWARDEN_INSPECTORS: 'blocklist, aws-iam,aws-ec2' }).map((i) => i.name),
+    ['blocklist', 'aws-ec2', 'aws-iam'],
+  );
+  assert.deepEqual(builtinInspectors({ ALERTWARDEN_INSPECTORS: 'aws-iam' }).map((i) => i.name), ['blocklist', 'aws-iam']);
 });

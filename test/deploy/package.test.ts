@@ -589,6 +589,12 @@ test('every Lambda has its own role, assumable by Lambda only, logging to its ow
   assert.equal(seen.size, Object.keys(FUNCTIONS).length);
 });
 
+/**
+ * Read-only calls of the AWS-context inspectors for which the Service Authorization Reference
+ * lists no resource type: they can only be granted on Resource "*", and only to the inspect role.
+ */
+const RESOURCELESS_READS = new Set(['ec2:DescribeInstances', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeSecurityGroups']);
+
 test('per-function IAM is exactly the least privilege the design calls for', () => {
   const table = 'GetAtt:AlertWardenTable.Arn';
   const under = (prefix: string): string => `Sub:${JSON.stringify(`\${ReportBucket.Arn}/${prefix}/*`)}`;
@@ -600,7 +606,17 @@ test('per-function IAM is exactly the least privilege the design calls for', () 
       ...pairs(['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'], ['GetAtt:AlertQueue.Arn']),
     ],
     planInspection: ddb('Query', 'GetItem'),
-    inspect: [...ddb('GetItem', 'BatchGetItem', 'PutItem', 'Query'), `s3:GetObject @ ${under('blocklists')}`],
+    inspect: [
+      ...ddb('GetItem', 'BatchGetItem', 'PutItem', 'Query'),
+      `s3:GetObject @ ${under('blocklists')}`,
+      // The AWS-context inspectors: read-only, only the calls they make.
+      ...pairs([...RESOURCELESS_READS], ['*']),
+      ...pairs(
+        ['GetUser', 'ListGroupsForUser', 'ListAttachedUserPolicies', 'ListUserPolicies', 'ListMFADevices', 'ListAccessKeys', 'GetAccessKeyLastUsed', 'GetLoginProfile'].map((a) => `iam:${a}`),
+        [`Sub:${JSON.stringify('arn:${AWS::Partition}:iam::${AWS::AccountId}:user/*')}`],
+      ),
+      ...pairs(['iam:GetRole', 'iam:ListAttachedRolePolicies', 'iam:ListRolePolicies'], [`Sub:${JSON.stringify('arn:${AWS::Partition}:iam::${AWS::AccountId}:role/*')}`]),
+    ],
     recordFailure: ddb('PutItem', 'UpdateItem'),
     review: [
       ...ddb('Query', 'GetItem', 'UpdateItem', 'PutItem'),
@@ -746,6 +762,31 @@ test('quarantine permissions exist only when quarantineMode is not off, for the 
   }
 });
 
+test('AWS-context inspectors: only inspect is configured for them; other accounts only through the named role, off by default', () => {
+  const inspectOnly = {
+    ALERTWARDEN_AWS_ACCOUNTS: '',
+    ALERTWARDEN_AWS_ROLE_NAME: '',
+    ALERTWARDEN_EC2_OWNER_TAGS: 'Owner,owner,Team,team,Contact',
+  };
+  for (const key of Object.keys(FUNCTIONS)) {
+    const vars = R[lambdaId(key)]!.Properties.Environment.Variables as Record<string, Json>;
+    for (const [name, value] of Object.entries(inspectOnly)) assert.deepEqual(vars[name], key === 'inspect' ? value : undefined, `${key}.${name}`);
+  }
+  assert.equal(conditionValue(template, 'InspectsOtherAccounts'), false);
+  const policy = resource('InspectOtherAccountsPolicy', 'AWS::IAM::Policy');
+  assert.equal(policy.Condition, 'InspectsOtherAccounts');
+  assert.deepEqual(policy.Properties.Roles, [{ Ref: 'InspectRole' }]);
+  assert.deepEqual(policy.Properties.PolicyDocument.Statement, [
+    {
+      Sid: 'AssumeInspectionRole',
+      Effect: 'Allow',
+      Action: 'sts:AssumeRole',
+      Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:iam::*:role/' },
+      Condition: { StringEquals: { 'aws:ResourceAccount': { 'Fn::Split': [',', ''] } } },
+    },
+  ]);
+});
+
 test('no Allow statement anywhere uses a wildcard action or a wildcard resource', () => {
   const LOG_DELIVERY = new Set<string>(LOG_DELIVERY_ACTIONS);
   const loggingRoles = new Set(
@@ -785,6 +826,7 @@ test('no Allow statement anywhere uses a wildcard action or a wildcard resource'
         for (const a of actions) assert.ok(QUARANTINE_READS.has(a), `Resource "*" with ${a} in ${where}`);
         continue;
       }
+      if (owner === 'InspectRole' && actions.every((a) => RESOURCELESS_READS.has(a))) continue;
       starResources++;
       for (const a of actions) {
         const readOnlyDescribe = /^[\w-]+:(Describe|List)\w*$/.test(a);
