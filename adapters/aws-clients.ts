@@ -7,7 +7,7 @@
  * clients are imported and built on first use, because loading an SDK client package is most of
  * a handler's import time and most functions never touch S3, SFN, SNS or SSM.
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import type { SNSClient } from '@aws-sdk/client-sns';
@@ -87,8 +87,16 @@ export const lazyAwsClients = (env: Env): AwsClientProviders => {
   };
 };
 
+/**
+ * How requests reach a service when not over HTTPS to AWS: the local runtime hands DynamoDB
+ * requests to its embedded server in-process (same signed requests, same wire format).
+ */
+export interface AwsTransports {
+  dynamodb?: NonNullable<DynamoDBClientConfig['requestHandler']>;
+}
+
 /** Every client built at once: the local runtime, which also instruments them. */
-export const createAwsClients = async (env: Env): Promise<AwsClients> => {
+export const createAwsClients = async (env: Env, transports: AwsTransports = {}): Promise<AwsClients> => {
   const settings = settingsOf(env);
   const [{ S3Client }, { SFNClient }, { SNSClient }, { SSMClient }] = await Promise.all([
     import('@aws-sdk/client-s3'),
@@ -97,7 +105,7 @@ export const createAwsClients = async (env: Env): Promise<AwsClients> => {
     import('@aws-sdk/client-ssm'),
   ]);
   return {
-    dynamodb: new DynamoDBClient(settings.dynamodb),
+    dynamodb: new DynamoDBClient({ ...settings.dynamodb, ...(transports.dynamodb ? { requestHandler: transports.dynamodb } : {}) }),
     s3: new S3Client(settings.s3),
     sfn: new SFNClient(settings.sfn),
     sns: new SNSClient(settings.sns),

@@ -131,6 +131,8 @@ export class LocalEngine implements ExecutionStarter {
   peakRoundStepsInFlight = 0;
   private roundStepsInFlight = 0;
   private readonly roundStepSlots: Slots;
+  private holds = 0;
+  private readonly held: (() => void)[] = [];
 
   constructor(private readonly options: LocalEngineOptions) {
     this.roundStepSlots = new Slots(options.maxRoundStepsInFlight ?? 8);
@@ -221,16 +223,45 @@ export class LocalEngine implements ExecutionStarter {
       if (existing.input !== serialized) throw new StepFunctionsTaskError('ExecutionAlreadyExists', `execution ${name} already exists`);
       return;
     }
+    if (this.holds > 0) {
+      let run!: () => void;
+      const released = new Promise<void>((resolve) => (run = resolve));
+      this.held.push(run);
+      this.executions.set(name, { input: serialized, done: released.then(() => this.run(name, input)) });
+      return;
+    }
+    this.executions.set(name, { input: serialized, done: this.run(name, input) });
+  }
+
+  private run(name: string, input: { reportId: string; round: number }): Promise<void> {
     const execution = this.pipeline.run(input, { overrides: this.overrides as never });
     const counting = this.count(execution.eventLogs, 'standard');
-    const done = execution.result.then(
-      () => this.options.onExecutionEnd?.(name, { status: 'SUCCEEDED' }),
-      (error: Error) => {
-        this.failures.push({ name, error: error.message });
-        this.options.onExecutionEnd?.(name, { status: 'FAILED', error: error.message });
-      },
-    ).then(() => counting);
-    this.executions.set(name, { input: serialized, done });
+    return execution.result
+      .then(
+        () => this.options.onExecutionEnd?.(name, { status: 'SUCCEEDED' }),
+        (error: Error) => {
+          this.failures.push({ name, error: error.message });
+          this.options.onExecutionEnd?.(name, { status: 'FAILED', error: error.message });
+        },
+      )
+      .then(() => counting);
+  }
+
+  /**
+   * Holds back the executions started from now until the matching `release`: the local queue
+   * uses it while it still has messages to deliver, so that a report's round begins once its
+   * backlog is in, as the aggregation wait does in AWS. Without it, waits of 0 and a report
+   * whose alerts keep arriving mean one round per ingest batch instead of one per report.
+   * Holds nest; names are taken at `start`, so a held start is still idempotent.
+   */
+  hold(): void {
+    this.holds++;
+  }
+
+  release(): void {
+    if (this.holds === 0) return;
+    if (--this.holds > 0) return;
+    for (const run of this.held.splice(0)) run();
   }
 
   get executionCount() {

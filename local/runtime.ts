@@ -69,6 +69,11 @@ export interface LocalRuntimeOptions extends Omit<DepsOverrides, 'clients' | 'st
    * never acknowledged, as SQS and Step Functions would have kept them.
    */
   stateDir?: string;
+  /**
+   * Start rounds while a delivery is still being ingested (default false: rounds begin when the
+   * queue of that delivery is drained, one round per report, as an aggregation wait does in AWS).
+   */
+  roundsDuringDelivery?: boolean;
 }
 
 export interface DeadLetter {
@@ -182,7 +187,7 @@ export class LocalRuntime {
     // The engine is the starter; it is created below, after the handlers it runs.
     const engineStarter: ExecutionStarter = { start: (name, input) => engine!.start(name, input) };
     const starter = options.wrapStarter ? options.wrapStarter(engineStarter) : engineStarter;
-    const clients = await createAwsClients(env);
+    const clients = await createAwsClients(env, { dynamodb: servers.dynamodbRequestHandler });
     let deps: PipelineDeps;
     try {
       deps = await buildDeps(env, {
@@ -259,6 +264,16 @@ export class LocalRuntime {
   }
 
   private async receive(records: SQSRecord[], onProgress?: (done: number, total: number) => void): Promise<void> {
+    if (this.options.roundsDuringDelivery) return this.receiveBatches(records, onProgress);
+    this.engine.hold();
+    try {
+      await this.receiveBatches(records, onProgress);
+    } finally {
+      this.engine.release();
+    }
+  }
+
+  private async receiveBatches(records: SQSRecord[], onProgress?: (done: number, total: number) => void): Promise<void> {
     const maxReceiveCount = this.options.maxReceiveCount ?? 5;
     const concurrency = this.options.ingestConcurrency ?? 4;
     let queue = records.map((record) => ({ record, receiveCount: 1 }));

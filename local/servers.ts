@@ -13,10 +13,13 @@ import { buffer } from 'node:stream/consumers';
 import { CreateTableCommand, DynamoDBClient, ResourceInUseException } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 import S3rver, { type S3rverStore } from 's3rver';
+import { inProcessRequestHandler, type InProcessRequestHandler } from './inprocess-transport.ts';
 
 export interface LocalServers {
   dynamodbEndpoint: string;
   s3Endpoint: string;
+  /** The SDK request handler that gives requests to dynalite in this process, without a socket. */
+  dynamodbRequestHandler: InProcessRequestHandler;
   /** Fault injection: DynamoDB drops every connection until resumed, keeping its data. */
   pauseDynamoDb(): Promise<void>;
   resumeDynamoDb(): Promise<void>;
@@ -113,16 +116,20 @@ export const startLocalServers = async (options: LocalServersOptions): Promise<L
   // a network failure, while the in-memory data survives (closing dynalite would discard it).
   let pausedHandlers: Function[] | undefined;
   const dropConnection = (request: import('node:http').IncomingMessage) => request.socket.destroy();
+  const dynamodbRequestHandler = inProcessRequestHandler(dynamo.listeners('request')[0] as (request: unknown, response: unknown) => void);
   return {
     dynamodbEndpoint,
     s3Endpoint,
+    dynamodbRequestHandler,
     async pauseDynamoDb() {
+      dynamodbRequestHandler.pause();
       if (pausedHandlers) return;
       pausedHandlers = dynamo.listeners('request');
       dynamo.removeAllListeners('request');
       dynamo.on('request', dropConnection);
     },
     async resumeDynamoDb() {
+      dynamodbRequestHandler.resume();
       if (!pausedHandlers) return;
       dynamo.removeListener('request', dropConnection);
       for (const handler of pausedHandlers) dynamo.on('request', handler as (...args: unknown[]) => void);
