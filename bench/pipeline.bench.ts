@@ -5,11 +5,14 @@
  * 2. The whole pipeline: 1,000 alerts over 100 keys, waits 0: reports/s, Step Functions
  *    state transitions per report (Standard are billed per transition; Express are not), peak memory.
  * 3. Fast path: time to first emit for a critical and a low alert with a 60 s aggregation wait.
+ * Each throughput is printed beside a ceiling measured in the same run (the storage server's
+ * own rate through the same SDK client and transport), with storage calls and CPU per unit.
  */
 import { performance } from 'node:perf_hooks';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { BatchWriteItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { defineEmitter } from '../core/plugins.ts';
 import { LocalRuntime, type LocalRuntimeOptions } from '../local/runtime.ts';
 
@@ -58,25 +61,66 @@ const withRuntime = async <T>(options: LocalRuntimeOptions, body: (rt: LocalRunt
 
 const fmt = (n: number, digits = 1) => n.toFixed(digits);
 
+/** DynamoDB and S3 requests the handlers send, counted on the runtime's SDK clients. */
+const countCalls = (rt: LocalRuntime) => {
+  const calls = { dynamodb: 0, s3: 0 };
+  rt.clients.dynamodb.middlewareStack.add((next) => (args) => (calls.dynamodb++, next(args)), { step: 'initialize', name: 'benchCountDynamoDb' });
+  rt.clients.s3.middlewareStack.add((next) => (args) => (calls.s3++, next(args)), { step: 'initialize', name: 'benchCountS3' });
+  return calls;
+};
+
+/** CPU time of this process (user + system) while `body` runs, in ms. */
+const cpuMs = async <T>(body: () => Promise<T>): Promise<{ value: T; cpu: number; seconds: number }> => {
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  const value = await body();
+  const { user, system } = process.cpuUsage(c0);
+  return { value, cpu: (user + system) / 1000, seconds: (performance.now() - t0) / 1000 };
+};
+
+/** The storage ceiling: dynalite's own rates for single puts and batched puts, through the same client and transport. */
+const dynamoCeilings = () =>
+  withRuntime({}, async (rt) => {
+    const table = rt.env.ALERTWARDEN_TABLE!;
+    const item = (n: number) => ({ pk: { S: `CEILING#${n % 100}` }, sk: { S: `ITEM#${n}` }, body: { S: 'x'.repeat(200) } });
+    const puts = await cpuMs(async () => {
+      for (let n = 0; n < 1000; n++) await rt.clients.dynamodb.send(new PutItemCommand({ TableName: table, Item: item(n) }));
+    });
+    const batched = await cpuMs(async () => {
+      for (let n = 0; n < 5000; n += 25) {
+        await rt.clients.dynamodb.send(
+          new BatchWriteItemCommand({ RequestItems: { [table]: Array.from({ length: 25 }, (_, i) => ({ PutRequest: { Item: item(10_000 + n + i) } })) } }),
+        );
+      }
+    });
+    return { putsPerSecond: 1000 / puts.seconds, batchedItemsPerSecond: 5000 / batched.seconds, cpuMsPerPut: puts.cpu / 1000 };
+  });
+
 const ingestOnly = () =>
   withRuntime({ env: { ALERTWARDEN_AGGREGATION_DELAY_SECONDS: '0' }, wrapStarter: () => ({ start: async () => undefined }) }, async (rt) => {
     const messages = alertsOver(ALERTS, KEYS);
-    const t0 = performance.now();
-    await rt.publish(messages);
-    const seconds = (performance.now() - t0) / 1000;
-    return { alertsPerSecond: ALERTS / seconds, seconds };
+    const calls = countCalls(rt);
+    const { seconds, cpu } = await cpuMs(() => rt.publish(messages));
+    return { alertsPerSecond: ALERTS / seconds, seconds, dynamodbPerAlert: calls.dynamodb / ALERTS, cpuMsPerAlert: cpu / ALERTS };
   });
 
 const wholePipeline = () =>
   withRuntime({ env: { ALERTWARDEN_AGGREGATION_DELAY_SECONDS: '0' } }, async (rt) => {
     const messages = alertsOver(ALERTS, KEYS);
-    const t0 = performance.now();
-    await rt.publish(messages);
-    await rt.drain();
-    const seconds = (performance.now() - t0) / 1000;
+    const calls = countCalls(rt);
+    const { seconds, cpu } = await cpuMs(async () => {
+      await rt.publish(messages);
+      await rt.drain();
+    });
+    const counted = { ...calls };
     const reports = await rt.reports();
     const memberships = reports.reduce((n, v) => n + v.report.alerts.length, 0);
     return {
+      dynamodbPerReport: counted.dynamodb / reports.length,
+      s3PerReport: counted.s3 / reports.length,
+      dynamodbPerAlert: counted.dynamodb / ALERTS,
+      cpuMsPerReport: cpu / reports.length,
+      roundsPerReport: rt.engine.executionCount / reports.length,
       seconds,
       reports: reports.length,
       memberships,
@@ -124,10 +168,22 @@ const timeToFirstEmit = (ruleId: string) => {
 
 const main = async () => {
   console.log(`AlertWarden local benchmark — Node ${process.version}, ${ALERTS} alerts over ${KEYS} keys\n`);
+  const ceiling = await dynamoCeilings();
+  console.log(
+    `storage ceiling (dynalite through the same SDK client): ${fmt(ceiling.putsPerSecond, 0)} PutItem/s (${fmt(ceiling.cpuMsPerPut, 2)} ms CPU each), ` +
+      `${fmt(ceiling.batchedItemsPerSecond, 0)} items/s in BatchWriteItem`,
+  );
   const base = await ingestOnly();
-  console.log(`ingest only (baseline):        ${fmt(base.alertsPerSecond, 0)} alerts/s (${fmt(base.seconds, 2)} s)`);
+  console.log(
+    `ingest only (baseline):        ${fmt(base.alertsPerSecond, 0)} alerts/s (${fmt(base.seconds, 2)} s; goal 1000; ceiling ${fmt(ceiling.putsPerSecond, 0)} single puts/s) — ` +
+      `${fmt(base.dynamodbPerAlert, 2)} DynamoDB calls per alert, ${fmt(base.cpuMsPerAlert, 2)} ms CPU per alert`,
+  );
   const full = await wholePipeline();
-  console.log(`whole pipeline, waits 0:       ${fmt(full.alertsPerSecond, 0)} alerts/s, ${fmt(full.reportsPerSecond)} reports/s (${fmt(full.seconds, 2)} s)`);
+  console.log(`whole pipeline, waits 0:       ${fmt(full.alertsPerSecond, 0)} alerts/s, ${fmt(full.reportsPerSecond)} reports/s (${fmt(full.seconds, 2)} s; goal 50)`);
+  console.log(
+    `  per report: ${fmt(full.dynamodbPerReport)} DynamoDB calls, ${fmt(full.s3PerReport)} S3 calls, ${fmt(full.roundsPerReport, 2)} rounds, ${fmt(full.cpuMsPerReport)} ms CPU ` +
+      `(${fmt(full.dynamodbPerAlert, 2)} DynamoDB calls per alert end to end)`,
+  );
   console.log(`  pipeline / ingest-only time: ${fmt(full.seconds / base.seconds, 2)}x`);
   console.log(`  reports ${full.reports}, memberships ${full.memberships}, executions ${full.executions}, failed executions ${full.failures}`);
   console.log(`  Standard state transitions per report: ${fmt(full.standardPerReport)} (billed); Express states per report: ${fmt(full.expressPerReport)}`);
