@@ -23,6 +23,8 @@ export interface InProcessRequestHandler {
   /** Fault injection: every request fails as a reset connection does, until resumed. */
   pause(): void;
   resume(): void;
+  /** The server is going away: from now on requests are refused, as by a closed port. */
+  close(): void;
   destroy(): void;
 }
 
@@ -45,15 +47,19 @@ const bodyBytes = (body: unknown): Buffer => {
 
 /** A reset connection as Node reports it: the SDK's retry strategy treats ECONNRESET as transient. */
 const connectionReset = () => Object.assign(new Error('socket hang up (in-process DynamoDB paused)'), { code: 'ECONNRESET', name: 'Error' });
+const connectionRefused = () => Object.assign(new Error('connect ECONNREFUSED (in-process DynamoDB stopped)'), { code: 'ECONNREFUSED', name: 'Error' });
 
 /** Wraps dynalite's `request` listener (the one `dynalite()` registers on its http.Server). */
 export const inProcessRequestHandler = (listener: Listener): InProcessRequestHandler => {
   let paused = false;
+  let closed = false;
   return {
     pause: () => void (paused = true),
     resume: () => void (paused = false),
+    close: () => void (closed = true),
     destroy: () => undefined,
     handle(request) {
+      if (closed) return Promise.reject(connectionRefused());
       if (paused) return Promise.reject(connectionReset());
       return new Promise((resolve, reject) => {
         const headers: Record<string, string> = {};

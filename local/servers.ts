@@ -136,6 +136,7 @@ export const startLocalServers = async (options: LocalServersOptions): Promise<L
       pausedHandlers = undefined;
     },
     async stop() {
+      dynamodbRequestHandler.close();
       await close(dynamo);
       await s3.close();
       if (!persistent) await rm(directory, { recursive: true, force: true });
