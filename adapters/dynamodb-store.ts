@@ -24,6 +24,7 @@
 import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
+  BatchWriteCommand,
   DynamoDBDocumentClient,
   GetCommand,
   paginateQuery,
@@ -35,11 +36,25 @@ import {
 import { reportIdOf } from '../core/ids.ts';
 import type { Emission, Finding, InspectionFailure, ReportAlert, ReportAttribute } from '../core/report.ts';
 import { ReportNotFoundError } from '../core/errors.ts';
-import type { OpenReportInput, PipelineFailure, Rejection, ReportSnapshot, ReportState, ReportStore } from '../core/store.ts';
+import type { Membership, OpenReportInput, PipelineFailure, Rejection, ReportSnapshot, ReportState, ReportStore } from '../core/store.ts';
 
 const reportPk = (reportId: string) => `REPORT#${reportId}`;
 const META = 'META';
 const DAY_SECONDS = 86_400;
+/** BatchGetItem takes up to 100 keys, BatchWriteItem up to 25 puts. */
+const BATCH_GET_KEYS = 100;
+const BATCH_WRITE_ITEMS = 25;
+/** Unprocessed keys or items (throttling) are sent again this many times, with a growing pause, before the call fails. */
+const BATCH_ATTEMPTS = 8;
+
+type Key = { pk: string; sk: string };
+const keyOf = (item: Key) => `${item.pk}\u0000${item.sk}`;
+const slices = <T>(items: T[], size: number): T[][] => {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+};
+const pause = (attempt: number) => new Promise((resolve) => setTimeout(resolve, Math.min(1000, 25 * 2 ** attempt)));
 
 const isConditionFailure = (error: unknown) =>
   error instanceof ConditionalCheckFailedException || (error as { name?: string })?.name === 'ConditionalCheckFailedException';
@@ -69,15 +84,9 @@ export class DynamoDbReportStore implements ReportStore {
   }
 
   async openReport({ alertId, alert, nowMs, windowMs }: OpenReportInput): Promise<ReportState> {
-    // Two attempts: losing the race for a new window means reading the winner's pointer.
+    // The write first: ingest asks only after finding no open window, so it nearly always
+    // succeeds; when a window is open the condition fails and the pointer is read instead.
     for (let attempt = 0; attempt < 3; attempt++) {
-      const pointer = await this.doc.send(
-        new GetCommand({ TableName: this.table, Key: { pk: `ALERT#${alertId}`, sk: 'WINDOW' }, ConsistentRead: true }),
-      );
-      const item = pointer.Item as { reportId: string; windowEndsAtMs: number; createdAtMs: number } | undefined;
-      if (item && item.windowEndsAtMs > nowMs) {
-        return this.ensureState(item.reportId, alertId, alert, item.createdAtMs, item.windowEndsAtMs);
-      }
       const reportId = reportIdOf(alertId, nowMs);
       const windowEndsAtMs = nowMs + windowMs;
       try {
@@ -89,9 +98,17 @@ export class DynamoDbReportStore implements ReportStore {
             ExpressionAttributeValues: { ':now': nowMs },
           }),
         );
-        return this.ensureState(reportId, alertId, alert, nowMs, windowEndsAtMs);
+        return this.createState(reportId, alertId, alert, nowMs, windowEndsAtMs);
       } catch (error) {
         if (!isConditionFailure(error)) throw error;
+      }
+      const pointer = await this.doc.send(
+        new GetCommand({ TableName: this.table, Key: { pk: `ALERT#${alertId}`, sk: 'WINDOW' }, ConsistentRead: true }),
+      );
+      const item = pointer.Item as { reportId: string; windowEndsAtMs: number; createdAtMs: number } | undefined;
+      // Absent or ended again: the window was replaced in between; try the write once more.
+      if (item && item.windowEndsAtMs > nowMs) {
+        return this.ensureState(item.reportId, alertId, alert, item.createdAtMs, item.windowEndsAtMs);
       }
     }
     throw new Error(`could not open a report for alert id ${alertId}: window pointer kept changing`);
@@ -110,6 +127,17 @@ export class DynamoDbReportStore implements ReportStore {
   ): Promise<ReportState> {
     const existing = await this.getState(reportId);
     if (existing) return existing;
+    return this.createState(reportId, alertId, alert, createdAtMs, windowEndsAtMs);
+  }
+
+  /** Every field only if absent: a concurrent creator or a repaired crash keeps what is there. */
+  private async createState(
+    reportId: string,
+    alertId: string,
+    alert: OpenReportInput['alert'],
+    createdAtMs: number,
+    windowEndsAtMs: number,
+  ): Promise<ReportState> {
     const result = await this.doc.send(
       new UpdateCommand({
         TableName: this.table,
@@ -138,6 +166,106 @@ export class DynamoDbReportStore implements ReportStore {
       }),
     );
     return toState(result.Attributes);
+  }
+
+  async findOpenReports(alertIds: string[], nowMs: number): Promise<Map<string, string>> {
+    const items = await this.batchGet(
+      [...new Set(alertIds)].map((alertId) => ({ pk: `ALERT#${alertId}`, sk: 'WINDOW' })),
+      { consistent: true, projection: 'pk, reportId, windowEndsAtMs' },
+    );
+    const open = new Map<string, string>();
+    for (const item of items.values()) {
+      if (Number(item.windowEndsAtMs) > nowMs) open.set(String(item.pk).slice('ALERT#'.length), String(item.reportId));
+    }
+    return open;
+  }
+
+  async getStates(reportIds: string[]): Promise<Map<string, ReportState>> {
+    const items = await this.batchGet([...new Set(reportIds)].map((id) => ({ pk: reportPk(id), sk: META })), { consistent: true });
+    return new Map([...items.values()].map((item) => [String(item.reportId), toState(item)]));
+  }
+
+  /**
+   * One consistent read of the memberships and of the attributes they bring, then puts in
+   * batches of 25: three calls or so for a batch of ten alerts where the single-alert path
+   * took about sixty. BatchWriteItem has no conditions, so "not yet there" comes from the read:
+   * two deliveries of one alert racing both write the same membership item (one item, same
+   * content), and the follow-up steps are idempotent. An attribute an inspector adds between
+   * the read and the write is overwritten by the alert's own (depth 0) copy of it.
+   */
+  async addMembers(members: Membership[]): Promise<{ added: boolean; registered: boolean }[]> {
+    const memberKey = (m: Membership) => ({ pk: reportPk(m.reportId), sk: `ALERT#${m.alert.fingerprint}` });
+    const attributeItems = new Map<string, { key: Key; attribute: ReportAttribute }>();
+    for (const m of members) {
+      for (const attribute of m.attributes) {
+        const key = { pk: reportPk(m.reportId), sk: `ATTR#${attribute.id}` };
+        if (!attributeItems.has(keyOf(key))) attributeItems.set(keyOf(key), { key, attribute });
+      }
+    }
+    const existing = await this.batchGet([...members.map(memberKey), ...[...attributeItems.values()].map((a) => a.key)], {
+      consistent: true,
+      projection: 'pk, sk, registered',
+    });
+    const results = members.map((m) => {
+      const found = existing.get(keyOf(memberKey(m)));
+      return found ? { added: false, registered: found.registered === true } : { added: true, registered: false };
+    });
+    const wanted = new Set(members.filter((_, i) => !results[i]!.registered).flatMap((m) => m.attributes.map((a) => keyOf({ pk: reportPk(m.reportId), sk: `ATTR#${a.id}` }))));
+    const expiresAt = this.expiresAt(this.now());
+    await this.batchPut([
+      ...members
+        .filter((_, i) => results[i]!.added)
+        .map((m) => ({ ...memberKey(m), alertJson: JSON.stringify(m.alert), registered: false, expiresAt })),
+      ...[...attributeItems.entries()]
+        .filter(([k]) => wanted.has(k) && !existing.has(k))
+        .map(([, a]) => ({ ...a.key, attribute: a.attribute, expiresAt })),
+    ]);
+    return results;
+  }
+
+  async markMembersRegistered(members: Membership[]): Promise<void> {
+    const expiresAt = this.expiresAt(this.now());
+    await this.batchPut(
+      members.map((m) => ({ pk: reportPk(m.reportId), sk: `ALERT#${m.alert.fingerprint}`, alertJson: JSON.stringify(m.alert), registered: true, expiresAt })),
+    );
+  }
+
+  private async batchGet(keys: Key[], options: { consistent: boolean; projection?: string }): Promise<Map<string, Record<string, unknown>>> {
+    const found = new Map<string, Record<string, unknown>>();
+    const unique = [...new Map(keys.map((k) => [keyOf(k), k])).values()];
+    for (const slice of slices(unique, BATCH_GET_KEYS)) {
+      let request: Record<string, unknown>[] = slice;
+      for (let attempt = 0; request.length > 0; attempt++) {
+        if (attempt === BATCH_ATTEMPTS) throw new Error(`BatchGetItem left ${request.length} keys unprocessed after ${BATCH_ATTEMPTS} attempts`);
+        if (attempt > 0) await pause(attempt);
+        const result = await this.doc.send(
+          new BatchGetCommand({
+            RequestItems: {
+              [this.table]: {
+                Keys: request,
+                ConsistentRead: options.consistent,
+                ...(options.projection ? { ProjectionExpression: options.projection } : {}),
+              },
+            },
+          }),
+        );
+        for (const item of result.Responses?.[this.table] ?? []) found.set(keyOf(item as Key), item);
+        request = (result.UnprocessedKeys?.[this.table]?.Keys as Record<string, unknown>[] | undefined) ?? [];
+      }
+    }
+    return found;
+  }
+
+  private async batchPut(items: Record<string, unknown>[]): Promise<void> {
+    for (const slice of slices(items, BATCH_WRITE_ITEMS)) {
+      let request = slice.map((Item) => ({ PutRequest: { Item } }));
+      for (let attempt = 0; request.length > 0; attempt++) {
+        if (attempt === BATCH_ATTEMPTS) throw new Error(`BatchWriteItem left ${request.length} items unprocessed after ${BATCH_ATTEMPTS} attempts`);
+        if (attempt > 0) await pause(attempt);
+        const result = await this.doc.send(new BatchWriteCommand({ RequestItems: { [this.table]: request } }));
+        request = (result.UnprocessedItems?.[this.table] as typeof request | undefined) ?? [];
+      }
+    }
   }
 
   async getState(reportId: string): Promise<ReportState | undefined> {
@@ -255,7 +383,8 @@ export class DynamoDbReportStore implements ReportStore {
         new UpdateCommand({
           TableName: this.table,
           Key: { pk: reportPk(reportId), sk: META },
-          UpdateExpression: 'SET running = :t, round = round + :one REMOVE lastError',
+          // A round is claimed for alerts that joined: the report is dirty until its final snapshot.
+          UpdateExpression: 'SET running = :t, dirty = :t, round = round + :one REMOVE lastError',
           ConditionExpression: 'attribute_exists(pk) AND running = :f',
           ExpressionAttributeValues: { ':t': true, ':f': false, ':one': 1 },
           ReturnValues: 'ALL_NEW',

@@ -70,10 +70,29 @@ export type PipelineFailure =
   | { kind: 'emission'; reportId: string; version: number; emitter: string; error: string; failedAt: string }
   | { kind: 'round'; reportId: string; round: number; error: string; failedAt: string };
 
+/** One alert joining one report, with the attributes it brings (ingest's unit of work). */
+export interface Membership {
+  reportId: string;
+  alert: ReportAlert;
+  attributes: ReportAttribute[];
+}
+
 export interface ReportStore {
   /** The report of the alert id's current window; creates it when there is none or the window has ended. */
   openReport(input: OpenReportInput): Promise<ReportState>;
+  /** Batch read: the report of each alert id whose window is still open at `nowMs`; alert ids without one are absent. */
+  findOpenReports(alertIds: string[], nowMs: number): Promise<Map<string, string>>;
   getState(reportId: string): Promise<ReportState | undefined>;
+  /** Batch read of report states (strongly consistent); reports without state are absent. */
+  getStates(reportIds: string[]): Promise<Map<string, ReportState>>;
+  /**
+   * Batch form of addAlert + addAttributes, for distinct memberships: each one not yet a member
+   * is written unregistered; for it and for a member left unregistered, the attributes its
+   * report does not hold yet are written too. Results in input order.
+   */
+  addMembers(members: Membership[]): Promise<{ added: boolean; registered: boolean }[]>;
+  /** Batch form of markAlertRegistered, for members written by addMembers. */
+  markMembersRegistered(members: Membership[]): Promise<void>;
   /** Adds the alert unless the same fingerprint is already a member. `registered` tells whether the follow-up bookkeeping finished. */
   addAlert(reportId: string, alert: ReportAlert): Promise<{ added: boolean; registered: boolean }>;
   markAlertRegistered(reportId: string, fingerprint: string): Promise<void>;

@@ -1,15 +1,21 @@
 /**
- * Ingest of one valid alert: join (or open) the report of its alert id's window, record the
+ * Ingest of valid alerts: join (or open) the report of each alert id's window, record the
  * membership once, and make sure a pipeline round will see it.
  *
  * Crash safety without transactions, step by step: the membership is written first and
  * marked `registered` only after attributes, the dirty flag and the round are in place. A
  * redelivered message finds an unregistered membership and redoes the rest (each step is
  * idempotent), so a failure anywhere ends in "retried", never in "member but never reviewed".
+ *
+ * `ingestAlerts` takes an SQS batch as a unit, in the same order, one step for all its
+ * alerts at a time: window lookups, memberships and attributes, report states and the
+ * registration are batch reads and writes, and each report's dirty flag and round are
+ * touched once per batch, not once per alert.
  */
 import type { Alert } from '../alert.ts';
 import { alertFingerprintOf, alertIdOf, attributeIdOf } from '../ids.ts';
 import type { ReportAttribute } from '../report.ts';
+import type { Membership, ReportState } from '../store.ts';
 import type { PipelineDeps } from './deps.ts';
 import { ensureRound } from './rounds.ts';
 
@@ -24,23 +30,95 @@ export interface IngestOutcome {
 export const attributesOfAlert = (alert: Alert): ReportAttribute[] =>
   alert.attributes.map((attribute) => ({ ...attribute, id: attributeIdOf(attribute), depth: 0, origin: 'alert' }));
 
-export const ingestAlert = async (
-  alert: Alert,
+/** Why one alert of a batch was not ingested: its message must be delivered again. */
+export interface IngestFailure {
+  failed: unknown;
+}
+
+/**
+ * A batch of valid alerts; outcomes in input order. A failure of a step shared by the whole
+ * batch fails every alert of it; a failure of one report's step fails that report's alerts.
+ */
+export const ingestAlerts = async (
+  alerts: readonly Alert[],
   deps: Pick<PipelineDeps, 'store' | 'starter' | 'config' | 'now' | 'metrics'>,
-): Promise<IngestOutcome> => {
+): Promise<(IngestOutcome | IngestFailure)[]> => {
   const { store, config } = deps;
   const nowMs = deps.now();
-  const alertId = alertIdOf(alert);
-  let state = await store.openReport({ alertId, alert, nowMs, windowMs: config.aggregationWindowSeconds * 1000 });
-  const reportId = state.reportId;
-  const fingerprint = alertFingerprintOf(alert);
-  const membership = await store.addAlert(reportId, { ...alert, fingerprint, receivedAt: new Date(nowMs).toISOString() });
-  if (membership.added || !membership.registered) {
-    await store.addAttributes(reportId, attributesOfAlert(alert));
-    state = await store.markDirty(reportId);
+  const windowMs = config.aggregationWindowSeconds * 1000;
+  const receivedAt = new Date(nowMs).toISOString();
+  const entries = alerts.map((alert) => ({ alert, alertId: alertIdOf(alert), fingerprint: alertFingerprintOf(alert) }));
+  const firstAlertOf = new Map<string, Alert>();
+  for (const e of entries) if (!firstAlertOf.has(e.alertId)) firstAlertOf.set(e.alertId, e.alert);
+
+  let reportOf: Map<string, string>;
+  let members: Map<string, Membership & { result?: { added: boolean; registered: boolean } }>;
+  let states: Map<string, ReportState>;
+  try {
+    reportOf = await store.findOpenReports([...firstAlertOf.keys()], nowMs);
+    // A new or ended window: opened one alert id at a time, as it needs a conditional write.
+    for (const [alertId, alert] of firstAlertOf) {
+      if (!reportOf.has(alertId)) reportOf.set(alertId, (await store.openReport({ alertId, alert, nowMs, windowMs })).reportId);
+    }
+    // The same alert twice in one batch is one membership.
+    members = new Map();
+    for (const e of entries) {
+      const reportId = reportOf.get(e.alertId)!;
+      const key = `${reportId}#${e.fingerprint}`;
+      if (!members.has(key)) members.set(key, { reportId, alert: { ...e.alert, fingerprint: e.fingerprint, receivedAt }, attributes: attributesOfAlert(e.alert) });
+    }
+    const list = [...members.values()];
+    const results = await store.addMembers(list);
+    list.forEach((m, i) => (m.result = results[i]));
+    // Read after the memberships were written: a report already dirty then is bound to be
+    // reviewed again after them (see markDirty below), so its flag need not be written.
+    states = await store.getStates([...new Set(list.filter((m) => !m.result!.registered).map((m) => m.reportId))]);
+  } catch (failed) {
+    return entries.map(() => ({ failed }));
   }
-  if (membership.added) deps.metrics.count('AlertsIngested');
-  const startedRound = await ensureRound(state, deps);
-  if (membership.added || !membership.registered) await store.markAlertRegistered(reportId, fingerprint);
-  return { reportId, added: membership.added, ...(startedRound !== undefined ? { startedRound } : {}) };
+
+  const pendingOf = new Map<string, Membership[]>();
+  for (const m of members.values()) if (!m.result!.registered) pendingOf.set(m.reportId, [...(pendingOf.get(m.reportId) ?? []), m]);
+  const startedOf = new Map<string, number | undefined>();
+  const failedOf = new Map<string, unknown>();
+  await Promise.all(
+    [...pendingOf.entries()].map(async ([reportId, pending]) => {
+      try {
+        let state = states.get(reportId);
+        // A window pointer without its report state (a crash between the two writes): openReport repairs it.
+        if (!state) {
+          const alert = pending[0]!.alert;
+          state = await store.openReport({ alertId: alertIdOf(alert), alert, nowMs, windowMs });
+        }
+        // An idle report: claiming its round marks it dirty in the same write.
+        const claimed = state.running ? undefined : await store.claimRound(reportId);
+        if (claimed) state = claimed;
+        // Otherwise a round runs. Its dirty flag read true after the memberships were written
+        // means no final snapshot has cleared it since: the next one comes after, and sees them.
+        else if (!state.running || !state.dirty) state = await store.markDirty(reportId);
+        startedOf.set(reportId, await ensureRound(state, deps));
+      } catch (error) {
+        failedOf.set(reportId, error);
+      }
+    }),
+  );
+  const registering = [...pendingOf.entries()].filter(([reportId]) => !failedOf.has(reportId)).flatMap(([, pending]) => pending);
+  try {
+    if (registering.length > 0) await store.markMembersRegistered(registering);
+  } catch (error) {
+    // Left unregistered: the redelivery redoes the (idempotent) steps above.
+    for (const m of registering) failedOf.set(m.reportId, error);
+  }
+
+  const seen = new Set<string>();
+  return entries.map((e) => {
+    const reportId = reportOf.get(e.alertId)!;
+    if (failedOf.has(reportId)) return { failed: failedOf.get(reportId) };
+    const key = `${reportId}#${e.fingerprint}`;
+    const added = members.get(key)!.result!.added && !seen.has(key);
+    seen.add(key);
+    if (added) deps.metrics.count('AlertsIngested');
+    const startedRound = startedOf.get(reportId);
+    return { reportId, added, ...(startedRound !== undefined ? { startedRound } : {}) };
+  });
 };

@@ -601,7 +601,7 @@ test('per-function IAM is exactly the least privilege the design calls for', () 
   const ddb = (...a: string[]): string[] => pairs(a.map((x) => `dynamodb:${x}`), [table]);
   const expected: Record<string, string[]> = {
     ingest: [
-      ...ddb('GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem', 'Query'),
+      ...ddb('GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem', 'Query', 'BatchWriteItem'),
       'states:StartExecution @ Ref:AlertPipelineStateMachine',
       ...pairs(['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'], ['GetAtt:AlertQueue.Arn']),
     ],
