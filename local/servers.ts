@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { buffer } from 'node:stream/consumers';
-import { CreateTableCommand, DynamoDBClient, ResourceInUseException } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceInUseException } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 import S3rver, { type S3rverStore } from 's3rver';
 import { inProcessRequestHandler, type InProcessRequestHandler } from './inprocess-transport.ts';
@@ -110,6 +110,14 @@ export const startLocalServers = async (options: LocalServersOptions): Promise<L
   await created.catch((error: unknown) => {
     if (!(error instanceof ResourceInUseException)) throw error;
   });
+  // dynalite answers batch calls on a CREATING table with ResourceNotFoundException; a socket's
+  // latency used to hide that window, the in-process transport does not.
+  for (let attempt = 0; ; attempt++) {
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: options.tableName }));
+    if (Table?.TableStatus === 'ACTIVE') break;
+    if (attempt === 200) throw new Error(`table ${options.tableName} is still ${Table?.TableStatus} after 2 s`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
   client.destroy();
 
   // Pausing swaps dynalite's request handler for one that drops the connection: clients see
