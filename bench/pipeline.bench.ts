@@ -96,16 +96,16 @@ const dynamoCeilings = () =>
     return { putsPerSecond: 1000 / puts.seconds, batchedItemsPerSecond: 5000 / batched.seconds, cpuMsPerPut: puts.cpu / 1000 };
   });
 
-const ingestOnly = () =>
-  withRuntime({ env: { ALERTWARDEN_AGGREGATION_DELAY_SECONDS: '0' }, wrapStarter: () => ({ start: async () => undefined }) }, async (rt) => {
+const ingestOnly = (storage: LocalRuntimeOptions['storage'] = 'dynamodb') =>
+  withRuntime({ storage, env: { ALERTWARDEN_AGGREGATION_DELAY_SECONDS: '0' }, wrapStarter: () => ({ start: async () => undefined }) }, async (rt) => {
     const messages = alertsOver(ALERTS, KEYS);
     const calls = countCalls(rt);
     const { seconds, cpu } = await cpuMs(() => rt.publish(messages));
     return { alertsPerSecond: ALERTS / seconds, seconds, dynamodbPerAlert: calls.dynamodb / ALERTS, cpuMsPerAlert: cpu / ALERTS };
   });
 
-const wholePipeline = () =>
-  withRuntime({ env: { ALERTWARDEN_AGGREGATION_DELAY_SECONDS: '0' } }, async (rt) => {
+const wholePipeline = (storage: LocalRuntimeOptions['storage'] = 'dynamodb') =>
+  withRuntime({ storage, env: { ALERTWARDEN_AGGREGATION_DELAY_SECONDS: '0' } }, async (rt) => {
     const messages = alertsOver(ALERTS, KEYS);
     const calls = countCalls(rt);
     const { seconds, cpu } = await cpuMs(async () => {
@@ -173,18 +173,28 @@ const main = async () => {
     `storage ceiling (dynalite through the same SDK client): ${fmt(ceiling.putsPerSecond, 0)} PutItem/s (${fmt(ceiling.cpuMsPerPut, 2)} ms CPU each), ` +
       `${fmt(ceiling.batchedItemsPerSecond, 0)} items/s in BatchWriteItem`,
   );
+  // The same ingest and pipeline logic with the store in memory: what the storage protocol leaves room for.
+  const memoryIngest = await ingestOnly('memory');
   const base = await ingestOnly();
   console.log(
-    `ingest only (baseline):        ${fmt(base.alertsPerSecond, 0)} alerts/s (${fmt(base.seconds, 2)} s; goal 1000; ceiling ${fmt(ceiling.putsPerSecond, 0)} single puts/s) — ` +
+    `ingest only (baseline):        ${fmt(base.alertsPerSecond, 0)} alerts/s (${fmt(base.seconds, 2)} s; goal 1000; ceiling: ${fmt(memoryIngest.alertsPerSecond, 0)} with the memory store) — ` +
       `${fmt(base.dynamodbPerAlert, 2)} DynamoDB calls per alert, ${fmt(base.cpuMsPerAlert, 2)} ms CPU per alert`,
   );
+  const memory = await wholePipeline('memory');
   const full = await wholePipeline();
-  console.log(`whole pipeline, waits 0:       ${fmt(full.alertsPerSecond, 0)} alerts/s, ${fmt(full.reportsPerSecond)} reports/s (${fmt(full.seconds, 2)} s; goal 50)`);
+  console.log(
+    `whole pipeline, waits 0:       ${fmt(full.alertsPerSecond, 0)} alerts/s, ${fmt(full.reportsPerSecond)} reports/s (${fmt(full.seconds, 2)} s; goal 50; ` +
+      `ceiling: ${fmt(memory.reportsPerSecond)} reports/s with the memory store)`,
+  );
   console.log(
     `  per report: ${fmt(full.dynamodbPerReport)} DynamoDB calls, ${fmt(full.s3PerReport)} S3 calls, ${fmt(full.roundsPerReport, 2)} rounds, ${fmt(full.cpuMsPerReport)} ms CPU ` +
       `(${fmt(full.dynamodbPerAlert, 2)} DynamoDB calls per alert end to end)`,
   );
   console.log(`  pipeline / ingest-only time: ${fmt(full.seconds / base.seconds, 2)}x`);
+  console.log(
+    `--store memory, waits 0:       ${fmt(memory.alertsPerSecond, 0)} alerts/s, ${fmt(memory.reportsPerSecond)} reports/s (${fmt(memory.seconds, 2)} s; goal 200), ` +
+      `${fmt(memory.cpuMsPerReport)} ms CPU per report, ${fmt(memory.roundsPerReport, 2)} rounds per report, ${memory.reports} reports, ${memory.memberships} memberships`,
+  );
   console.log(`  reports ${full.reports}, memberships ${full.memberships}, executions ${full.executions}, failed executions ${full.failures}`);
   console.log(`  Standard state transitions per report: ${fmt(full.standardPerReport)} (billed); Express states per report: ${fmt(full.expressPerReport)}`);
   console.log(

@@ -12,7 +12,7 @@ import type { PipelineMetrics } from '../core/metrics.ts';
 import type { Emitter, Inspector, PluginLogger, Reviewer } from '../core/plugins.ts';
 import type { PipelineDeps } from '../core/pipeline/deps.ts';
 import type { SecretReader } from '../core/secrets.ts';
-import type { ExecutionStarter } from '../core/store.ts';
+import type { ExecutionStarter, ReportArchive, ReportStore } from '../core/store.ts';
 import { lazyAwsClients, type AwsClientProviders } from '../adapters/aws-clients.ts';
 import { DynamoDbReportStore } from '../adapters/dynamodb-store.ts';
 import { LambdaFunctionInvoker } from '../adapters/lambda-invoker.ts';
@@ -27,6 +27,9 @@ import { loadReviewer } from '../reviewer/index.ts';
 
 export interface DepsOverrides {
   clients?: AwsClientProviders;
+  /** Another implementation of the store and archive ports (the local `--store memory`). */
+  store?: ReportStore;
+  archive?: ReportArchive;
   starter?: ExecutionStarter;
   /** Plugins beside the built-in ones (a local run's own inspectors, test doubles). */
   extraInspectors?: readonly Inspector[];
@@ -93,8 +96,8 @@ export const buildDeps = async (env: Env, overrides: DepsOverrides = {}): Promis
     overrides.reviewer ?? (reviewerArn ? externalReviewer(reviewerArn, invoker) : reviewerLoadedOnFirstUse(() => loadReviewer(env, clients)));
   return {
     config,
-    store: new DynamoDbReportStore(clients.dynamodb, { tableName: config.tableName, ttlDays: config.recordTtlDays }),
-    archive: new S3ReportArchive(clients.s3, config.bucketName),
+    store: overrides.store ?? new DynamoDbReportStore(clients.dynamodb, { tableName: config.tableName, ttlDays: config.recordTtlDays }),
+    archive: overrides.archive ?? new S3ReportArchive(clients.s3, config.bucketName),
     starter:
       overrides.starter ??
       (config.stateMachineArn ? new SfnExecutionStarter(clients.sfn, config.stateMachineArn) : unconfiguredStarter),

@@ -171,6 +171,7 @@ export const run = async (argv: string[]): Promise<number> => {
       inspectors: { type: 'string' },
       blocklists: { type: 'string' },
       state: { type: 'string' },
+      store: { type: 'string', default: 'dynamodb' },
       verbose: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
       version: { type: 'boolean', short: 'v', default: false },
@@ -188,6 +189,10 @@ ${DETECT_USAGE}`);
   }
   if (command !== 'run') throw new UsageError(`unknown command ${JSON.stringify(command)}`);
   if (inputs.length === 0 && values.state === undefined) throw new UsageError('give at least one FILE, DIR or - (standard input)');
+  if (values.store !== 'dynamodb' && values.store !== 'memory') throw new UsageError('--store takes dynamodb (the default) or memory');
+  if (values.store === 'memory' && values.state !== undefined) {
+    throw new UsageError('--state keeps DynamoDB and S3 data in a folder; --store memory keeps nothing: use one or the other');
+  }
   if (values.delay !== undefined && !/^\d+$/.test(values.delay)) throw new UsageError('--delay takes a whole number of seconds');
   const outDir = resolve(values.out);
   const fromEnv = alertWardenEnv(process.env);
@@ -214,13 +219,20 @@ ${DETECT_USAGE}`);
   // Taken before anything reads the folder: a second run stops here, not mid-run.
   const lock: StateLock | undefined = values.state !== undefined ? await lockStateDir(resolve(values.state)) : undefined;
   try {
-    return await runPipeline(inputs, env, outDir, values.json, values.state);
+    return await runPipeline(inputs, env, outDir, values.json, values.state, values.store);
   } finally {
     await lock?.release();
   }
 };
 
-const runPipeline = async (inputs: string[], env: Record<string, string>, outDir: string, json: boolean, state: string | undefined): Promise<number> => {
+const runPipeline = async (
+  inputs: string[],
+  env: Record<string, string>,
+  outDir: string,
+  json: boolean,
+  state: string | undefined,
+  storage: 'dynamodb' | 'memory',
+): Promise<number> => {
   const values = { json, state };
   const messages = await readAlertInputs(inputs, (file) => progress(`  skipped ${file}: not a .json, .jsonl or .ndjson file`));
   if (!values.json) progress(`alertwarden: ${messages.length} alert message(s) from ${inputs.join(', ') || 'no input (resuming only)'}`);
@@ -229,6 +241,7 @@ const runPipeline = async (inputs: string[], env: Record<string, string>, outDir
   const runtime = await LocalRuntime.start({
     env,
     ...(values.state !== undefined ? { stateDir: resolve(values.state) } : {}),
+    storage,
   });
   if (!values.json && (runtime.resumed.rounds || runtime.resumed.messages)) {
     progress(`  resumed from ${values.state}: ${runtime.resumed.rounds} running round(s), ${runtime.resumed.messages} unacknowledged message(s)`);

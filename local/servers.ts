@@ -84,6 +84,26 @@ export interface LocalServersOptions {
   directory?: string;
 }
 
+/**
+ * No servers, for the memory store: SDK calls to DynamoDB are refused in-process and S3's
+ * endpoint is a closed loopback port, so a stray call fails at once and never reaches AWS.
+ */
+export const noLocalServers = (): LocalServers => {
+  const refused = inProcessRequestHandler(() => undefined);
+  refused.close();
+  const unavailable = async () => {
+    throw new Error('no DynamoDB server runs with the memory store');
+  };
+  return {
+    dynamodbEndpoint: 'http://127.0.0.1:9',
+    s3Endpoint: 'http://127.0.0.1:9',
+    dynamodbRequestHandler: refused,
+    pauseDynamoDb: unavailable,
+    resumeDynamoDb: unavailable,
+    stop: async () => undefined,
+  };
+};
+
 export const startLocalServers = async (options: LocalServersOptions): Promise<LocalServers> => {
   const persistent = options.directory !== undefined;
   if (persistent) await mkdir(join(options.directory!, 's3'), { recursive: true });

@@ -26,6 +26,9 @@ options:
   --blocklists LIST  blocklist sources (default: the sample list shipped with AlertWarden)
   --state DIR        keep DynamoDB, S3 and the queue in DIR; after a crash, run again with
                      the same DIR (inputs optional) to finish what was under way
+  --store memory     keep reports in this process instead of the local DynamoDB and S3
+                     servers: several times faster for bulk replays; nothing persists, so
+                     not with --state (default: dynamodb)
   --verbose          show the pipeline's own structured logs on stdout
   -v, --version      print the version
   -h, --help         show this help

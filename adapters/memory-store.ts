@@ -1,0 +1,351 @@
+/**
+ * The store and archive ports held in this process's memory: for bulk replays where nothing
+ * needs to outlive the run (`alertwarden run --store memory`). Same behaviour as the
+ * DynamoDB/S3 adapters, checked by the same contract suite (adapters/store.contract.ts):
+ * every change of a report's state is the same conditional step, applied at once, and values
+ * go in and out as JSON copies, as they would through a wire, so no caller shares an object
+ * with the store. Nothing is persisted: a crash loses the run (use the default engine and
+ * `--state DIR` for runs that must survive one).
+ */
+import { reportIdOf } from '../core/ids.ts';
+import { AlertWardenError, ReportNotFoundError } from '../core/errors.ts';
+import type { Emission, Finding, InspectionFailure, Report, ReportAlert, ReportAttribute, ReportPhase } from '../core/report.ts';
+import type {
+  Membership,
+  OpenReportInput,
+  PipelineFailure,
+  Rejection,
+  ReportArchive,
+  ReportSnapshot,
+  ReportState,
+  ReportStore,
+} from '../core/store.ts';
+
+export class MemoryStoreError extends AlertWardenError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'MemoryStoreError';
+  }
+}
+
+/** A report version the archive does not hold (S3 answers NoSuchKey). */
+export class ArchivedReportNotFoundError extends MemoryStoreError {
+  constructor(reportId: string, version: number) {
+    super(`archived report ${reportId} v${version} not found`);
+    this.name = 'ArchivedReportNotFoundError';
+  }
+}
+
+const copy = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
+const byKey = <T>(map: Map<string, T>) => [...map.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, v]) => v);
+const MAX_ERROR = 4096;
+
+interface ReportEntry {
+  state: ReportState;
+  /** By fingerprint: the alert as JSON text (as the table keeps it) and whether its ingest finished. */
+  alerts: Map<string, { alertJson: string; registered: boolean }>;
+  attributes: Map<string, ReportAttribute>;
+  /** By `${attributeId}#${inspector}`. */
+  results: Map<string, { findings?: Finding[]; failure?: InspectionFailure }>;
+  /** By `${padded version}#${emitter}`, the table's sort order. */
+  emissions: Map<string, { emitter: string; version: number; status: Emission['status']; detail?: string; at?: string; attempts: number }>;
+}
+
+export class MemoryReportStore implements ReportStore {
+  private readonly windows = new Map<string, { reportId: string; createdAtMs: number; windowEndsAtMs: number }>();
+  private readonly reports = new Map<string, ReportEntry>();
+  private readonly rejections = new Map<string, Map<string, Rejection>>();
+  private readonly failures = new Map<string, Map<string, PipelineFailure>>();
+
+  private entry(reportId: string): ReportEntry {
+    const entry = this.reports.get(reportId);
+    if (!entry) throw new ReportNotFoundError(reportId);
+    return entry;
+  }
+
+  private entryOrNew(reportId: string): ReportEntry {
+    let entry = this.reports.get(reportId);
+    if (!entry) {
+      entry = { state: undefined as unknown as ReportState, alerts: new Map(), attributes: new Map(), results: new Map(), emissions: new Map() };
+      this.reports.set(reportId, entry);
+    }
+    return entry;
+  }
+
+  async openReport({ alertId, alert, nowMs, windowMs }: OpenReportInput): Promise<ReportState> {
+    let window = this.windows.get(alertId);
+    if (!window || window.windowEndsAtMs <= nowMs) {
+      window = { reportId: reportIdOf(alertId, nowMs), createdAtMs: nowMs, windowEndsAtMs: nowMs + windowMs };
+      this.windows.set(alertId, window);
+    }
+    const entry = this.entryOrNew(window.reportId);
+    entry.state ??= {
+      reportId: window.reportId,
+      alertId,
+      detector: alert.detector,
+      rule_id: alert.rule_id,
+      ...(alert.rule_name !== undefined ? { rule_name: alert.rule_name } : {}),
+      ...(alert.alert_key !== undefined ? { alert_key: alert.alert_key } : {}),
+      createdAt: new Date(window.createdAtMs).toISOString(),
+      windowEndsAt: new Date(window.windowEndsAtMs).toISOString(),
+      running: false,
+      round: 0,
+      startedRound: 0,
+      dirty: false,
+      version: 0,
+    };
+    return copy(entry.state);
+  }
+
+  async findOpenReports(alertIds: string[], nowMs: number): Promise<Map<string, string>> {
+    const open = new Map<string, string>();
+    for (const alertId of alertIds) {
+      const window = this.windows.get(alertId);
+      if (window && window.windowEndsAtMs > nowMs) open.set(alertId, window.reportId);
+    }
+    return open;
+  }
+
+  async getState(reportId: string): Promise<ReportState | undefined> {
+    const state = this.reports.get(reportId)?.state;
+    return state ? copy(state) : undefined;
+  }
+
+  async getStates(reportIds: string[]): Promise<Map<string, ReportState>> {
+    const states = new Map<string, ReportState>();
+    for (const id of reportIds) {
+      const state = this.reports.get(id)?.state;
+      if (state) states.set(id, copy(state));
+    }
+    return states;
+  }
+
+  async addMembers(members: Membership[]): Promise<{ added: boolean; registered: boolean }[]> {
+    return members.map((m) => {
+      const entry = this.entryOrNew(m.reportId);
+      const existing = entry.alerts.get(m.alert.fingerprint);
+      if (existing?.registered) return { added: false, registered: true };
+      if (!existing) entry.alerts.set(m.alert.fingerprint, { alertJson: JSON.stringify(m.alert), registered: false });
+      for (const attribute of m.attributes) if (!entry.attributes.has(attribute.id)) entry.attributes.set(attribute.id, copy(attribute));
+      return { added: !existing, registered: false };
+    });
+  }
+
+  async markMembersRegistered(members: Membership[]): Promise<void> {
+    for (const m of members) this.entryOrNew(m.reportId).alerts.set(m.alert.fingerprint, { alertJson: JSON.stringify(m.alert), registered: true });
+  }
+
+  async addAlert(reportId: string, alert: ReportAlert): Promise<{ added: boolean; registered: boolean }> {
+    const entry = this.entryOrNew(reportId);
+    const existing = entry.alerts.get(alert.fingerprint);
+    if (existing) return { added: false, registered: existing.registered };
+    entry.alerts.set(alert.fingerprint, { alertJson: JSON.stringify(alert), registered: false });
+    return { added: true, registered: false };
+  }
+
+  async markAlertRegistered(reportId: string, fingerprint: string): Promise<void> {
+    const member = this.reports.get(reportId)?.alerts.get(fingerprint);
+    if (!member) throw new MemoryStoreError(`report ${reportId} has no member alert ${fingerprint}`);
+    member.registered = true;
+  }
+
+  async addAttributes(reportId: string, attributes: ReportAttribute[]): Promise<number> {
+    const entry = this.entryOrNew(reportId);
+    let added = 0;
+    for (const attribute of attributes) {
+      if (entry.attributes.has(attribute.id)) continue;
+      entry.attributes.set(attribute.id, copy(attribute));
+      added++;
+    }
+    return added;
+  }
+
+  private stateOf(reportId: string): ReportState {
+    const state = this.reports.get(reportId)?.state;
+    if (!state) throw new ReportNotFoundError(reportId);
+    return state;
+  }
+
+  async markDirty(reportId: string): Promise<ReportState> {
+    const state = this.stateOf(reportId);
+    state.dirty = true;
+    return copy(state);
+  }
+
+  async claimRound(reportId: string): Promise<ReportState | undefined> {
+    const state = this.reports.get(reportId)?.state;
+    if (!state || state.running) return undefined;
+    state.running = true;
+    state.dirty = true;
+    state.round += 1;
+    delete state.lastError;
+    return copy(state);
+  }
+
+  async confirmStarted(reportId: string, round: number): Promise<void> {
+    const state = this.reports.get(reportId)?.state;
+    if (state && state.startedRound < round) state.startedRound = round;
+  }
+
+  async listAttributes(reportId: string): Promise<ReportAttribute[]> {
+    const entry = this.reports.get(reportId);
+    return entry ? byKey(entry.attributes).map(copy) : [];
+  }
+
+  async getAttribute(reportId: string, attributeId: string): Promise<ReportAttribute | undefined> {
+    const attribute = this.reports.get(reportId)?.attributes.get(attributeId);
+    return attribute ? copy(attribute) : undefined;
+  }
+
+  async listInspected(reportId: string): Promise<Set<string>> {
+    return new Set(this.reports.get(reportId)?.results.keys() ?? []);
+  }
+
+  async putFindings(reportId: string, attributeId: string, inspector: string, findings: Finding[]): Promise<void> {
+    this.entryOrNew(reportId).results.set(`${attributeId}#${inspector}`, { findings: copy(findings) });
+  }
+
+  async putInspectionFailure(reportId: string, failure: InspectionFailure): Promise<void> {
+    const results = this.entryOrNew(reportId).results;
+    const key = `${failure.attributeId}#${failure.inspector}`;
+    // Findings from a successful earlier attempt win over a late failure record.
+    if (results.get(key)?.findings) return;
+    results.set(key, { failure: copy(failure) });
+  }
+
+  async beginReview(reportId: string, phase: ReportPhase): Promise<ReportState> {
+    const state = this.stateOf(reportId);
+    state.version += 1;
+    if (phase === 'final') state.dirty = false;
+    return copy(state);
+  }
+
+  async loadSnapshot(reportId: string): Promise<ReportSnapshot> {
+    const entry = this.reports.get(reportId);
+    if (!entry?.state) throw new ReportNotFoundError(reportId);
+    const results = [...entry.results.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const snapshot: ReportSnapshot = {
+      state: copy(entry.state),
+      alerts: byKey(entry.alerts).map((a) => JSON.parse(a.alertJson) as ReportAlert),
+      attributes: byKey(entry.attributes).map(copy),
+      findings: results.flatMap(([, r]) => copy(r.findings ?? [])),
+      inspectionFailures: results.flatMap(([, r]) => (r.failure ? [copy(r.failure)] : [])),
+      inspected: new Set(results.map(([key]) => key)),
+    };
+    snapshot.alerts.sort((a, b) => a.receivedAt.localeCompare(b.receivedAt));
+    snapshot.attributes.sort((a, b) => a.depth - b.depth || a.id.localeCompare(b.id));
+    return snapshot;
+  }
+
+  async saveVerdict(reportId: string, verdict: NonNullable<ReportState['lastVerdict']>, emitted?: ReportState['lastEmitted']): Promise<void> {
+    const state = this.stateOf(reportId);
+    state.lastVerdict = copy(verdict);
+    if (emitted) state.lastEmitted = copy(emitted);
+  }
+
+  private emissionKey(version: number, emitter: string) {
+    return `${String(version).padStart(6, '0')}#${emitter}`;
+  }
+
+  async claimEmission(reportId: string, emitter: string, version: number): Promise<boolean> {
+    const emissions = this.entryOrNew(reportId).emissions;
+    const key = this.emissionKey(version, emitter);
+    const existing = emissions.get(key);
+    if (existing?.status === 'delivered') return false;
+    emissions.set(key, { ...existing, emitter, version, status: 'pending' as Emission['status'], attempts: (existing?.attempts ?? 0) + 1 });
+    return true;
+  }
+
+  async recordEmission(reportId: string, emission: Emission): Promise<void> {
+    const emissions = this.entryOrNew(reportId).emissions;
+    const key = this.emissionKey(emission.version, emission.emitter);
+    const existing = emissions.get(key);
+    emissions.set(key, {
+      attempts: existing?.attempts ?? 0,
+      emitter: emission.emitter,
+      version: emission.version,
+      status: emission.status,
+      at: emission.at,
+      detail: emission.detail ?? '',
+    });
+  }
+
+  async listEmissions(reportId: string): Promise<Emission[]> {
+    const entry = this.reports.get(reportId);
+    if (!entry) return [];
+    return byKey(entry.emissions).map((e) => ({
+      emitter: e.emitter,
+      version: e.version,
+      status: e.status,
+      ...(e.detail ? { detail: e.detail } : {}),
+      at: e.at ?? '',
+    }));
+  }
+
+  async finishRound(reportId: string, round: number): Promise<ReportState> {
+    const state = this.stateOf(reportId);
+    // Quiet: release the report. Alerts joined: claim the next round, keeping `running`.
+    // Neither matches on a retry after one of them succeeded: then the state is as it was left.
+    if (state.round === round && state.running) {
+      if (state.dirty) state.round += 1;
+      else state.running = false;
+    }
+    return copy(state);
+  }
+
+  async failRound(reportId: string, error: string): Promise<ReportState> {
+    const state = this.stateOf(reportId);
+    state.running = false;
+    state.lastError = error.slice(0, MAX_ERROR);
+    return copy(state);
+  }
+
+  async recordRejection(rejection: Rejection): Promise<void> {
+    const day = rejection.rejectedAt.slice(0, 10);
+    const list = this.rejections.get(day) ?? new Map<string, Rejection>();
+    this.rejections.set(day, list);
+    list.set(`${rejection.rejectedAt}#${rejection.messageId}`, copy(rejection));
+  }
+
+  async listRejections(day: string): Promise<Rejection[]> {
+    const list = this.rejections.get(day);
+    return list ? byKey(list).map(({ messageId, reason, issues, excerpt, rejectedAt }) => copy({ messageId, reason, issues, excerpt, rejectedAt })) : [];
+  }
+
+  async recordFailure(failure: PipelineFailure): Promise<void> {
+    const key =
+      failure.kind === 'emission'
+        ? `EMIT#${failure.reportId}#${String(failure.version).padStart(6, '0')}#${failure.emitter}`
+        : `ROUND#${failure.reportId}#${failure.round}`;
+    const day = failure.failedAt.slice(0, 10);
+    const list = this.failures.get(day) ?? new Map<string, PipelineFailure>();
+    this.failures.set(day, list);
+    list.set(key, copy({ ...(list.get(key) ?? {}), ...failure, error: failure.error.slice(0, MAX_ERROR) }));
+  }
+
+  async listFailures(day: string): Promise<PipelineFailure[]> {
+    const list = this.failures.get(day);
+    return list ? byKey(list).map(copy).sort((a, b) => a.failedAt.localeCompare(b.failedAt)) : [];
+  }
+
+  async listReportIds(): Promise<string[]> {
+    return [...this.reports.entries()].filter(([, e]) => e.state).map(([id]) => id);
+  }
+}
+
+/** Report versions kept as JSON text, as the bucket keeps them: immutable once written. */
+export class MemoryReportArchive implements ReportArchive {
+  private readonly objects = new Map<string, string>();
+
+  async put(report: Report): Promise<string> {
+    const key = `reports/${report.id}/v${String(report.version).padStart(6, '0')}.json`;
+    this.objects.set(key, JSON.stringify(report));
+    return key;
+  }
+
+  async get(reportId: string, version: number): Promise<Report> {
+    const text = this.objects.get(`reports/${reportId}/v${String(version).padStart(6, '0')}.json`);
+    if (text === undefined) throw new ArchivedReportNotFoundError(reportId, version);
+    return JSON.parse(text) as Report;
+  }
+}

@@ -1,0 +1,223 @@
+/**
+ * The contract of the store and archive ports (core/store.ts), one suite run against every
+ * implementation: the DynamoDB/S3 adapters (on dynalite and s3rver) and the in-memory ones.
+ * A behaviour the pipeline relies on belongs here, so that `--store memory` cannot drift from
+ * what runs in AWS.
+ */
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, test } from 'vitest';
+import type { Alert } from '../core/alert.ts';
+import { alertFingerprintOf, alertIdOf, attributeIdOf } from '../core/ids.ts';
+import type { Finding, Report, ReportAlert, ReportAttribute } from '../core/report.ts';
+import type { Membership, ReportArchive, ReportStore } from '../core/store.ts';
+
+export interface StoreUnderTest {
+  store: ReportStore;
+  archive: ReportArchive;
+  stop(): Promise<void>;
+}
+
+const HOUR = 3_600_000;
+const T0 = Date.UTC(2026, 10, 23, 10);
+
+/** A fresh alert id per test: implementations are shared across the tests of a file. */
+const alertOf = (key: string = randomUUID(), extra: Partial<Alert> = {}): Alert => ({
+  detector: 'contract',
+  rule_id: 'scanner-contact',
+  alert_key: key,
+  attributes: [
+    { type: 'ipaddr', key: 'remote', value: '203.0.113.9', context: ['remote'] },
+    { type: 'domain', key: 'query', value: 'beacon.example.net', context: ['remote'] },
+  ],
+  ...extra,
+} as Alert);
+
+const attributesOf = (alert: Alert): ReportAttribute[] =>
+  alert.attributes.map((a) => ({ ...a, id: attributeIdOf(a), depth: 0, origin: 'alert' }) as ReportAttribute);
+
+const memberOf = (reportId: string, alert: Alert, receivedAt = new Date(T0).toISOString()): Membership => ({
+  reportId,
+  alert: { ...alert, fingerprint: alertFingerprintOf(alert), receivedAt } as ReportAlert,
+  attributes: attributesOf(alert),
+});
+
+export const describeStoreContract = (name: string, start: () => Promise<StoreUnderTest>): void => {
+  describe(`store contract: ${name}`, () => {
+    let subject: StoreUnderTest;
+    let store: ReportStore;
+    beforeAll(async () => {
+      subject = await start();
+      store = subject.store;
+    });
+    afterAll(async () => {
+      await subject?.stop();
+    });
+
+    const open = async (alert = alertOf(), nowMs = T0, windowMs = HOUR) => store.openReport({ alertId: alertIdOf(alert), alert, nowMs, windowMs });
+
+    test('a window aggregates one alert id into one report until it ends; then a new report', async () => {
+      const alert = alertOf();
+      const first = await open(alert);
+      assert.equal((await open(alert, T0 + HOUR - 1)).reportId, first.reportId);
+      const next = await open(alert, T0 + HOUR);
+      assert.notEqual(next.reportId, first.reportId);
+      assert.deepEqual(
+        { running: first.running, round: first.round, startedRound: first.startedRound, dirty: first.dirty, version: first.version },
+        { running: false, round: 0, startedRound: 0, dirty: false, version: 0 },
+      );
+      assert.equal(first.alert_key, alert.alert_key);
+      assert.equal(first.windowEndsAt, new Date(T0 + HOUR).toISOString());
+      const found = await store.findOpenReports([alertIdOf(alert), 'no-such-alert-id'], T0 + HOUR + 1);
+      assert.deepEqual([...found.entries()], [[alertIdOf(alert), next.reportId]]);
+      assert.equal((await store.findOpenReports([alertIdOf(alert)], T0 + 3 * HOUR)).size, 0, 'an ended window is not open');
+    });
+
+    test('members: added once, attributes written once, registered after the follow-up', async () => {
+      const alert = alertOf();
+      const { reportId } = await open(alert);
+      const member = memberOf(reportId, alert);
+      assert.deepEqual(await store.addMembers([member]), [{ added: true, registered: false }]);
+      assert.deepEqual(await store.addMembers([member]), [{ added: false, registered: false }], 'a redelivery finds it unregistered');
+      await store.markMembersRegistered([member]);
+      assert.deepEqual(await store.addMembers([member]), [{ added: false, registered: true }]);
+      assert.deepEqual((await store.listAttributes(reportId)).map((a) => a.id).sort(), member.attributes.map((a) => a.id).sort());
+      // A discovered attribute is not overwritten by a later alert carrying it.
+      const discovered = { type: 'ipaddr', key: 'resolved', value: '198.51.100.7', context: ['remote'], id: 'x-discovered', depth: 1, origin: 'discovery' } as unknown as ReportAttribute;
+      assert.equal(await store.addAttributes(reportId, [discovered]), 1);
+      assert.equal(await store.addAttributes(reportId, [discovered]), 0);
+      const other = alertOf(alert.alert_key, { description: 'second' });
+      await store.addMembers([{ ...memberOf(reportId, other), attributes: [{ ...discovered, depth: 0, origin: 'alert' } as ReportAttribute] }]);
+      assert.equal((await store.getAttribute(reportId, 'x-discovered'))?.depth, 1);
+      const snapshot = await store.loadSnapshot(reportId);
+      assert.equal(snapshot.alerts.length, 2);
+    });
+
+    test('single-alert membership steps agree with the batch ones', async () => {
+      const alert = alertOf();
+      const { reportId } = await open(alert);
+      const { alert: reportAlert } = memberOf(reportId, alert);
+      assert.deepEqual(await store.addAlert(reportId, reportAlert), { added: true, registered: false });
+      assert.deepEqual(await store.addAlert(reportId, reportAlert), { added: false, registered: false });
+      await store.markAlertRegistered(reportId, reportAlert.fingerprint);
+      assert.deepEqual(await store.addAlert(reportId, reportAlert), { added: false, registered: true });
+      assert.deepEqual(await store.addMembers([memberOf(reportId, alert)]), [{ added: false, registered: true }]);
+    });
+
+    test('alert bodies of any JSON shape come back as they went in', async () => {
+      const body = JSON.parse('{"__proto__": {"polluted": true}, "constructor": "x", "nested": {"list": [1, "two", null, {"k": false}]}}') as unknown;
+      const alert = alertOf(undefined, { body } as Partial<Alert>);
+      const { reportId } = await open(alert);
+      await store.addMembers([memberOf(reportId, alert)]);
+      const [stored] = (await store.loadSnapshot(reportId)).alerts;
+      assert.deepEqual(JSON.stringify((stored as unknown as { body: unknown }).body), JSON.stringify(body));
+    });
+
+    test('rounds: claim, dirty, review, finish or go again, fail; states read in batches', async () => {
+      const { reportId } = await open();
+      assert.equal((await store.getStates([reportId, 'no-such-report'])).size, 1);
+      const claimed = await store.claimRound(reportId);
+      assert.deepEqual({ running: claimed?.running, round: claimed?.round, dirty: claimed?.dirty }, { running: true, round: 1, dirty: true });
+      assert.equal(await store.claimRound(reportId), undefined, 'held by the running round');
+      await store.confirmStarted(reportId, 1);
+      await store.confirmStarted(reportId, 0);
+      assert.equal((await store.getState(reportId))?.startedRound, 1);
+      assert.equal((await store.beginReview(reportId, 'preliminary')).dirty, true);
+      const final = await store.beginReview(reportId, 'final');
+      assert.deepEqual({ version: final.version, dirty: final.dirty }, { version: 2, dirty: false });
+      await store.markDirty(reportId);
+      const again = await store.finishRound(reportId, 1);
+      assert.deepEqual({ running: again.running, round: again.round }, { running: true, round: 2 }, 'alerts joined: the next round');
+      assert.equal((await store.finishRound(reportId, 1)).round, 2, 'a retried finish changes nothing');
+      await store.beginReview(reportId, 'final');
+      const done = await store.finishRound(reportId, 2);
+      assert.deepEqual({ running: done.running, round: done.round }, { running: false, round: 2 });
+      await store.claimRound(reportId);
+      const failed = await store.failRound(reportId, `Boom: ${'x'.repeat(5000)}`);
+      assert.equal(failed.running, false);
+      assert.equal(failed.lastError?.length, 4096);
+      assert.equal((await store.claimRound(reportId))?.lastError, undefined, 'a new round clears the last error');
+      await assert.rejects(store.markDirty('no-such-report'));
+      await assert.rejects(store.beginReview('no-such-report', 'final'));
+      assert.equal(await store.claimRound('no-such-report'), undefined);
+      assert.equal((await store.getStates(['no-such-report'])).size, 0);
+    });
+
+    test('inspection results: findings win over a late failure; the snapshot holds everything in order', async () => {
+      const alert = alertOf();
+      const { reportId } = await open(alert);
+      const member = memberOf(reportId, alert);
+      await store.addMembers([member]);
+      const [a1, a2] = member.attributes.map((a) => a.id).sort();
+      const at = new Date(T0).toISOString();
+      const finding: Finding = { inspector: 'blocklist', attributeId: a1!, attribute: { type: 'ipaddr', key: 'remote', value: '203.0.113.9' }, verdict: 'malicious', title: 'listed', inspectedAt: at };
+      await store.putFindings(reportId, a1!, 'blocklist', [finding]);
+      await store.putInspectionFailure(reportId, { attributeId: a1!, inspector: 'blocklist', error: 'Error', message: 'late', failedAt: at });
+      await store.putInspectionFailure(reportId, { attributeId: a2!, inspector: 'blocklist', error: 'TimeoutError', message: 'timeout', failedAt: at });
+      assert.deepEqual([...(await store.listInspected(reportId))].sort(), [`${a1}#blocklist`, `${a2}#blocklist`].sort());
+      const snapshot = await store.loadSnapshot(reportId);
+      assert.deepEqual(snapshot.findings, [finding]);
+      assert.deepEqual(snapshot.inspectionFailures.map((f) => f.attributeId), [a2]);
+      assert.deepEqual(snapshot.attributes.map((a) => a.id), [a1, a2]);
+      assert.deepEqual(snapshot.inspected, await store.listInspected(reportId));
+      await assert.rejects(store.loadSnapshot('no-such-report'));
+    });
+
+    test('emissions: claimed until delivered, listed in version order; verdicts saved on the state', async () => {
+      const { reportId } = await open();
+      assert.equal(await store.claimEmission(reportId, 'file', 2), true);
+      assert.equal(await store.claimEmission(reportId, 'file', 2), true, 'a failed attempt may be claimed again');
+      await store.recordEmission(reportId, { emitter: 'file', version: 2, status: 'delivered', at: new Date(T0).toISOString() });
+      assert.equal(await store.claimEmission(reportId, 'file', 2), false);
+      await store.recordEmission(reportId, { emitter: 'slack', version: 1, status: 'failed', detail: 'HTTP 500', at: new Date(T0).toISOString() });
+      assert.equal(await store.claimEmission(reportId, 'console', 3), true);
+      assert.deepEqual(
+        (await store.listEmissions(reportId)).map((e) => [e.version, e.emitter, e.status, e.detail ?? '', e.at]),
+        [
+          [1, 'slack', 'failed', 'HTTP 500', new Date(T0).toISOString()],
+          [2, 'file', 'delivered', '', new Date(T0).toISOString()],
+          [3, 'console', 'pending', '', ''],
+        ],
+      );
+      const verdict = { severity: 'high', reason: 'listed', version: 2, phase: 'final' } as const;
+      await store.saveVerdict(reportId, verdict, { version: 2, phase: 'final', severity: 'high', alertCount: 1 });
+      const state = await store.getState(reportId);
+      assert.deepEqual(state?.lastVerdict, verdict);
+      assert.equal(state?.lastEmitted?.alertCount, 1);
+    });
+
+    test('rejections and pipeline failures are listed per day; a retried failure is listed once', async () => {
+      const day = `2031-0${1 + Math.floor(Math.random() * 9)}-${String(10 + Math.floor(Math.random() * 18))}`;
+      const rejection = { messageId: randomUUID(), reason: 'detector: required', issues: [{ path: 'detector', message: 'required' }], excerpt: '{}', rejectedAt: `${day}T10:00:00.000Z` };
+      await store.recordRejection(rejection);
+      await store.recordRejection({ ...rejection, messageId: randomUUID(), rejectedAt: `${day}T09:00:00.000Z` });
+      const rejections = await store.listRejections(day);
+      assert.deepEqual(rejections.map((r) => r.rejectedAt), [`${day}T09:00:00.000Z`, `${day}T10:00:00.000Z`]);
+      assert.deepEqual(rejections[1], rejection);
+      const failure = { kind: 'emission', reportId: 'r1', version: 1, emitter: 'slack', error: 'HTTP 500', failedAt: `${day}T11:00:00.000Z` } as const;
+      await store.recordFailure(failure);
+      await store.recordFailure({ ...failure, error: 'HTTP 502' });
+      await store.recordFailure({ kind: 'round', reportId: 'r1', round: 2, error: 'States.Timeout', failedAt: `${day}T10:30:00.000Z` });
+      const failures = await store.listFailures(day);
+      assert.deepEqual(failures.map((f) => [f.kind, f.error]), [['round', 'States.Timeout'], ['emission', 'HTTP 502']]);
+      assert.deepEqual(failures[1], { ...failure, error: 'HTTP 502' });
+      assert.deepEqual(await store.listRejections('1999-01-01'), []);
+    });
+
+    test('report ids list every report with a state; values handed out are copies', async () => {
+      const { reportId } = await open();
+      assert.ok((await store.listReportIds()).includes(reportId));
+      const state = (await store.getState(reportId))!;
+      state.running = true;
+      assert.equal((await store.getState(reportId))?.running, false);
+    });
+
+    test('archive: one object per version, read back as written; a missing version is an error', async () => {
+      const report = { id: `r-${randomUUID()}`, version: 3, phase: 'final', alerts: [], attributes: [], findings: [], note: 'é ✓' } as unknown as Report;
+      const key = await subject.archive.put(report);
+      assert.match(key, new RegExp(`${report.id}/v000003\\.json$`));
+      assert.deepEqual(await subject.archive.get(report.id, 3), report);
+      await assert.rejects(subject.archive.get(report.id, 4));
+    });
+  });
+};
