@@ -8,6 +8,8 @@
  *   pk REPORT#<reportId>      sk ATTR#<attributeId>           one attribute, with depth and origin
  *   pk REPORT#<reportId>      sk RESULT#<attributeId>#<insp>  findings or the failure of one inspection
  *   pk REPORT#<reportId>      sk EMIT#<version>#<emitter>     one delivery of one version
+ *   pk REPORT#<reportId>      sk STATE#<emitter>              an emitter's own state for the report (Slack
+ *                                                             thread, issue number), JSON text, all versions
  *   pk REJECTED#<yyyy-mm-dd>  sk <iso time>#<messageId>       an input refused at ingest, with the reason
  *   pk FAILED#<yyyy-mm-dd>    sk EMIT#<reportId>#<version>#<emitter> | ROUND#<reportId>#<round>
  *                                                             work given up after retries (the workflow's DLQ)
@@ -562,6 +564,23 @@ export class DynamoDbReportStore implements ReportStore {
       ...(i.detail ? { detail: String(i.detail) } : {}),
       at: String(i.at ?? ''),
     }));
+  }
+
+  async getEmitterState(reportId: string, emitter: string): Promise<Record<string, unknown> | undefined> {
+    const result = await this.doc.send(
+      new GetCommand({ TableName: this.table, Key: { pk: reportPk(reportId), sk: `STATE#${emitter}` }, ConsistentRead: true }),
+    );
+    return result.Item ? (JSON.parse(String(result.Item.stateJson)) as Record<string, unknown>) : undefined;
+  }
+
+  async putEmitterState(reportId: string, emitter: string, value: Record<string, unknown>): Promise<void> {
+    // JSON text, like member alerts: the state may hold keys the marshaller refuses.
+    await this.doc.send(
+      new PutCommand({
+        TableName: this.table,
+        Item: { pk: reportPk(reportId), sk: `STATE#${emitter}`, stateJson: JSON.stringify(value), expiresAt: this.expiresAt(this.now()) },
+      }),
+    );
   }
 
   async finishRound(reportId: string, round: number): Promise<ReportState> {

@@ -56,6 +56,8 @@ export class MemoryReportStore implements ReportStore {
   private readonly reports = new Map<string, ReportEntry>();
   private readonly rejections = new Map<string, Map<string, Rejection>>();
   private readonly failures = new Map<string, Map<string, PipelineFailure>>();
+  /** `${reportId}#${emitter}` -> the emitter's state as JSON text, copied like the table stores it. */
+  private readonly emitterStates = new Map<string, string>();
 
   private entry(reportId: string): ReportEntry {
     const entry = this.reports.get(reportId);
@@ -280,6 +282,15 @@ export class MemoryReportStore implements ReportStore {
       ...(e.detail ? { detail: e.detail } : {}),
       at: e.at ?? '',
     }));
+  }
+
+  async getEmitterState(reportId: string, emitter: string): Promise<Record<string, unknown> | undefined> {
+    const text = this.emitterStates.get(`${reportId}#${emitter}`);
+    return text === undefined ? undefined : (JSON.parse(text) as Record<string, unknown>);
+  }
+
+  async putEmitterState(reportId: string, emitter: string, value: Record<string, unknown>): Promise<void> {
+    this.emitterStates.set(`${reportId}#${emitter}`, JSON.stringify(value));
   }
 
   async finishRound(reportId: string, round: number): Promise<ReportState> {

@@ -1,7 +1,7 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Report } from '../core/report.ts';
 import { clientOf, type Lazy } from './aws-clients.ts';
-import type { ReportArchive } from '../core/store.ts';
+import type { ReportArchive, ReportLinks } from '../core/store.ts';
 
 /** reports/<reportId>/v<version>.json: versions are immutable, so an emitter retry reads what the reviewer wrote. */
 export const reportObjectKey = (reportId: string, version: number) =>
@@ -35,3 +35,19 @@ export class S3ReportArchive implements ReportArchive {
     return JSON.parse(text) as Report;
   }
 }
+
+/**
+ * `console`: the version's page in the S3 console (the reader signs in with their own access,
+ * so nothing in the link grants it); otherwise an https template, e.g.
+ * `https://soc.example/reports/{reportId}?v={version}`. Empty setting: no links.
+ */
+export const reportLinksOf = (setting: string, bucket: string, region: string): ReportLinks | undefined => {
+  if (!setting) return undefined;
+  const urlOf =
+    setting === 'console'
+      ? (reportId: string, version: number) =>
+          `https://${region}.console.aws.amazon.com/s3/object/${encodeURIComponent(bucket)}?region=${region}&prefix=${encodeURIComponent(reportObjectKey(reportId, version))}`
+      : (reportId: string, version: number) =>
+          setting.replaceAll('{reportId}', encodeURIComponent(reportId)).replaceAll('{version}', String(version));
+  return { urlOf: async (reportId, version) => urlOf(reportId, version) };
+};

@@ -31,6 +31,11 @@ const ConfigSchema = z.object({
   ALERTWARDEN_RECORD_TTL_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
   /** Default budget for one inspector call, below the Task's TimeoutSeconds in the ASL. */
   ALERTWARDEN_INSPECTOR_TIMEOUT_MS: z.coerce.number().int().min(1).max(55_000).default(10_000),
+  /** Links in notifications: empty (none), `console` (the S3 console page of the version) or an https URL template with {reportId} and {version}. */
+  ALERTWARDEN_REPORT_LINK: z
+    .string()
+    .default('')
+    .refine((v) => v === '' || v === 'console' || (/^https:\/\/[^\s]+$/.test(v) && v.includes('{reportId}')), 'must be empty, "console" or an https URL template holding {reportId}'),
 });
 
 export interface PipelineConfig {
@@ -47,6 +52,7 @@ export interface PipelineConfig {
   emitters: string[];
   recordTtlDays: number;
   inspectorTimeoutMs: number;
+  reportLink: string;
 }
 
 export const loadConfig = (env: Env): PipelineConfig => {
@@ -69,6 +75,7 @@ export const loadConfig = (env: Env): PipelineConfig => {
     emitters: c.ALERTWARDEN_EMITTERS,
     recordTtlDays: c.ALERTWARDEN_RECORD_TTL_DAYS,
     inspectorTimeoutMs: c.ALERTWARDEN_INSPECTOR_TIMEOUT_MS,
+    reportLink: c.ALERTWARDEN_REPORT_LINK,
   };
 };
 

@@ -81,6 +81,18 @@ export interface Reviewer {
 }
 
 /**
+ * What one emitter remembers about one report across its versions (a Slack thread, a GitHub
+ * issue number), so the final update and later re-reviews reach the same place as the first
+ * page. Stored beside the report (DynamoDB in AWS and locally) and expires with it.
+ */
+export interface EmitterState {
+  /** This emitter's state for the report being emitted; undefined before its first `put`. */
+  get(): Promise<Record<string, unknown> | undefined>;
+  /** Replaces this emitter's state for the report (JSON values only). */
+  put(value: Record<string, unknown>): Promise<void>;
+}
+
+/**
  * Delivery is at-least-once. The pipeline claims each (report version, emitter) before calling
  * `emit` and holds that claim as a lease longer than an emit attempt may run, so attempts do
  * not overlap; but when an attempt's outcome is lost (the emit step timed out, the Lambda
@@ -95,6 +107,10 @@ export interface EmitContext {
   logger: PluginLogger;
   /** Credentials by parameter name (SSM in AWS); read at emit time, never logged or returned in `detail`. */
   secrets: SecretReader;
+  /** Per-report, per-emitter state. */
+  state: EmitterState;
+  /** Where a person can read the full report version (S3 console page or your own viewer), when ALERTWARDEN_REPORT_LINK is set. */
+  reportUrl?: string;
 }
 
 export interface EmitResult {

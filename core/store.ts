@@ -123,6 +123,9 @@ export interface ReportStore {
   claimEmission(reportId: string, emitter: string, version: number): Promise<boolean>;
   recordEmission(reportId: string, emission: Emission): Promise<void>;
   listEmissions(reportId: string): Promise<Emission[]>;
+  /** An emitter's own state for a report (EmitContext.state); undefined before its first put. */
+  getEmitterState(reportId: string, emitter: string): Promise<Record<string, unknown> | undefined>;
+  putEmitterState(reportId: string, emitter: string, value: Record<string, unknown>): Promise<void>;
 
   /**
    * Ends `round`: releases the report (running false), or, when alerts joined since the final
@@ -144,6 +147,11 @@ export interface ReportStore {
 export interface ReportArchive {
   put(report: Report): Promise<string>;
   get(reportId: string, version: number): Promise<Report>;
+}
+
+/** Where a person reads one archived report version; emitters put it in their messages. */
+export interface ReportLinks {
+  urlOf(reportId: string, version: number): Promise<string | undefined>;
 }
 
 /** Starting a pipeline execution: Step Functions in AWS, the embedded engine locally. */

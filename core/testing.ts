@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { AttributeSchema, type Alert, type AttributeInput, type AttributeType } from './alert.ts';
 import { formatPath } from './errors.ts';
 import { alertFingerprintOf, alertIdOf, attributeIdOf, emissionKeyOf, reportIdOf } from './ids.ts';
-import type { CheckedInspectionResult, EmitContext, Inspector, PluginLogger } from './plugins.ts';
+import type { CheckedInspectionResult, EmitContext, EmitterState, Inspector, PluginLogger } from './plugins.ts';
 import { callInspector } from './pipeline/inspection.ts';
 import { VERDICTS, type Finding, type Report, type ReportAlert, type ReportAttribute } from './report.ts';
 import { StaticSecretReader } from './secrets.ts';
@@ -33,11 +33,28 @@ export const makeEmitContext = (
   secrets: Record<string, string> = {},
   logger: PluginLogger = silentLogger,
   idempotencyKey: string = emissionKeyOf(makeReport().id, 1, 'test'),
+  state: EmitterState = memoryEmitterState(),
 ): EmitContext => ({
   idempotencyKey,
   logger,
   secrets: new StaticSecretReader(secrets),
+  state,
 });
+
+/**
+ * EmitContext.state held in memory; pass the same one to successive emits to play a report's
+ * versions (preliminary, final, re-review) through one emitter. Values are copied as JSON,
+ * as the table stores them.
+ */
+export const memoryEmitterState = (): EmitterState & { value?: Record<string, unknown> } => {
+  const holder: EmitterState & { value?: Record<string, unknown> } = {
+    get: async () => (holder.value === undefined ? undefined : (JSON.parse(JSON.stringify(holder.value)) as Record<string, unknown>)),
+    put: async (value) => {
+      holder.value = JSON.parse(JSON.stringify(value)) as Record<string, unknown>;
+    },
+  };
+  return holder;
+};
 
 /** A valid value for each type, so `makeAttribute({ type: 'domain' })` is enough. */
 const SAMPLE_VALUES: Record<AttributeType, string> = {

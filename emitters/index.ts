@@ -11,6 +11,7 @@ import { defineEmitter, type Emitter } from '../core/plugins.ts';
 import { createConsoleEmitter } from './console/index.ts';
 import { createFileEmitter } from './file/index.ts';
 import { quarantineSettingsFrom } from './quarantine/config.ts';
+import { slackEmitterFromEnv } from './slack/index.ts';
 import { createSnsEmitter } from './sns/index.ts';
 
 export const FILE_EMITTER_PATH_ENV = 'ALERTWARDEN_FILE_EMITTER_PATH';
@@ -70,7 +71,8 @@ const quarantineEmitter = (env: Record<string, string | undefined>, clients: Emi
 
 /**
  * console and file always; sns only when ALERTWARDEN_REPORT_TOPIC_ARN is set; quarantine only when
- * ALERTWARDEN_QUARANTINE_MODE is dry-run or enforce.
+ * ALERTWARDEN_QUARANTINE_MODE is dry-run or enforce; the notification
+ * emitters (slack, …) only when their secret parameter is named (see README, "Notifications").
  *
  * @example
  * const emitters = builtinEmitters(process.env, { sns: new SNSClient({}) }); // or a provider: async () => client
@@ -85,5 +87,7 @@ export const builtinEmitters = (env: Record<string, string | undefined>, clients
   }
   const quarantine = quarantineEmitter(env, clients);
   if (quarantine) emitters.push(quarantine);
+  const notifiers = [slackEmitterFromEnv(env)];
+  for (const notifier of notifiers) if (notifier) emitters.push(notifier);
   return emitters;
 };

@@ -18,7 +18,7 @@ import { DynamoDbReportStore } from '../adapters/dynamodb-store.ts';
 import { LambdaFunctionInvoker } from '../adapters/lambda-invoker.ts';
 import { fileSecretReader } from '../adapters/local-secrets.ts';
 import { PowertoolsMetrics } from '../adapters/powertools-metrics.ts';
-import { S3ReportArchive } from '../adapters/s3-archive.ts';
+import { reportLinksOf, S3ReportArchive } from '../adapters/s3-archive.ts';
 import { SfnExecutionStarter } from '../adapters/sfn-starter.ts';
 import { SsmSecretReader } from '../adapters/ssm-secrets.ts';
 import { builtinEmitters } from '../emitters/index.ts';
@@ -94,8 +94,10 @@ export const buildDeps = async (env: Env, overrides: DepsOverrides = {}): Promis
   const reviewerArn = externalReviewerArnFrom(env);
   const reviewer =
     overrides.reviewer ?? (reviewerArn ? externalReviewer(reviewerArn, invoker) : reviewerLoadedOnFirstUse(() => loadReviewer(env, clients)));
+  const reportLinks = reportLinksOf(config.reportLink, config.bucketName, env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1');
   return {
     config,
+    ...(reportLinks ? { reportLinks } : {}),
     store: overrides.store ?? new DynamoDbReportStore(clients.dynamodb, { tableName: config.tableName, ttlDays: config.recordTtlDays }),
     archive: overrides.archive ?? new S3ReportArchive(clients.s3, config.bucketName),
     starter:

@@ -10,7 +10,7 @@ import { describeCaughtError, type CaughtError } from './caught-error.ts';
 
 export const emitReport = async (
   input: { reportId: string; version: number; emitter: string },
-  deps: Pick<PipelineDeps, 'store' | 'archive' | 'plugins' | 'logger' | 'secrets' | 'now' | 'metrics'>,
+  deps: Pick<PipelineDeps, 'store' | 'archive' | 'plugins' | 'logger' | 'secrets' | 'now' | 'metrics'> & Partial<Pick<PipelineDeps, 'reportLinks'>>,
 ): Promise<{ status: Emission['status'] }> => {
   const emitter = deps.plugins.emitters.find((e) => e.name === input.emitter);
   if (!emitter) throw new PluginContractError(`emitter ${JSON.stringify(input.emitter)} is not enabled in this deployment`);
@@ -21,7 +21,18 @@ export const emitReport = async (
     return { status: 'skipped' };
   }
   const idempotencyKey = emissionKeyOf(input.reportId, input.version, emitter.name);
-  const result = await emitter.emit(report, { idempotencyKey, logger: deps.logger, secrets: deps.secrets });
+  const state = {
+    get: () => deps.store.getEmitterState(input.reportId, emitter.name),
+    put: (value: Record<string, unknown>) => deps.store.putEmitterState(input.reportId, emitter.name, value),
+  };
+  const reportUrl = deps.reportLinks ? await deps.reportLinks.urlOf(input.reportId, input.version) : undefined;
+  const result = await emitter.emit(report, {
+    idempotencyKey,
+    logger: deps.logger,
+    secrets: deps.secrets,
+    state,
+    ...(reportUrl !== undefined ? { reportUrl } : {}),
+  });
   await deps.store.recordEmission(input.reportId, {
     emitter: emitter.name,
     version: input.version,
