@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { afterAll, beforeAll, beforeEach, describe, test } from 'vitest';
-import { makeAlert, makeEmitContext, makeFinding, makeReport, memoryEmitterState } from '../../core/testing.ts';
+import { emissionKeyOf } from '../../core/ids.ts';
+import type { EmitterState } from '../../core/plugins.ts';
+import { makeAlert, makeEmitContext as makeContext, makeFinding, makeReport, memoryEmitterState } from '../../core/testing.ts';
 import type { Report } from '../../core/report.ts';
 import { startLoopbackHttp, type LoopbackHttp, type RecordedRequest } from '../../test/support/loopback-http.ts';
 import { DeliveryError, RetriesExhaustedError } from '../notify.ts';
@@ -41,6 +43,9 @@ const botEmitter = (overrides: Partial<Parameters<typeof createSlackEmitter>[0]>
     ...overrides,
   });
 const secrets = { [TOKEN_PARAMETER]: TOKEN, [WEBHOOK_PARAMETER]: '' };
+/** The context the pipeline gives for this version: its own idempotency key, the report's state. */
+const contextFor = (report: Report, secretValues: Record<string, string>, state: EmitterState) =>
+  makeContext(secretValues, undefined, emissionKeyOf(report.id, report.version, 'slack'), state);
 
 /** The fast path's three versions of one report: preliminary high, final critical with 10 more alerts, a re-review that says safe. */
 const versions = (): Report[] => {
@@ -56,9 +61,8 @@ describe('bot token', () => {
   test('preliminary starts a thread; the final update and a re-review reply in it; the escalation is broadcast; the thread start shows the latest verdict', async () => {
     const emitter = botEmitter();
     const state = memoryEmitterState();
-    const ctx = makeEmitContext(secrets, undefined, state);
     const results = [];
-    for (const report of versions()) results.push(await emitter.emit(report, ctx));
+    for (const report of versions()) results.push(await emitter.emit(report, contextFor(report, secrets, state)));
     const calls = slack.requests.map((r) => `${r.path.split('/').pop()} ${form(r).thread_ts ?? form(r).ts ?? '-'} ${form(r).reply_broadcast ?? '-'}`);
     assert.deepEqual(calls, [
       'chat.postMessage - -',
@@ -82,10 +86,10 @@ describe('bot token', () => {
 
   test('the same version emitted twice (a retried step) is posted once', async () => {
     const emitter = botEmitter();
-    const ctx = makeEmitContext(secrets);
+    const state = memoryEmitterState();
     const [preliminary] = versions();
-    await emitter.emit(preliminary!, ctx);
-    const again = await emitter.emit(preliminary!, ctx);
+    await emitter.emit(preliminary!, contextFor(preliminary!, secrets, state));
+    const again = await emitter.emit(preliminary!, contextFor(preliminary!, secrets, state));
     assert.equal(slack.requests.length, 1);
     assert.deepEqual(again, { status: 'delivered', detail: 'already posted for this version' });
   });
@@ -93,7 +97,7 @@ describe('bot token', () => {
   test('a 429 is retried after its Retry-After, a 503 after a back-off', async () => {
     sleeps.length = 0;
     slack.queue.push({ status: 429, headers: { 'retry-after': '3' }, body: { ok: false, error: 'ratelimited' } }, { status: 503, body: 'busy' });
-    const result = await botEmitter().emit(versions()[0]!, makeEmitContext(secrets));
+    const result = await botEmitter().emit(versions()[0]!, makeContext(secrets));
     assert.equal(result.status, 'delivered');
     assert.equal(slack.requests.length, 3);
     assert.deepEqual(sleeps, [3000, 1000], 'Retry-After 3 s, then the second back-off step');
@@ -102,15 +106,13 @@ describe('bot token', () => {
   test('a wait longer than the emit budget is not slept: the error goes to the pipeline (retried by the step, then recorded)', async () => {
     sleeps.length = 0;
     slack.queue.push({ status: 429, headers: { 'retry-after': '60' }, body: { ok: false, error: 'ratelimited' } });
-    await assert.rejects(Promise.resolve(botEmitter().emit(versions()[0]!, makeEmitContext(secrets))), RetriesExhaustedError);
+    await assert.rejects(Promise.resolve(botEmitter().emit(versions()[0]!, makeContext(secrets))), RetriesExhaustedError);
     assert.deepEqual(sleeps, []);
   });
 
   test('errors that retrying cannot fix fail at once, naming the Slack error and never the token', async () => {
     slack.respond = () => ({ body: { ok: false, error: 'channel_not_found' } });
-    const error = await botEmitter()
-      .emit(versions()[0]!, makeEmitContext(secrets))
-      .then(() => undefined, (e: unknown) => e);
+    const error = await Promise.resolve(botEmitter().emit(versions()[0]!, makeContext(secrets))).then(() => undefined, (e: unknown) => e);
     assert.ok(error instanceof DeliveryError);
     assert.equal(error.message, 'slack: HTTP 200: Slack API error channel_not_found');
     assert.equal(slack.requests.length, 1);
@@ -118,7 +120,7 @@ describe('bot token', () => {
 
   test('a target that keeps failing gives up after 4 attempts', async () => {
     slack.respond = () => ({ status: 500, body: 'down' });
-    await assert.rejects(Promise.resolve(botEmitter().emit(versions()[0]!, makeEmitContext(secrets))), /slack: gave up after 4 attempts: slack: HTTP 500/);
+    await assert.rejects(Promise.resolve(botEmitter().emit(versions()[0]!, makeContext(secrets))), /slack: gave up after 4 attempts: slack: HTTP 500/);
     assert.equal(slack.requests.length, 4);
   });
 });
@@ -132,7 +134,7 @@ describe('filters', () => {
       [{ minSeverity: 'low', rules: ['root-console-login'], excludeRules: [] }, "rule not in this emitter's rules"],
     ] as const;
     for (const [f, reason] of cases) {
-      const result = await botEmitter({ filter: { ...f, rules: [...f.rules], excludeRules: [...f.excludeRules] } }).emit(preliminary!, makeEmitContext(secrets));
+      const result = await botEmitter({ filter: { ...f, rules: [...f.rules], excludeRules: [...f.excludeRules] } }).emit(preliminary!, makeContext(secrets));
       assert.deepEqual(result, { status: 'skipped', detail: reason });
     }
     assert.equal(slack.requests.length, 0);
@@ -140,12 +142,12 @@ describe('filters', () => {
 
   test('once a report was posted, an update below the minimum still reaches the thread (the all-clear)', async () => {
     const emitter = botEmitter({ filter: { minSeverity: 'high', rules: [], excludeRules: [] } });
-    const ctx = makeEmitContext(secrets);
+    const state = memoryEmitterState();
     const [preliminary, , safe] = versions();
-    await emitter.emit(preliminary!, ctx);
-    assert.equal((await emitter.emit(safe!, ctx)).status, 'delivered');
+    await emitter.emit(preliminary!, contextFor(preliminary!, secrets, state));
+    assert.equal((await emitter.emit(safe!, contextFor(safe!, secrets, state))).status, 'delivered');
     assert.equal(form(slack.requests[1]!).thread_ts, '1700000000.000001');
-    const fresh = await emitter.emit({ ...safe!, id: 'another-report' }, makeEmitContext(secrets));
+    const fresh = await emitter.emit({ ...safe!, id: 'another-report' }, makeContext(secrets));
     assert.deepEqual(fresh, { status: 'skipped', detail: 'severity safe below high' });
   });
 });
@@ -157,10 +159,10 @@ describe('incoming webhook', () => {
     const emitter = createSlackEmitter({ target: { kind: 'webhook', webhookParameter: WEBHOOK_PARAMETER }, filter: { ...filter, rules: [], excludeRules: [] }, retry: { sleep: async (ms) => void sleeps.push(ms) } });
     slack.respond = () => ({ body: 'ok' });
     slack.queue.push({ status: 429, headers: { 'retry-after': '2' }, body: 'rate_limited' });
-    const ctx = makeEmitContext({ [WEBHOOK_PARAMETER]: url });
+    const state = memoryEmitterState();
     const [preliminary, final] = versions();
-    const first = await emitter.emit(preliminary!, ctx);
-    await emitter.emit(final!, ctx);
+    const first = await emitter.emit(preliminary!, contextFor(preliminary!, { [WEBHOOK_PARAMETER]: url }, state));
+    await emitter.emit(final!, contextFor(final!, { [WEBHOOK_PARAMETER]: url }, state));
     assert.equal(first.status, 'delivered');
     assert.ok(!JSON.stringify(first).includes('secretpart'));
     assert.deepEqual(sleeps, [2000]);

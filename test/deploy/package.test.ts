@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { inflateRawSync } from 'node:zlib';
 import { readFixedResources, readFunctionConfigs } from '../../bench/cost/deployment.ts';
+import { builtinEmitters } from '../../emitters/index.ts';
 import { loadConfig } from '../../core/config.ts';
 import { collect, LOG_DELIVERY_ACTIONS, type Json } from './support.ts';
 
@@ -918,6 +919,12 @@ test('functions share the configuration environment; ingest and finishRun know t
   const emitOnly = {
     ALERTWARDEN_SECRETS_PATH: `/alertwarden/${STAGE}`,
     ALERTWARDEN_SLACK_WEBHOOK_PARAMETER: '',
+    ALERTWARDEN_SLACK_TOKEN_PARAMETER: '',
+    ALERTWARDEN_SLACK_CHANNEL: '',
+    ALERTWARDEN_SLACK_MIN_SEVERITY: 'low',
+    ALERTWARDEN_SLACK_RULES: '',
+    ALERTWARDEN_SLACK_EXCLUDE_RULES: '',
+    ALERTWARDEN_REPORT_LINK: 'console',
     ALERTWARDEN_PAGERDUTY_ROUTING_KEY_PARAMETER: '',
     ALERTWARDEN_GITHUB_TOKEN_PARAMETER: '',
     ALERTWARDEN_QUARANTINE_MODE: 'off',
@@ -951,6 +958,13 @@ test('functions share the configuration environment; ingest and finishRun know t
     assert.equal(config.aggregationWindowSeconds, 10_800);
     assert.equal(config.pagingThreshold, 'high');
     assert.deepEqual(config.emitters, ['console', 'sns']);
+    // The emitters' own settings pass their schemas; a notifier joins only once its secret parameter is named.
+    if (key === 'emit') {
+      assert.equal(config.reportLink, 'console');
+      env.ALERTWARDEN_REPORT_TOPIC_ARN = 'arn:aws:sns:us-east-1:123456789012:alertwarden-reports';
+      assert.deepEqual(builtinEmitters(env).map((e) => e.name), ['console', 'file', 'sns']);
+      assert.deepEqual(builtinEmitters({ ...env, ALERTWARDEN_SLACK_WEBHOOK_PARAMETER: `/alertwarden/${STAGE}/slack-webhook` }).map((e) => e.name), ['console', 'file', 'sns', 'slack']);
+    }
   }
 });
 
