@@ -11,7 +11,8 @@ import { defineEmitter, type Emitter } from '../core/plugins.ts';
 import { createConsoleEmitter } from './console/index.ts';
 import { createFileEmitter } from './file/index.ts';
 import { quarantineSettingsFrom } from './quarantine/config.ts';
-import { slackEmitterFromEnv } from './slack/index.ts';
+import { pagerDutyEmitterFromEnv } from './pagerduty/index.ts';
+import { slackSettingsFrom } from './slack/config.ts';
 import { createSnsEmitter } from './sns/index.ts';
 
 export const FILE_EMITTER_PATH_ENV = 'ALERTWARDEN_FILE_EMITTER_PATH';
@@ -87,7 +88,10 @@ export const builtinEmitters = (env: Record<string, string | undefined>, clients
   }
   const quarantine = quarantineEmitter(env, clients);
   if (quarantine) emitters.push(quarantine);
-  const notifiers = [slackEmitterFromEnv(env)];
-  for (const notifier of notifiers) if (notifier) emitters.push(notifier);
+  // Notifiers: settings checked now, clients loaded on the first report.
+  const slack = slackSettingsFrom(env);
+  if (slack) emitters.push(loadedOnFirstUse('slack', true, async () => (await import('./slack/index.ts')).createSlackEmitter(slack)));
+  const pagerduty = pagerDutyEmitterFromEnv(env);
+  if (pagerduty) emitters.push(pagerduty);
   return emitters;
 };

@@ -6,7 +6,8 @@ import { makeAlert, makeEmitContext as makeContext, makeFinding, makeReport, mem
 import type { Report } from '../../core/report.ts';
 import { startLoopbackHttp, type LoopbackHttp, type RecordedRequest } from '../../test/support/loopback-http.ts';
 import { DeliveryError, RetriesExhaustedError } from '../notify.ts';
-import { createSlackEmitter, slackEmitterFromEnv } from './index.ts';
+import { slackSettingsFrom } from './config.ts';
+import { createSlackEmitter } from './index.ts';
 
 const TOKEN_PARAMETER = '/alertwarden/test/slack-token';
 const WEBHOOK_PARAMETER = '/alertwarden/test/slack-webhook';
@@ -177,11 +178,14 @@ describe('incoming webhook', () => {
 
 describe('configuration', () => {
   test('absent unless a token or webhook parameter is named; a token needs a channel; bad settings name the variable', () => {
-    assert.equal(slackEmitterFromEnv({}), undefined);
-    assert.equal(slackEmitterFromEnv({ ALERTWARDEN_SLACK_WEBHOOK_PARAMETER: WEBHOOK_PARAMETER })?.name, 'slack');
-    assert.throws(() => slackEmitterFromEnv({ ALERTWARDEN_SLACK_TOKEN_PARAMETER: TOKEN_PARAMETER }), /ALERTWARDEN_SLACK_CHANNEL: required/);
+    assert.equal(slackSettingsFrom({}), undefined);
+    assert.deepEqual(slackSettingsFrom({ ALERTWARDEN_SLACK_WEBHOOK_PARAMETER: WEBHOOK_PARAMETER, ALERTWARDEN_SLACK_RULES: 'tor-*, root-login' }), {
+      target: { kind: 'webhook', webhookParameter: WEBHOOK_PARAMETER },
+      filter: { minSeverity: 'low', rules: ['tor-*', 'root-login'], excludeRules: [] },
+    });
+    assert.throws(() => slackSettingsFrom({ ALERTWARDEN_SLACK_TOKEN_PARAMETER: TOKEN_PARAMETER }), /ALERTWARDEN_SLACK_CHANNEL: required/);
     assert.throws(
-      () => slackEmitterFromEnv({ ALERTWARDEN_SLACK_WEBHOOK_PARAMETER: WEBHOOK_PARAMETER, ALERTWARDEN_SLACK_MIN_SEVERITY: 'urgent' }),
+      () => slackSettingsFrom({ ALERTWARDEN_SLACK_WEBHOOK_PARAMETER: WEBHOOK_PARAMETER, ALERTWARDEN_SLACK_MIN_SEVERITY: 'urgent' }),
       /ALERTWARDEN_SLACK_MIN_SEVERITY: must be one of safe, low/,
     );
   });

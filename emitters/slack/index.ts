@@ -11,13 +11,11 @@
 import { ErrorCode as WebApiErrorCode, WebClient, type ChatPostMessageArguments, type ChatUpdateArguments } from '@slack/web-api';
 import { ErrorCode as WebhookErrorCode, IncomingWebhook } from '@slack/webhook';
 import { z } from 'zod';
-import { ConfigError } from '../../core/errors.ts';
 import { defineEmitter, type Emitter } from '../../core/plugins.ts';
 import { SEVERITIES, type Severity } from '../../core/report.ts';
 import {
   DeliveryError,
   deliveredKeys,
-  filterFromEnv,
   isEscalation,
   isRetryableStatus,
   notifyDecision,
@@ -25,18 +23,13 @@ import {
   severityOf,
   withDelivered,
   withRetries,
-  type NotifyFilter,
   type RetryOptions,
 } from '../notify.ts';
 import { slackMessageOf } from './message.ts';
 
-export type SlackTarget =
-  | { kind: 'bot'; tokenParameter: string; channel: string; apiUrl?: string }
-  | { kind: 'webhook'; webhookParameter: string };
+import type { SlackSettings } from './config.ts';
 
-export interface SlackEmitterOptions {
-  target: SlackTarget;
-  filter: NotifyFilter;
+export interface SlackEmitterOptions extends SlackSettings {
   retry?: RetryOptions;
 }
 
@@ -147,18 +140,3 @@ export const createSlackEmitter = (options: SlackEmitterOptions): Emitter =>
     },
   });
 
-/** Parameters and settings from the environment; undefined when Slack is not configured. */
-export const slackEmitterFromEnv = (env: Record<string, string | undefined>): Emitter | undefined => {
-  const tokenParameter = env.ALERTWARDEN_SLACK_TOKEN_PARAMETER?.trim();
-  const webhookParameter = env.ALERTWARDEN_SLACK_WEBHOOK_PARAMETER?.trim();
-  if (!tokenParameter && !webhookParameter) return undefined;
-  const filter = filterFromEnv(env, 'SLACK', 'low');
-  if (tokenParameter) {
-    const channel = env.ALERTWARDEN_SLACK_CHANNEL?.trim();
-    if (!channel) throw new ConfigError('ALERTWARDEN_SLACK_CHANNEL: required with ALERTWARDEN_SLACK_TOKEN_PARAMETER (a channel id such as C0123456789)');
-    const apiUrl = env.ALERTWARDEN_SLACK_API_URL?.trim();
-    if (apiUrl && !/^https?:\/\//.test(apiUrl)) throw new ConfigError('ALERTWARDEN_SLACK_API_URL: must be an http(s) URL');
-    return createSlackEmitter({ target: { kind: 'bot', tokenParameter, channel, ...(apiUrl ? { apiUrl } : {}) }, filter });
-  }
-  return createSlackEmitter({ target: { kind: 'webhook', webhookParameter: webhookParameter! }, filter });
-};

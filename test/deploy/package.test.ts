@@ -926,6 +926,9 @@ test('functions share the configuration environment; ingest and finishRun know t
     ALERTWARDEN_SLACK_EXCLUDE_RULES: '',
     ALERTWARDEN_REPORT_LINK: 'console',
     ALERTWARDEN_PAGERDUTY_ROUTING_KEY_PARAMETER: '',
+    ALERTWARDEN_PAGERDUTY_MIN_SEVERITY: 'high',
+    ALERTWARDEN_PAGERDUTY_RULES: '',
+    ALERTWARDEN_PAGERDUTY_EXCLUDE_RULES: '',
     ALERTWARDEN_GITHUB_TOKEN_PARAMETER: '',
     ALERTWARDEN_QUARANTINE_MODE: 'off',
     ALERTWARDEN_QUARANTINE_MIN_SEVERITY: 'critical',
@@ -963,7 +966,8 @@ test('functions share the configuration environment; ingest and finishRun know t
       assert.equal(config.reportLink, 'console');
       env.ALERTWARDEN_REPORT_TOPIC_ARN = 'arn:aws:sns:us-east-1:123456789012:alertwarden-reports';
       assert.deepEqual(builtinEmitters(env).map((e) => e.name), ['console', 'file', 'sns']);
-      assert.deepEqual(builtinEmitters({ ...env, ALERTWARDEN_SLACK_WEBHOOK_PARAMETER: `/alertwarden/${STAGE}/slack-webhook` }).map((e) => e.name), ['console', 'file', 'sns', 'slack']);
+      const named = { ALERTWARDEN_SLACK_WEBHOOK_PARAMETER: `/alertwarden/${STAGE}/slack-webhook`, ALERTWARDEN_PAGERDUTY_ROUTING_KEY_PARAMETER: `/alertwarden/${STAGE}/pagerduty` };
+      assert.deepEqual(builtinEmitters({ ...env, ...named }).map((e) => e.name), ['console', 'file', 'sns', 'slack', 'pagerduty']);
     }
   }
 });
