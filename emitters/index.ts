@@ -11,9 +11,12 @@ import { defineEmitter, type Emitter } from '../core/plugins.ts';
 import { createConsoleEmitter } from './console/index.ts';
 import { createFileEmitter } from './file/index.ts';
 import { quarantineSettingsFrom } from './quarantine/config.ts';
+import { emailSettingsFrom } from './email/config.ts';
+import { githubSettingsFrom } from './github/config.ts';
 import { pagerDutyEmitterFromEnv } from './pagerduty/index.ts';
 import { slackSettingsFrom } from './slack/config.ts';
 import { createSnsEmitter } from './sns/index.ts';
+import { webhookEmitterFromEnv } from './webhook/index.ts';
 
 export const FILE_EMITTER_PATH_ENV = 'ALERTWARDEN_FILE_EMITTER_PATH';
 export const REPORT_TOPIC_ARN_ENV = 'ALERTWARDEN_REPORT_TOPIC_ARN';
@@ -93,5 +96,19 @@ export const builtinEmitters = (env: Record<string, string | undefined>, clients
   if (slack) emitters.push(loadedOnFirstUse('slack', true, async () => (await import('./slack/index.ts')).createSlackEmitter(slack)));
   const pagerduty = pagerDutyEmitterFromEnv(env);
   if (pagerduty) emitters.push(pagerduty);
+  const github = githubSettingsFrom(env);
+  if (github) emitters.push(loadedOnFirstUse('github', true, async () => (await import('./github/index.ts')).createGitHubEmitter(github)));
+  const email = emailSettingsFrom(env);
+  if (email) {
+    const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
+    emitters.push(
+      loadedOnFirstUse('email', true, async () => {
+        const [{ createEmailEmitter }, { SESv2Client }] = await Promise.all([import('./email/index.ts'), import('@aws-sdk/client-sesv2')]);
+        return createEmailEmitter({ ...email, client: () => new SESv2Client(region ? { region } : {}) });
+      }),
+    );
+  }
+  const webhook = webhookEmitterFromEnv(env);
+  if (webhook) emitters.push(webhook);
   return emitters;
 };

@@ -8,13 +8,15 @@ import { signWebhook, verifyWebhook } from './verify.ts';
 
 const PARAMETER = '/alertwarden/test/webhook-secret';
 const SECRET = 'whsec-0123456789abcdef0123456789abcdef';
-const secrets = { [PARAMETER]: SECRET };
+const URL_PARAMETER = '/alertwarden/test/webhook-url';
+let secrets: Record<string, string>;
 let receiver: LoopbackHttp;
 const sleeps: number[] = [];
 let clock = Date.UTC(2026, 10, 30, 10, 0, 0);
 
 beforeAll(async () => {
   receiver = await startLoopbackHttp(() => ({ status: 204 }));
+  secrets = { [PARAMETER]: SECRET, [URL_PARAMETER]: `${receiver.url}/hooks/alertwarden` };
 });
 afterAll(async () => {
   await receiver?.close();
@@ -27,7 +29,7 @@ beforeEach(() => {
 
 const emitter = () =>
   createWebhookEmitter({
-    url: `${receiver.url}/hooks/alertwarden`,
+    urlParameter: URL_PARAMETER,
     secretParameter: PARAMETER,
     filter: { minSeverity: 'safe', rules: [], excludeRules: [] },
     // Each attempt reads the clock; waiting advances it, as real time would.
@@ -81,10 +83,11 @@ test('429 with Retry-After, then 500: retried, each attempt signed afresh, one i
 
 test('a short signing secret is refused, naming the parameter only; the URL must be https (http only on loopback)', async () => {
   const [preliminary] = reportVersions();
-  await assert.rejects(Promise.resolve(emitter().emit(preliminary, contextFor(preliminary, 'webhook', { [PARAMETER]: 'short' }, memoryEmitterState()))), (e: Error) => e.message === `webhook signing secret "${PARAMETER}" must be at least 32 characters`);
+  await assert.rejects(Promise.resolve(emitter().emit(preliminary, contextFor(preliminary, 'webhook', { ...secrets, [PARAMETER]: 'short' }, memoryEmitterState()))), (e: Error) => e.message === `webhook signing secret "${PARAMETER}" must be at least 32 characters`);
   assert.equal(receiver.requests.length, 0);
   assert.equal(webhookEmitterFromEnv({}), undefined);
-  assert.throws(() => webhookEmitterFromEnv({ ALERTWARDEN_WEBHOOK_URL: 'http://soar.example/x', ALERTWARDEN_WEBHOOK_SECRET_PARAMETER: PARAMETER }), /must be an https URL/);
-  assert.throws(() => webhookEmitterFromEnv({ ALERTWARDEN_WEBHOOK_URL: 'https://soar.example/x' }), /ALERTWARDEN_WEBHOOK_SECRET_PARAMETER: required/);
-  assert.equal(webhookEmitterFromEnv({ ALERTWARDEN_WEBHOOK_URL: 'https://soar.example/x', ALERTWARDEN_WEBHOOK_SECRET_PARAMETER: PARAMETER })?.name, 'webhook');
+  const plainHttp = { ...secrets, [URL_PARAMETER]: 'http://soar.example/x?token=abc' };
+  await assert.rejects(Promise.resolve(emitter().emit(preliminary, contextFor(preliminary, 'webhook', plainHttp, memoryEmitterState()))), (e: Error) => /must be https/.test(e.message) && !e.message.includes('token=abc'));
+  assert.throws(() => webhookEmitterFromEnv({ ALERTWARDEN_WEBHOOK_URL_PARAMETER: URL_PARAMETER }), /ALERTWARDEN_WEBHOOK_SECRET_PARAMETER: required/);
+  assert.equal(webhookEmitterFromEnv({ ALERTWARDEN_WEBHOOK_URL_PARAMETER: URL_PARAMETER, ALERTWARDEN_WEBHOOK_SECRET_PARAMETER: PARAMETER })?.name, 'webhook');
 });

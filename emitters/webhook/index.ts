@@ -8,8 +8,11 @@ import { defineEmitter, type Emitter } from '../../core/plugins.ts';
 import { deliveredKeys, filterFromEnv, notifyDecision, postJson, withDelivered, withRetries, type NotifyFilter, type RetryOptions } from '../notify.ts';
 import { signWebhook, SIGNATURE_HEADER, TIMESTAMP_HEADER } from './verify.ts';
 
+const LOOPBACK = /^http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?\//;
+
 export interface WebhookEmitterOptions {
-  url: string;
+  /** SSM parameter name of the receiver's URL: receiver URLs often carry a token of their own. */
+  urlParameter: string;
   /** SSM parameter name of the shared signing secret. */
   secretParameter: string;
   filter: NotifyFilter;
@@ -22,7 +25,7 @@ const MIN_SECRET_CHARS = 32;
 
 /**
  * @example
- * createWebhookEmitter({ url: 'https://soar.example/alertwarden', secretParameter: '/alertwarden/prod/webhook-secret', filter: { minSeverity: 'safe', rules: [], excludeRules: [] } })
+ * createWebhookEmitter({ urlParameter: '/alertwarden/prod/webhook-url', secretParameter: '/alertwarden/prod/webhook-secret', filter: { minSeverity: 'safe', rules: [], excludeRules: [] } })
  */
 export const createWebhookEmitter = (options: WebhookEmitterOptions): Emitter =>
   defineEmitter({
@@ -33,6 +36,9 @@ export const createWebhookEmitter = (options: WebhookEmitterOptions): Emitter =>
       if (deliveredKeys(state).includes(key)) return { status: 'delivered', detail: 'already sent for this version' };
       const decision = notifyDecision(options.filter, report, state.notified === true);
       if (!decision.notify) return { status: 'skipped', detail: decision.reason };
+      const url = await ctx.secrets.read(options.urlParameter);
+      // Plain http only to this machine: a report is sensitive, and the signature does not hide it. The URL is never echoed.
+      if (!/^https:\/\/\S+$/.test(url) && !LOOPBACK.test(url)) throw new ConfigError(`webhook URL ${JSON.stringify(options.urlParameter)} must be https (http only for 127.0.0.1/localhost)`);
       const secret = await ctx.secrets.read(options.secretParameter);
       if (secret.length < MIN_SECRET_CHARS) throw new ConfigError(`webhook signing secret ${JSON.stringify(options.secretParameter)} must be at least ${MIN_SECRET_CHARS} characters`);
       const body = JSON.stringify(report);
@@ -42,7 +48,7 @@ export const createWebhookEmitter = (options: WebhookEmitterOptions): Emitter =>
         () => {
           // Signed per attempt: a retry after a long wait still falls inside the receiver's replay window.
           const timestamp = Math.floor(now() / 1000);
-          return postJson('webhook', options.url, body, {
+          return postJson('webhook', url, body, {
             [TIMESTAMP_HEADER]: String(timestamp),
             [SIGNATURE_HEADER]: signWebhook(secret, timestamp, body),
             'idempotency-key': key,
@@ -58,14 +64,10 @@ export const createWebhookEmitter = (options: WebhookEmitterOptions): Emitter =>
     },
   });
 
-const LOOPBACK = /^http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?\//;
-
 export const webhookEmitterFromEnv = (env: Record<string, string | undefined>): Emitter | undefined => {
-  const url = env.ALERTWARDEN_WEBHOOK_URL?.trim();
-  if (!url) return undefined;
-  // Plain http only to this machine: a report is sensitive, and the signature does not hide it.
-  if (!/^https:\/\/[^\s]+$/.test(url) && !LOOPBACK.test(url)) throw new ConfigError('ALERTWARDEN_WEBHOOK_URL: must be an https URL (http only for 127.0.0.1/localhost)');
+  const urlParameter = env.ALERTWARDEN_WEBHOOK_URL_PARAMETER?.trim();
+  if (!urlParameter) return undefined;
   const secretParameter = env.ALERTWARDEN_WEBHOOK_SECRET_PARAMETER?.trim();
-  if (!secretParameter) throw new ConfigError('ALERTWARDEN_WEBHOOK_SECRET_PARAMETER: required with ALERTWARDEN_WEBHOOK_URL (the signing secret\'s parameter name)');
-  return createWebhookEmitter({ url, secretParameter, filter: filterFromEnv(env, 'WEBHOOK', 'safe') });
+  if (!secretParameter) throw new ConfigError('ALERTWARDEN_WEBHOOK_SECRET_PARAMETER: required with ALERTWARDEN_WEBHOOK_URL_PARAMETER (the signing secret\'s parameter name)');
+  return createWebhookEmitter({ urlParameter, secretParameter, filter: filterFromEnv(env, 'WEBHOOK', 'safe') });
 };

@@ -788,6 +788,19 @@ test('AWS-context inspectors: only inspect is configured for them; other account
   ]);
 });
 
+test('the email emitter may send only as the named SES identity, and has no SES permission while none is named', () => {
+  const policy = resource('EmailPolicy', 'AWS::IAM::Policy');
+  assert.equal(policy.Condition, 'HasEmailIdentity');
+  // Packaged with the default emailIdentity (empty): the policy is not created.
+  assert.equal(conditionValue(template, 'HasEmailIdentity'), false);
+  assert.deepEqual(policy.Properties.Roles, [{ Ref: 'EmitRole' }]);
+  const statements = asArray<Statement>(policy.Properties.PolicyDocument.Statement);
+  assert.deepEqual(
+    statements.flatMap((st) => asArray(st.Action).flatMap((a) => asArray(st.Resource).map((r) => `${a} @ ${refText(r)}`))),
+    [`ses:SendEmail @ Sub:${JSON.stringify('arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/')}`],
+  );
+});
+
 test('no Allow statement anywhere uses a wildcard action or a wildcard resource', () => {
   const LOG_DELIVERY = new Set<string>(LOG_DELIVERY_ACTIONS);
   const loggingRoles = new Set(
@@ -929,6 +942,22 @@ test('functions share the configuration environment; ingest and finishRun know t
     ALERTWARDEN_PAGERDUTY_MIN_SEVERITY: 'high',
     ALERTWARDEN_PAGERDUTY_RULES: '',
     ALERTWARDEN_PAGERDUTY_EXCLUDE_RULES: '',
+    ALERTWARDEN_GITHUB_REPOSITORY: '',
+    ALERTWARDEN_GITHUB_API_URL: '',
+    ALERTWARDEN_GITHUB_CLOSE_ON_SAFE: 'true',
+    ALERTWARDEN_GITHUB_MIN_SEVERITY: 'medium',
+    ALERTWARDEN_GITHUB_RULES: '',
+    ALERTWARDEN_GITHUB_EXCLUDE_RULES: '',
+    ALERTWARDEN_EMAIL_FROM: '',
+    ALERTWARDEN_EMAIL_TO_LOW: '',
+    ALERTWARDEN_EMAIL_TO_MEDIUM: '',
+    ALERTWARDEN_EMAIL_TO_HIGH: '',
+    ALERTWARDEN_EMAIL_TO_CRITICAL: '',
+    ALERTWARDEN_EMAIL_MIN_SEVERITY: 'low',
+    ALERTWARDEN_EMAIL_RULES: '',
+    ALERTWARDEN_EMAIL_EXCLUDE_RULES: '',
+    ALERTWARDEN_WEBHOOK_URL_PARAMETER: '',
+    ALERTWARDEN_WEBHOOK_SECRET_PARAMETER: '',
     ALERTWARDEN_GITHUB_TOKEN_PARAMETER: '',
     ALERTWARDEN_QUARANTINE_MODE: 'off',
     ALERTWARDEN_QUARANTINE_MIN_SEVERITY: 'critical',
@@ -966,8 +995,17 @@ test('functions share the configuration environment; ingest and finishRun know t
       assert.equal(config.reportLink, 'console');
       env.ALERTWARDEN_REPORT_TOPIC_ARN = 'arn:aws:sns:us-east-1:123456789012:alertwarden-reports';
       assert.deepEqual(builtinEmitters(env).map((e) => e.name), ['console', 'file', 'sns']);
-      const named = { ALERTWARDEN_SLACK_WEBHOOK_PARAMETER: `/alertwarden/${STAGE}/slack-webhook`, ALERTWARDEN_PAGERDUTY_ROUTING_KEY_PARAMETER: `/alertwarden/${STAGE}/pagerduty` };
-      assert.deepEqual(builtinEmitters({ ...env, ...named }).map((e) => e.name), ['console', 'file', 'sns', 'slack', 'pagerduty']);
+      const named = {
+        ALERTWARDEN_SLACK_WEBHOOK_PARAMETER: `/alertwarden/${STAGE}/slack-webhook`,
+        ALERTWARDEN_PAGERDUTY_ROUTING_KEY_PARAMETER: `/alertwarden/${STAGE}/pagerduty`,
+        ALERTWARDEN_GITHUB_TOKEN_PARAMETER: `/alertwarden/${STAGE}/github-token`,
+        ALERTWARDEN_GITHUB_REPOSITORY: 'acme/security-incidents',
+        ALERTWARDEN_EMAIL_FROM: 'alertwarden@example.com',
+        ALERTWARDEN_EMAIL_TO_HIGH: 'secops@example.com',
+        ALERTWARDEN_WEBHOOK_URL_PARAMETER: `/alertwarden/${STAGE}/webhook-url`,
+        ALERTWARDEN_WEBHOOK_SECRET_PARAMETER: `/alertwarden/${STAGE}/webhook-secret`,
+      };
+      assert.deepEqual(builtinEmitters({ ...env, ...named }).map((e) => e.name), ['console', 'file', 'sns', 'slack', 'pagerduty', 'github', 'email', 'webhook']);
     }
   }
 });
