@@ -67,7 +67,18 @@ export interface Inspector {
   accepts: readonly AttributeType[];
   /** Budget for one attribute; past it the inspection is recorded as failed. Default 10 s. */
   timeoutMs?: number;
+  /**
+   * Loads what inspections need (lists, databases) once, outside any inspection's budget.
+   * Called at start by the local runtime (a rejection stops the CLI, naming what could not be
+   * loaded) and before the first inspection in Lambda (a rejection fails that call; the next
+   * call tries again). Optional: an inspector without it is ready at once.
+   */
+  prepare?(ctx: PrepareContext): Promise<void>;
   inspect(attribute: ReportAttribute, ctx: InspectorContext): Promise<InspectionResult> | InspectionResult;
+}
+
+export interface PrepareContext {
+  logger: PluginLogger;
 }
 
 export interface ReviewContext {

@@ -9,7 +9,7 @@ import { AttributeSchema, type Alert, type AttributeInput, type AttributeType } 
 import { formatPath } from './errors.ts';
 import { alertFingerprintOf, alertIdOf, attributeIdOf, emissionKeyOf, reportIdOf } from './ids.ts';
 import type { CheckedInspectionResult, EmitContext, EmitterState, Inspector, PluginLogger } from './plugins.ts';
-import { callInspector } from './pipeline/inspection.ts';
+import { callInspector, prepareInspectors } from './pipeline/inspection.ts';
 import { VERDICTS, type Finding, type Report, type ReportAlert, type ReportAttribute } from './report.ts';
 import { StaticSecretReader } from './secrets.ts';
 
@@ -174,7 +174,7 @@ export interface RunInspectorOptions {
 }
 
 /**
- * Runs one inspection as the pipeline would and returns the checked result.
+ * Runs one inspection as the pipeline would (`prepare` first, once) and returns the checked result.
  * Throws `TypeError` for a bad test attribute, `PluginContractError` when the inspector returns
  * garbage, `InspectorTimeoutError` past its budget, and whatever the inspector itself throws.
  *
@@ -193,9 +193,11 @@ export const runInspector = async (
     throw new TypeError(`runInspector: inspector ${inspector.name} does not accept ${parsed.data.type} attributes`);
   }
   const attribute = makeAttribute({ ...parsed.data, depth: options.depth ?? 0, origin: options.origin ?? 'alert' });
+  const logger = options.logger ?? silentLogger;
+  await prepareInspectors([inspector], logger);
   return callInspector(inspector, attribute, {
     reportId: options.reportId ?? 'test-report',
-    logger: options.logger ?? silentLogger,
+    logger,
     timeoutMs: options.timeoutMs ?? inspector.timeoutMs ?? DEFAULT_TIMEOUT_MS,
   });
 };

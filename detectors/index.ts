@@ -5,6 +5,7 @@
  * already-seen values for stateful rules and publish what is left.
  */
 import type { S3Client } from '@aws-sdk/client-s3';
+import { configDirOf } from '../core/paths.ts';
 import type { Blocklist } from '../inspectors/blocklist/parse.ts';
 import { loadBlocklist, parseSource } from '../inspectors/blocklist/sources.ts';
 import type { CloudTrailRecord } from './cloudtrail/record.ts';
@@ -45,7 +46,7 @@ export const createDetectors = (options: DetectorOptions): Detectors => {
 /** The blocklists named in ALERTWARDEN_BLOCKLISTS, read the way the blocklist inspector reads them. */
 export const loadBlocklists = async (env: Record<string, string | undefined>, s3: () => S3Client | Promise<S3Client>): Promise<Blocklist[]> => {
   const specs = (env.ALERTWARDEN_BLOCKLISTS ?? '').split(',').map((s) => s.trim()).filter(Boolean);
-  return Promise.all(specs.map((spec) => loadBlocklist(parseSource(spec), s3)));
+  return Promise.all(specs.map((spec) => loadBlocklist(parseSource(spec, configDirOf(env)), s3)));
 };
 
 /** Settings and blocklists from the environment: what a source handler does once per container. */

@@ -1,12 +1,13 @@
 /**
  * Address lookups the rules need, fast enough for a flow-log line each: is this address one
  * of ours, is this CIDR inside our ranges, is this address on a blocklist. IPv4 — nearly all
- * flow-log traffic — is looked up as a 32-bit number in sorted, merged intervals; a hit (rare)
- * and IPv6 go through inspectors/blocklist's own matching, so a detector and the blocklist
- * inspector can never disagree about what is listed.
+ * flow-log traffic — is looked up as a 32-bit number in sorted, merged intervals; blocklist
+ * lookups go through inspectors/blocklist's own matching (one binary search per list), so a
+ * detector and the blocklist inspector can never disagree about what is listed.
  */
 import ipaddr from 'ipaddr.js';
-import { findListings, type ListHit } from '../inspectors/blocklist/match.ts';
+import { parseIp } from '../core/ip-address.ts';
+import { matchIpKey, type ListHit } from '../inspectors/blocklist/match.ts';
 import type { Blocklist } from '../inspectors/blocklist/parse.ts';
 
 /** 0..2^32-1 for a dotted quad, -1 for anything else (IPv6, junk). */
@@ -81,15 +82,6 @@ export interface NetworkMatcher {
 export const createNetworkMatcher = (internalCidrs: readonly string[], blocklists: readonly Blocklist[] = []): NetworkMatcher => {
   const internal = internalCidrs.map(parseCidr);
   const internalV4 = mergeIntervals(internal.filter(([b]) => b.kind() === 'ipv4').map(([b, p]) => v4Interval(b as ipaddr.IPv4, p)));
-  const listedV4: Interval[] = [];
-  for (const list of blocklists) {
-    for (const key of list.addresses.keys()) {
-      const n = ipv4ToNumber(key);
-      if (n >= 0) listedV4.push([n, n]);
-    }
-    for (const { range } of list.ranges) if (range[0].kind() === 'ipv4') listedV4.push(v4Interval(range[0] as ipaddr.IPv4, range[1]));
-  }
-  const blockV4 = mergeIntervals(listedV4);
   const hasLists = blocklists.length > 0;
 
   const slowInternal = (address: string): boolean => {
@@ -115,10 +107,12 @@ export const createNetworkMatcher = (internalCidrs: readonly string[], blocklist
     },
     listings(address) {
       if (!hasLists) return [];
-      const n = ipv4ToNumber(address);
-      if (n >= 0 && !inIntervals(blockV4, n)) return [];
-      if (n < 0 && !ipaddr.isValid(address)) return [];
-      return findListings(blocklists, { type: 'ipaddr', value: address });
+      const key = parseIp(address);
+      if (!key) return [];
+      return blocklists.flatMap((list) => {
+        const hit = matchIpKey(list, key);
+        return hit ? [{ ...hit, list: list.name, host: address }] : [];
+      });
     },
   };
 };

@@ -5,10 +5,10 @@ import { runInspector } from '../core/testing.ts';
 import { builtinInspectors } from './index.ts';
 import './opt-in.ts';
 
-test('builtin inspectors: the blocklist, configured from the environment', async () => {
+test('builtin inspectors: the blocklist (configured from the environment), geoip, aws-ip-ranges', async () => {
   const sample = fileURLToPath(new URL('../examples/blocklists/known-bad.txt', import.meta.url));
   const inspectors = builtinInspectors({ ALERTWARDEN_BLOCKLISTS: sample }, {});
-  assert.deepEqual(inspectors.map((i) => i.name), ['blocklist']);
+  assert.deepEqual(inspectors.map((i) => i.name), ['blocklist', 'geoip', 'aws-ip-ranges']);
   const [blocklist] = inspectors;
   assert.ok(blocklist);
   const result = await runInspector(blocklist, { type: 'domain', key: 'd', value: 'www.evil.example' });

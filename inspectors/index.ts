@@ -14,7 +14,9 @@ import { ConfigError } from '../core/errors.ts';
 import type { Inspector } from '../core/plugins.ts';
 import type { AttributeType } from '../core/alert.ts';
 import { defineInspector } from '../core/plugins.ts';
+import { awsIpRangesFromEnv } from './aws-ip-ranges/index.ts';
 import { blocklistFromEnv } from './blocklist/index.ts';
+import { geoipFromEnv } from './geoip/index.ts';
 
 export interface InspectorClients {
   s3?: Lazy<S3Client>;
@@ -83,6 +85,8 @@ export const builtinInspectors = (env: Env, clients: InspectorClients = {}): Ins
   const named = namedIn(env);
   return [
     blocklistFromEnv(env, clients.s3),
+    geoipFromEnv(env),
+    awsIpRangesFromEnv(env, clients.s3),
     ...optIn(env, clients, named),
   ];
 };

@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { PipelineFailure } from '../core/store.ts';
 import { formatReportSummary, sanitizeText } from '../core/summary.ts';
+import { sourceFromCommandLine } from '../inspectors/blocklist/sources.ts';
 import { detectCommand, DETECT_USAGE, DetectUsageError, rulesCommand } from './detect-cli.ts';
 import type { ReportView } from './runtime.ts';
 import { lockStateDir, type StateLock } from './state-lock.ts';
@@ -122,8 +123,8 @@ const checkConfiguration = async (env: Record<string, string>) => {
   }
   const specs = (env.ALERTWARDEN_BLOCKLISTS ?? '').split(',').map((x) => x.trim()).filter(Boolean);
   if (specs.length > 0) {
-    const { loadBlocklist, parseSource } = await import('../inspectors/blocklist/sources.ts');
-    for (const source of specs.map(parseSource).filter((s) => local(s.location))) {
+    const { configDirOf, loadBlocklist, parseSource } = await import('../inspectors/blocklist/sources.ts');
+    for (const source of specs.map((spec) => parseSource(spec, configDirOf(env))).filter((s) => local(s.location))) {
       await loadBlocklist(source, () => {
         throw new Error('not an S3 location');
       });
@@ -206,7 +207,11 @@ ${DETECT_USAGE}`);
     ...fromEnv,
     ALERTWARDEN_FILE_EMITTER_PATH: join(outDir, 'reports.jsonl'),
     ...(values.emitters !== undefined ? { ALERTWARDEN_EMITTERS: values.emitters } : {}),
-    ...(values.blocklists !== undefined ? { ALERTWARDEN_BLOCKLISTS: values.blocklists } : {}),
+    // A path typed on the command line is the user's, relative to where they are (in the
+    // environment, relative paths are read from ALERTWARDEN_CONFIG_DIR or the package).
+    ...(values.blocklists !== undefined
+      ? { ALERTWARDEN_BLOCKLISTS: values.blocklists.split(',').filter((x) => x.trim()).map((x) => sourceFromCommandLine(x, process.cwd())).join(',') }
+      : {}),
     ...(values.inspectors ? { ALERTWARDEN_INSPECTORS: values.inspectors } : {}),
     ...(values.delay !== undefined ? { ALERTWARDEN_AGGREGATION_DELAY_SECONDS: values.delay } : {}),
     ...(values.verbose ? { POWERTOOLS_LOG_LEVEL: 'INFO' } : {}),

@@ -9,6 +9,7 @@ import type { Context, SQSBatchResponse, SQSRecord } from 'aws-lambda';
 import type { Env } from '../core/config.ts';
 import { CountingMetrics } from '../core/metrics.ts';
 import type { PipelineDeps } from '../core/pipeline/deps.ts';
+import { prepareInspectors } from '../core/pipeline/inspection.ts';
 import { compileReport } from '../core/pipeline/review.ts';
 import type { Emission, Report } from '../core/report.ts';
 import { executionNameOf } from '../core/ids.ts';
@@ -217,6 +218,9 @@ export class LocalRuntime {
         invoker: options.invoker ?? new InProcessFunctionInvoker(new Map(Object.entries(options.functions ?? {}))),
         ...(inMemory ? { store: new MemoryReportStore(), archive: new MemoryReportArchive() } : {}),
       });
+      // Unlike Lambda (first use), a local run loads lists and databases up front: a list that
+      // cannot be read stops the run here, naming its path, instead of failing each inspection.
+      await prepareInspectors(deps.plugins.inspectors, deps.logger);
     } catch (error) {
       await servers.stop();
       throw error;

@@ -82,6 +82,30 @@ export const callInspector = async (
   }
 };
 
+const prepared = new WeakMap<Inspector, Promise<void>>();
+
+/**
+ * Runs each inspector's `prepare` once per process; a failure is not remembered, so the next
+ * call retries (a transient S3 error must not poison a Lambda container for its lifetime).
+ */
+export const prepareInspectors = async (inspectors: readonly Inspector[], logger: PluginLogger): Promise<void> => {
+  await Promise.all(
+    inspectors.map((inspector) => {
+      if (!inspector.prepare) return undefined;
+      let once = prepared.get(inspector);
+      if (!once) {
+        once = inspector.prepare({ logger }).catch((error: unknown) => {
+          prepared.delete(inspector);
+          logger.error(`inspector ${inspector.name} could not prepare`, { error: String(error) });
+          throw error;
+        });
+        prepared.set(inspector, once);
+      }
+      return once;
+    }),
+  );
+};
+
 const findInspector = (inspectors: readonly Inspector[], name: string): Inspector => {
   const inspector = inspectors.find((i) => i.name === name);
   if (!inspector) throw new PluginContractError(`inspector ${JSON.stringify(name)} is not enabled in this deployment`);
@@ -104,6 +128,8 @@ export const inspectAttribute = async (
   const inspector = findInspector(deps.plugins.inspectors, task.inspector);
   const attribute = await deps.store.getAttribute(task.reportId, task.attributeId);
   if (!attribute) throw new PluginContractError(`attribute ${task.attributeId} is not part of report ${task.reportId}`);
+  // Loading lists and databases is not part of one attribute's time budget.
+  await prepareInspectors([inspector], deps.logger);
   const result = await callInspector(inspector, attribute, {
     reportId: task.reportId,
     logger: deps.logger,

@@ -29,6 +29,14 @@ describe('findListings', () => {
     assert.deepEqual(lookup('ipaddr', '::ffff:198.51.100.7'), ['known-bad:198.51.100.7', 'tor:198.51.100.7']);
   });
 
+  test('zone ids and the NAT64 form of a listed IPv4 address (issue 10)', () => {
+    assert.deepEqual(lookup('ipaddr', '2001:db8:bad::1%eth0'), ['known-bad:2001:db8:bad::/48']);
+    assert.deepEqual(lookup('ipaddr', '64:ff9b::203.0.113.9'), ['known-bad:203.0.113.0/24']);
+    assert.deepEqual(lookup('ipaddr', '64:ff9b::c633:6407'), ['known-bad:198.51.100.7', 'tor:198.51.100.7']);
+    assert.deepEqual(lookup('url', 'http://[64:ff9b::cb00:7109]:8080/'), ['known-bad:203.0.113.0/24']);
+    assert.deepEqual(lookup('domain', '198.51.100.7'), ['known-bad:198.51.100.7', 'tor:198.51.100.7']);
+  });
+
   test('domains: equal or subdomain, case-insensitive, trailing dot ignored', () => {
     assert.deepEqual(lookup('domain', 'evil.example'), ['known-bad:evil.example']);
     assert.deepEqual(lookup('domain', 'WWW.Evil.Example.'), ['known-bad:evil.example']);

@@ -1,7 +1,21 @@
-/** Looks one attribute up in the loaded lists: one hit per list at most, the most specific entry. */
-import { isIP } from 'node:net';
+/**
+ * Blocklist matching, the API other parts reuse (the flow-log rule matches addresses with it):
+ *
+ *   const lists = await loadBlocklists(['known-bad=examples/blocklists/known-bad.txt']);  // sources.ts
+ *   matchAddress(lists[0], '::ffff:203.0.113.9')   // { entry: '203.0.113.0/24', line: 5 }
+ *   findListings(lists, { type: 'url', value: 'https://login.evil.example/x' })
+ *
+ * One hit per list at most: the most specific entry holding the value.
+ */
 import type { AttributeType } from '../../core/alert.ts';
-import { addressKey, normaliseDomain, parseAddress, type Blocklist, type ListedEntry, type ListedRange } from './parse.ts';
+import { formatRange, parseIp, type IpKey } from '../../core/ip-address.ts';
+import { normaliseDomain, type Blocklist } from './parse.ts';
+
+export interface ListedEntry {
+  /** The entry in canonical form (`203.0.113.0/24`, `evil.example`), for the finding's detail. */
+  entry: string;
+  line: number;
+}
 
 export interface ListHit extends ListedEntry {
   list: string;
@@ -9,25 +23,25 @@ export interface ListHit extends ListedEntry {
   host: string;
 }
 
+/** For callers that parse once and test many lists (a flow-log record against every list). */
+export const matchIpKey = (list: Blocklist, key: IpKey): ListedEntry | undefined => {
+  const hit = list.addresses.lookup(key);
+  return hit && { entry: formatRange(hit.range), line: hit.value };
+};
+
+/** `value` in any spelling parseIp accepts (mapped, NAT64, zone id, brackets); undefined when it is not an address. */
 export const matchAddress = (list: Blocklist, value: string): ListedEntry | undefined => {
-  const address = parseAddress(value);
-  const exact = list.addresses.get(addressKey(address));
-  if (exact) return exact;
-  let best: ListedRange | undefined;
-  for (const listed of list.ranges) {
-    const [base, prefix] = listed.range;
-    // ipaddr.js throws when asked to match an IPv4 address against an IPv6 range.
-    if (base.kind() === address.kind() && address.match(listed.range) && (!best || prefix > best.range[1])) best = listed;
-  }
-  return best;
+  const key = parseIp(value);
+  return key && matchIpKey(list, key);
 };
 
 /** evil.example matches a.b.evil.example; the longest listed suffix wins. */
 export const matchDomain = (list: Blocklist, value: string): ListedEntry | undefined => {
-  const labels = normaliseDomain(value).split('.');
-  for (let i = 0; i < labels.length; i++) {
-    const hit = list.domains.get(labels.slice(i).join('.'));
-    if (hit) return hit;
+  const domain = normaliseDomain(value);
+  for (let at = 0; at >= 0; at = domain.indexOf('.', at) + 1 || -1) {
+    const suffix = domain.slice(at);
+    const line = list.domains.get(suffix);
+    if (line !== undefined) return { entry: suffix, line };
   }
   return undefined;
 };
@@ -45,9 +59,9 @@ export const findListings = (lists: readonly Blocklist[], attribute: { type: Att
   const host = attribute.type === 'url' ? hostOf(attribute.value) : attribute.value;
   if (!host) return [];
   // A "domain" attribute holding an address is looked up as an address: that is what it is.
-  const match = isIP(host) !== 0 ? matchAddress : matchDomain;
+  const key = parseIp(host);
   return lists.flatMap((list) => {
-    const hit = match(list, host);
+    const hit = key ? matchIpKey(list, key) : matchDomain(list, host);
     return hit ? [{ ...hit, list: list.name, host }] : [];
   });
 };

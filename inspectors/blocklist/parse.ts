@@ -1,89 +1,171 @@
 /**
- * Parses one blocklist. Format: one entry per line (IPv4/IPv6 address, CIDR or domain), `#`
- * starts a comment. Strict on purpose: a typo such as 203.0.113.256 must fail at load, not
- * become a "domain" that never matches.
+ * Parses one blocklist in the plain formats feeds publish:
+ *   - one IPv4/IPv6 address, CIDR or domain per line (`*.evil.example` = evil.example);
+ *   - `#` and `;` comments, whole-line or trailing (Spamhaus DROP: `1.10.16.0/20 ; SBL256894`);
+ *   - DShield rows `start<TAB>end<TAB>netblock ...` and `first-last` ranges;
+ *   - hosts-file rows `0.0.0.0 evil.example`;
+ *   - extra columns after an address or CIDR (counts, ports) are ignored.
+ * A line that is none of these is skipped and counted, never fatal: one typo in a feed of a
+ * million lines must not switch the whole list off. Addresses and ranges go into one
+ * IpRangeTable (~12 bytes per entry), domains into a Map.
  */
-import { isIP } from 'node:net';
-import ipaddr from 'ipaddr.js';
-import { BlocklistSyntaxError } from './errors.ts';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import { parseCidr, parseIp, rangeOf, type IpRange } from '../../core/ip-address.ts';
+import { IpRangeTableBuilder, type IpRangeTable } from '../../core/ip-range-table.ts';
 
-export type IpAddress = ipaddr.IPv4 | ipaddr.IPv6;
-export type IpRange = [IpAddress, number];
-
-export interface ListedEntry {
-  /** The entry as written in the list, for the finding's detail. */
-  entry: string;
+export interface SkippedLine {
   line: number;
-}
-
-export interface ListedRange extends ListedEntry {
-  range: IpRange;
+  problem: string;
 }
 
 export interface Blocklist {
   name: string;
   location: string;
-  /** Single addresses keyed by their normalised form: a lookup instead of a scan, since most lists are mostly single IPs. */
-  addresses: Map<string, ListedEntry>;
-  ranges: ListedRange[];
-  /** Lower case, without trailing dot. */
-  domains: Map<string, ListedEntry>;
+  /** Addresses, CIDRs and ranges; each hit's value is the line it was listed on. */
+  addresses: IpRangeTable;
+  /** Lower case, without trailing dot -> line. */
+  domains: Map<string, number>;
+  /** Lines that held an entry. */
+  entries: number;
+  /** How many lines were skipped as malformed, and the first few, for the one warning a load logs. */
+  skipped: { count: number; first: SkippedLine[] };
 }
+
+const MAX_SKIPPED_EXAMPLES = 5;
+/** Lines parsed between two yields to the event loop: ~10 ms of work, so timers (inspector budgets) still fire during a big load. */
+const LINES_PER_SLICE = 20_000;
 
 // The attribute schema's DNS-name check, on an already lower-cased name without trailing dot.
 const DOMAIN = /^(?=.{1,253}$)(?!-)[a-z0-9_-]{1,63}(?<!-)(\.(?!-)[a-z0-9_-]{1,63}(?<!-))*$/;
 const ALL_DIGITS_AND_DOTS = /^[\d.]+$/;
-
-/** IPv4-mapped IPv6 (::ffff:203.0.113.9) is converted to IPv4, so both spellings match the same entries. */
-export const parseAddress = (address: string): IpAddress => ipaddr.process(address);
-
-export const addressKey = (address: IpAddress): string => address.toNormalizedString();
+const WHITESPACE = /\s+/;
+const HOSTS_FILE_SINKS = new Set(['0.0.0.0', '127.0.0.1', '::', '::1']);
 
 export const normaliseDomain = (domain: string): string => domain.toLowerCase().replace(/\.$/, '');
 
-const parseRange = (text: string): IpRange | undefined => {
-  const [address = '', bits = '', ...rest] = text.split('/');
-  // net.isIP, not ipaddr.js, decides validity: ipaddr.js also accepts forms like "0x7f.1".
-  const family = isIP(address);
-  const max = family === 4 ? 32 : family === 6 ? 128 : 0;
-  if (rest.length > 0 || max === 0 || !/^\d{1,3}$/.test(bits) || Number(bits) > max) return undefined;
-  const [base, prefix] = ipaddr.parseCIDR(text);
-  if (base instanceof ipaddr.IPv6 && base.isIPv4MappedAddress() && prefix >= 96) return [base.toIPv4Address(), prefix - 96];
-  return [base, prefix];
+const quoted = (text: string) => JSON.stringify(text.length > 80 ? `${text.slice(0, 80)}…` : text);
+
+type Entry = { range: IpRange } | { domain: string } | { problem: string } | undefined;
+
+const domainEntry = (token: string): Entry => {
+  const domain = normaliseDomain(token.startsWith('*.') ? token.slice(2) : token);
+  // 203.0.113.256 is a typo for an address, not a domain that would never match.
+  if (ALL_DIGITS_AND_DOTS.test(domain) || !DOMAIN.test(domain)) return { problem: `${quoted(token)} is not an IP address, CIDR or domain` };
+  return { domain };
 };
 
-const keepFirst = (map: Map<string, ListedEntry>, key: string, value: ListedEntry) => {
-  if (!map.has(key)) map.set(key, value);
+const rangeEntry = (firstText: string, lastText: string, token: string): Entry => {
+  const first = parseIp(firstText);
+  const last = parseIp(lastText);
+  const range = first && last ? rangeOf(first, last) : undefined;
+  return range ? { range } : { problem: `${quoted(token)} is not a valid address range` };
 };
+
+/** What one line lists, if anything. Exported for the flow-log rule and tests. */
+export const parseLine = (raw: string): Entry => {
+  let text = raw;
+  const hash = text.indexOf('#');
+  if (hash >= 0) text = text.slice(0, hash);
+  const semicolon = text.indexOf(';');
+  if (semicolon >= 0) text = text.slice(0, semicolon);
+  text = text.trim();
+  if (text === '') return undefined;
+  // Most lines are one token: skip the split (and its array) for them.
+  const [first = '', second] = text.includes(' ') || text.includes('\t') ? text.split(WHITESPACE) : [text];
+  if (second === undefined && text.includes('/') && !text.includes('-')) {
+    const range = parseCidr(text);
+    return range ? { range } : { problem: `${quoted(text)} is not a valid CIDR` };
+  }
+  // DShield's block.txt column header.
+  if (first.toLowerCase() === 'start' && second?.toLowerCase() === 'end') return undefined;
+  if (second !== undefined) {
+    if (HOSTS_FILE_SINKS.has(first)) return domainEntry(second);
+    if (parseIp(first) && parseIp(second)) return rangeEntry(first, second, `${first} ${second}`);
+  }
+  const address = parseIp(first);
+  if (address) return { range: address.family === 4 ? { family: 4, first: address.value, last: address.value } : { family: 6, first: address.value, last: address.value } };
+  if (first.includes('/')) {
+    const range = parseCidr(first);
+    return range ? { range } : { problem: `${quoted(first)} is not a valid CIDR` };
+  }
+  const dash = first.indexOf('-');
+  if (dash > 0 && parseIp(first.slice(0, dash))) return rangeEntry(first.slice(0, dash), first.slice(dash + 1), first);
+  // Feeds add columns after an address (counts, ports), but a domain stands alone on its line:
+  // "evil example" is a typo, not the domain "evil".
+  if (second !== undefined) return { problem: `${quoted(text)} is not an IP address, CIDR or domain` };
+  return domainEntry(first);
+};
+
+class BlocklistParser {
+  private readonly addresses = new IpRangeTableBuilder();
+  private readonly domains = new Map<string, number>();
+  private entries = 0;
+  private readonly skipped = { count: 0, first: [] as SkippedLine[] };
+  private offset = 0;
+  private line = 0;
+  private readonly text: string;
+
+  constructor(
+    text: string,
+    private readonly name: string,
+    private readonly location: string,
+  ) {
+    this.text = text.replace(/^\uFEFF/, '');
+  }
+
+  /** Parses up to `count` more lines; false once the text is done. Lines are cut with indexOf, not split(), to avoid a million-string array. */
+  parseLines(count: number): boolean {
+    const { text } = this;
+    for (let n = 0; n < count; n++) {
+      if (this.offset > text.length) return false;
+      let end = text.indexOf('\n', this.offset);
+      if (end < 0) end = text.length;
+      const raw = text.slice(this.offset, end);
+      this.offset = end + 1;
+      this.line++;
+      const entry = parseLine(raw);
+      if (!entry) continue;
+      if ('problem' in entry) {
+        this.skipped.count++;
+        if (this.skipped.first.length < MAX_SKIPPED_EXAMPLES) this.skipped.first.push({ line: this.line, problem: entry.problem });
+      } else if ('range' in entry) {
+        this.addresses.add(entry.range, this.line);
+        this.entries++;
+      } else {
+        if (!this.domains.has(entry.domain)) this.domains.set(entry.domain, this.line);
+        this.entries++;
+      }
+    }
+    return this.offset <= text.length;
+  }
+
+  finish(): Blocklist {
+    return {
+      name: this.name,
+      location: this.location,
+      addresses: this.addresses.build(),
+      domains: this.domains,
+      entries: this.entries,
+      skipped: this.skipped,
+    };
+  }
+}
 
 /**
+ * Synchronous: for small lists and tests. Loading a feed goes through `parseBlocklistYielding`.
+ *
  * @example
  * const list = parseBlocklist('203.0.113.0/24\nevil.example # phishing\n', 'known-bad', 'lists/known-bad.txt');
  */
 export const parseBlocklist = (text: string, name: string, location: string): Blocklist => {
-  const list: Blocklist = { name, location, addresses: new Map(), ranges: [], domains: new Map() };
-  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
-  lines.forEach((raw, index) => {
-    const line = index + 1;
-    // '#' cannot occur in an address or a domain, so it can start a comment anywhere.
-    const entry = raw.replace(/#.*/, '').trim();
-    if (entry === '') return;
-    const listed = { entry, line };
-    if (isIP(entry) !== 0) {
-      keepFirst(list.addresses, addressKey(parseAddress(entry)), listed);
-    } else if (entry.includes('/')) {
-      const range = parseRange(entry);
-      if (!range) throw new BlocklistSyntaxError(location, line, `${JSON.stringify(entry.slice(0, 80))} is not a valid CIDR`);
-      const [base, prefix] = range;
-      if (prefix === (base.kind() === 'ipv4' ? 32 : 128)) keepFirst(list.addresses, addressKey(base), listed);
-      else list.ranges.push({ ...listed, range });
-    } else {
-      const domain = normaliseDomain(entry);
-      if (ALL_DIGITS_AND_DOTS.test(domain) || !DOMAIN.test(domain)) {
-        throw new BlocklistSyntaxError(location, line, `${JSON.stringify(entry.slice(0, 80))} is not an IP address, CIDR or domain`);
-      }
-      keepFirst(list.domains, domain, listed);
-    }
-  });
-  return list;
+  const parser = new BlocklistParser(text, name, location);
+  while (parser.parseLines(Number.MAX_SAFE_INTEGER));
+  return parser.finish();
+};
+
+/** The same parse in slices, yielding to the event loop between them. */
+export const parseBlocklistYielding = async (text: string, name: string, location: string): Promise<Blocklist> => {
+  const parser = new BlocklistParser(text, name, location);
+  while (parser.parseLines(LINES_PER_SLICE)) await yieldToEventLoop();
+  return parser.finish();
 };

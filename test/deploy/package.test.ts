@@ -328,6 +328,32 @@ test('packages offline and writes one zip per function', async (t) => {
   for (const [id, lg] of ofType('AWS::Logs::LogGroup')) assert.equal(lg.Properties.RetentionInDays, 30, `${id} retention`);
 });
 
+test('the inspect package alone ships the geoip and AWS-ranges data as files, byte for byte, not inlined', async () => {
+  const data = [
+    'node_modules/@ip-location-db/geo-whois-asn-country-mmdb/geo-whois-asn-country.mmdb',
+    'node_modules/@ip-location-db/asn/asn-ipv4-num.csv',
+    'node_modules/@ip-location-db/asn/asn-ipv6.csv',
+    'inspectors/aws-ip-ranges/ip-ranges.snapshot.json',
+  ];
+  const { stat } = await import('node:fs/promises');
+  const inspectZipBytes = (await stat(join(outDir, 'inspect.zip'))).size;
+  console.log(`inspect.zip: ${(inspectZipBytes / 1e6).toFixed(1)} MB with the offline data`);
+  const inspect = await readZip(join(outDir, 'inspect.zip'));
+  for (const file of data) {
+    const shipped = inspect.get(file);
+    assert.ok(shipped, `inspect.zip lacks ${file}`);
+    assert.ok(shipped.equals(await readFile(join(ROOT, file))), `${file} differs from the source`);
+  }
+  assert.ok(inspect.has('node_modules/@ip-location-db/asn/DBIP-LICENSE'), 'the ASN data ships with its licence');
+  // Read from disk at first use (loadDatabases): a database inlined into the bundle would be loaded by every cold start.
+  assert.ok(inspect.get('functions/inspect.mjs')!.length < 20_000_000, 'the inspect bundle inlines data');
+  assert.ok(inspectZipBytes < 40_000_000, `inspect.zip is ${inspectZipBytes} bytes`);
+  for (const key of Object.keys(FUNCTIONS).filter((k) => k !== 'inspect')) {
+    const zip = await readZip(join(outDir, `${key}.zip`));
+    for (const file of data) assert.ok(!zip.has(file), `${key}.zip ships ${file}, which only inspect reads`);
+  }
+});
+
 test('both state machines exist: pipeline STANDARD with a fixed name, round step EXPRESS with logging', () => {
   const pipeline = resource('AlertPipelineStateMachine', 'AWS::StepFunctions::StateMachine').Properties;
   assert.equal(pipeline.StateMachineType, 'STANDARD');
@@ -610,6 +636,7 @@ test('per-function IAM is exactly the least privilege the design calls for', () 
     inspect: [
       ...ddb('GetItem', 'BatchGetItem', 'PutItem', 'Query'),
       `s3:GetObject @ ${under('blocklists')}`,
+      `s3:GetObject @ ${under('aws-ip-ranges')}`,
       // The AWS-context inspectors: read-only, only the calls they make.
       ...pairs([...RESOURCELESS_READS], ['*']),
       ...pairs(
@@ -919,7 +946,7 @@ test('functions share the configuration environment; ingest and finishRun know t
     ALERTWARDEN_AGGREGATION_DELAY_SECONDS: '300',
     ALERTWARDEN_MAX_INSPECTION_DEPTH: '2',
     ALERTWARDEN_PAGING_THRESHOLD: 'high',
-    ALERTWARDEN_INSPECTORS: 'blocklist',
+    ALERTWARDEN_INSPECTORS: 'blocklist,geoip,aws-ip-ranges',
     ALERTWARDEN_EMITTERS: 'console,sns',
     ALERTWARDEN_BLOCKLISTS: '',
     ALERTWARDEN_REPORT_TOPIC_ARN: { Ref: 'ReportTopic' },
@@ -975,6 +1002,15 @@ test('functions share the configuration environment; ingest and finishRun know t
     if (key === 'ingest') assert.deepEqual(vars.ALERTWARDEN_STATE_MACHINE_ARN, { Ref: 'AlertPipelineStateMachine' });
     else if (key === 'finishRun') assert.deepEqual(vars.ALERTWARDEN_STATE_MACHINE_ARN, { 'Fn::Sub': PIPELINE_ARN_SUB });
     else assert.equal(vars.ALERTWARDEN_STATE_MACHINE_ARN, undefined, `${key} must not start pipelines`);
+    // Only inspect loads the inspectors' reference data, so only inspect is told where it is.
+    const inspectOnly = {
+      ALERTWARDEN_BLOCKLIST_REFRESH_SECONDS: '300',
+      ALERTWARDEN_AWS_IP_RANGES: '',
+      ALERTWARDEN_AWS_IP_RANGES_REFRESH_SECONDS: '86400',
+      ALERTWARDEN_GEOIP_LOCATION_DB: '',
+      ALERTWARDEN_GEOIP_ASN_DB: '',
+    };
+    for (const [name, value] of Object.entries(inspectOnly)) assert.deepEqual(vars[name], key === 'inspect' ? value : undefined, `${key}.${name}`);
     // Only review may read config/*, so only review is told where a custom policy lives.
     assert.equal(vars.ALERTWARDEN_REVIEW_POLICY, key === 'review' ? '' : undefined, `${key}.ALERTWARDEN_REVIEW_POLICY`);
     for (const [name, value] of Object.entries(emitOnly)) assert.deepEqual(vars[name], key === 'emit' ? value : undefined, `${key}.${name}`);

@@ -47,7 +47,7 @@ test('an alert joining just before the final snapshot gets inspected and reporte
   const last = finals.at(-1)!;
   assert.equal(last.alerts.length, 2);
   assert.deepEqual(
-    last.findings.map((f) => [f.attribute.value, f.source]),
+    last.findings.filter((f) => f.inspector === 'blocklist').map((f) => [f.attribute.value, f.source]),
     [['203.0.113.200', 'known-bad']],
     'the late attribute was inspected',
   );

@@ -1,0 +1,72 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'vitest';
+import fc from 'fast-check';
+import { formatRange, parseCidr, parseIp, type IpRange } from './ip-address.ts';
+import { IpRangeTableBuilder } from './ip-range-table.ts';
+
+const tableOf = (cidrs: string[]) => {
+  const builder = new IpRangeTableBuilder();
+  cidrs.forEach((cidr, i) => builder.add(parseCidr(cidr) ?? { family: 4, first: parseIp(cidr)!.value as number, last: parseIp(cidr)!.value as number }, i));
+  return builder.build();
+};
+const found = (table: ReturnType<typeof tableOf>, ip: string) => {
+  const hit = table.lookup(parseIp(ip)!);
+  return hit && `${hit.value}:${formatRange(hit.range)}`;
+};
+
+describe('IpRangeTable', () => {
+  test('the most specific of nested ranges wins, on both sides of the inner one', () => {
+    const table = tableOf(['10.0.0.0/8', '10.1.0.0/16', '10.1.2.0/24', '10.1.2.3', '2001:db8::/32', '2001:db8:bad::/48']);
+    assert.equal(found(table, '10.0.0.1'), '0:10.0.0.0/8');
+    assert.equal(found(table, '10.1.0.0'), '1:10.1.0.0/16');
+    assert.equal(found(table, '10.1.2.2'), '2:10.1.2.0/24');
+    assert.equal(found(table, '10.1.2.3'), '3:10.1.2.3');
+    assert.equal(found(table, '10.1.2.4'), '2:10.1.2.0/24');
+    assert.equal(found(table, '10.1.3.0'), '1:10.1.0.0/16');
+    assert.equal(found(table, '10.255.255.255'), '0:10.0.0.0/8');
+    assert.equal(found(table, '11.0.0.0'), undefined);
+    assert.equal(found(table, '9.255.255.255'), undefined);
+    assert.equal(found(table, '2001:db8:bad::1'), '5:2001:db8:bad::/48');
+    assert.equal(found(table, '2001:db8:bae::1'), '4:2001:db8::/32');
+    assert.equal(found(table, '2001:db9::'), undefined);
+  });
+
+  test('an exact duplicate keeps the first; the edges of the address space work', () => {
+    const table = tableOf(['0.0.0.0/0', '255.255.255.255', '203.0.113.0/24', '203.0.113.0/24']);
+    assert.equal(table.size, 4);
+    assert.equal(found(table, '203.0.113.1'), '2:203.0.113.0/24');
+    assert.equal(found(table, '255.255.255.255'), '1:255.255.255.255');
+    assert.equal(found(table, '0.0.0.0'), '0:0.0.0.0/0');
+  });
+
+  test('an empty table finds nothing', () => {
+    assert.equal(new IpRangeTableBuilder().build().lookup(parseIp('203.0.113.1')!), undefined);
+  });
+
+  // Brute force: the containing range with the latest start, then the smallest, then the first added.
+  const expected = (ranges: IpRange[], point: number) => {
+    let best = -1;
+    ranges.forEach((r, i) => {
+      if (r.family !== 4 || point < r.first || point > r.last) return;
+      const b = ranges[best] as { first: number; last: number } | undefined;
+      if (!b || r.first > b.first || (r.first === b.first && r.last < b.last)) best = i;
+    });
+    return best;
+  };
+
+  test('agrees with a brute-force scan on random overlapping ranges', () => {
+    const range = fc.tuple(fc.integer({ min: 0, max: 200 }), fc.integer({ min: 0, max: 60 })).map(([first, len]): IpRange => ({ family: 4, first, last: first + len }));
+    fc.assert(
+      fc.property(fc.array(range, { maxLength: 30 }), (ranges) => {
+        const builder = new IpRangeTableBuilder();
+        ranges.forEach((r, i) => builder.add(r, i));
+        const table = builder.build();
+        for (let point = 0; point <= 262; point++) {
+          const hit = table.lookup({ family: 4, value: point });
+          assert.equal(hit?.value ?? -1, expected(ranges, point), `point ${point}`);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+});

@@ -1,0 +1,201 @@
+/**
+ * A lookup table of IP ranges sized for millions of entries: which listed range holds this
+ * address, the most specific one when ranges nest. Ranges are flattened once, at build, into
+ * sorted non-overlapping intervals held in typed arrays; a lookup is one binary search.
+ * For a million IPv4 CIDRs that is ~40 MB and ~20 comparisons, where a list of objects
+ * scanned per lookup cost +420 MB and 239 ms (issue 10).
+ *
+ * Used by the blocklist inspector, the geoip ASN table, the AWS ranges inspector and the
+ * flow-log rule: build with `IpRangeTableBuilder`, query with `lookup`.
+ */
+import type { IpKey, IpRange } from './ip-address.ts';
+
+/** What a lookup found: the value given to `add` and the range as it was added. */
+export interface IpRangeHit {
+  value: number;
+  range: IpRange;
+}
+
+const NONE = 0xffff_ffff;
+
+/** A Uint32Array that grows by doubling, so a list of unknown length costs ~4 bytes per entry. */
+class GrowableUint32 {
+  array = new Uint32Array(1024);
+  length = 0;
+  push(x: number) {
+    if (this.length === this.array.length) {
+      const next = new Uint32Array(this.array.length * 2);
+      next.set(this.array);
+      this.array = next;
+    }
+    this.array[this.length++] = x;
+  }
+  trimmed(): Uint32Array {
+    return this.array.slice(0, this.length);
+  }
+}
+
+interface Flat<T> {
+  firsts: ArrayLike<T>;
+  lasts: ArrayLike<T>;
+  /** Index of the entry each interval belongs to. */
+  owners: Uint32Array;
+}
+
+/**
+ * Sweeps the entries in (first ascending, last descending) order with a stack of open ranges:
+ * each point gets the innermost range holding it (for nested CIDRs, the most specific; for
+ * ranges that only overlap, the one that starts later). Identical ranges keep the first added.
+ */
+const flatten = <T extends number | bigint>(
+  firsts: ArrayLike<T>,
+  lasts: ArrayLike<T>,
+  order: Uint32Array,
+  next: (x: T) => T,
+  previousOf: (x: T) => T,
+  emit: (first: T, last: T, owner: number) => void,
+): void => {
+  const stack: number[] = [];
+  let cursor: T | undefined; // first point not yet emitted, once something was opened
+  const close = (upTo: T | undefined) => {
+    // Emit and pop every open range ending before `upTo` (all of them when undefined).
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1]!;
+      const last = lasts[top]!;
+      if (upTo !== undefined && last >= upTo) return;
+      if (cursor !== undefined && cursor <= last) {
+        emit(cursor, last, top);
+        cursor = next(last);
+      }
+      stack.pop();
+    }
+  };
+  let previous = -1;
+  for (let k = 0; k < order.length; k++) {
+    const i = order[k]!;
+    const first = firsts[i]!;
+    if (previous >= 0 && firsts[previous] === first && lasts[previous] === lasts[i]) continue;
+    previous = i;
+    close(first);
+    if (stack.length > 0 && cursor !== undefined && cursor < first) emit(cursor, previousOf(first), stack[stack.length - 1]!);
+    if (cursor === undefined || cursor < first) cursor = first;
+    stack.push(i);
+  }
+  close(undefined);
+};
+
+const binarySearch = <T extends number | bigint>(firsts: ArrayLike<T>, value: T): number => {
+  // Index of the last interval starting at or before `value`, or -1.
+  let lo = 0;
+  let hi = firsts.length - 1;
+  let found = -1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    if (firsts[mid]! <= value) {
+      found = mid;
+      lo = mid + 1;
+    } else {
+      hi = mid - 1;
+    }
+  }
+  return found;
+};
+
+export class IpRangeTable {
+  constructor(
+    private readonly v4: Flat<number> & { entryFirsts: Uint32Array; entryLasts: Uint32Array; values: Uint32Array },
+    private readonly v6: Flat<bigint> & { entryFirsts: bigint[]; entryLasts: bigint[]; values: number[] },
+  ) {}
+
+  /** Entries added (after dropping exact duplicates, which keep the first). */
+  get size(): number {
+    return this.v4.entryFirsts.length + this.v6.entryFirsts.length;
+  }
+
+  /** The innermost range holding `key`, or undefined. */
+  lookup(key: IpKey): IpRangeHit | undefined {
+    if (key.family === 4) {
+      const t = this.v4;
+      const at = binarySearch(t.firsts, key.value);
+      if (at < 0 || key.value > t.lasts[at]!) return undefined;
+      const owner = t.owners[at]!;
+      return { value: t.values[owner]!, range: { family: 4, first: t.entryFirsts[owner]!, last: t.entryLasts[owner]! } };
+    }
+    const t = this.v6;
+    const at = binarySearch(t.firsts, key.value);
+    if (at < 0 || key.value > t.lasts[at]!) return undefined;
+    const owner = t.owners[at]!;
+    return { value: t.values[owner]!, range: { family: 6, first: t.entryFirsts[owner]!, last: t.entryLasts[owner]! } };
+  }
+}
+
+/**
+ * @example
+ * const builder = new IpRangeTableBuilder();
+ * builder.add(parseCidr('203.0.113.0/24')!, 5); // value: here the list's line number
+ * const table = builder.build();
+ * table.lookup(parseIp('203.0.113.9')!)?.value // 5
+ */
+export class IpRangeTableBuilder {
+  private v4First = new GrowableUint32();
+  private v4Last = new GrowableUint32();
+  private v4Value = new GrowableUint32();
+  private v6First: bigint[] = [];
+  private v6Last: bigint[] = [];
+  private v6Value: number[] = [];
+
+  get size(): number {
+    return this.v4First.length + this.v6First.length;
+  }
+
+  /** `value` is a uint32 the caller maps back to its own data (a line number, a record index). */
+  add(range: IpRange, value: number): void {
+    if (!(Number.isInteger(value) && value >= 0 && value < NONE)) throw new RangeError(`value ${value} is not a uint32 below 2^32-1`);
+    if (range.family === 4) {
+      this.v4First.push(range.first);
+      this.v4Last.push(range.last);
+      this.v4Value.push(value);
+    } else {
+      this.v6First.push(range.first);
+      this.v6Last.push(range.last);
+      this.v6Value.push(value);
+    }
+  }
+
+  build(): IpRangeTable {
+    const firsts4 = this.v4First.trimmed();
+    const lasts4 = this.v4Last.trimmed();
+    const values4 = this.v4Value.trimmed();
+    const order4 = new Uint32Array(firsts4.length).map((_, i) => i);
+    order4.sort((a, b) => firsts4[a]! - firsts4[b]! || lasts4[b]! - lasts4[a]! || a - b);
+    const out4 = { firsts: new GrowableUint32(), lasts: new GrowableUint32(), owners: new GrowableUint32() };
+    flatten<number>(firsts4, lasts4, order4, (x) => x + 1, (x) => x - 1, (first, last, owner) => {
+      out4.firsts.push(first);
+      out4.lasts.push(last);
+      out4.owners.push(owner);
+    });
+
+    const order6 = new Uint32Array(this.v6First.length).map((_, i) => i);
+    const f6 = this.v6First;
+    const l6 = this.v6Last;
+    order6.sort((a, b) => (f6[a]! < f6[b]! ? -1 : f6[a]! > f6[b]! ? 1 : l6[a]! > l6[b]! ? -1 : l6[a]! < l6[b]! ? 1 : a - b));
+    const out6 = { firsts: [] as bigint[], lasts: [] as bigint[], owners: new GrowableUint32() };
+    flatten<bigint>(f6, l6, order6, (x) => x + 1n, (x) => x - 1n, (first, last, owner) => {
+      out6.firsts.push(first);
+      out6.lasts.push(last);
+      out6.owners.push(owner);
+    });
+
+    return new IpRangeTable(
+      {
+        firsts: out4.firsts.trimmed(),
+        lasts: out4.lasts.trimmed(),
+        owners: out4.owners.trimmed(),
+        entryFirsts: firsts4,
+        entryLasts: lasts4,
+        values: values4,
+      },
+      { firsts: out6.firsts, lasts: out6.lasts, owners: out6.owners.trimmed(), entryFirsts: f6, entryLasts: l6, values: this.v6Value },
+    );
+  }
+}

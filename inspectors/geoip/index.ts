@@ -1,0 +1,234 @@
+/**
+ * The geoip inspector: where a public address is (country, and city/region/coordinates when
+ * the database has them) and which autonomous system announces it, fully offline.
+ *
+ * Data shipped in npm packages (licences and dates in the README):
+ *   - location: @ip-location-db/geo-whois-asn-country-mmdb (CC0, country level), read with mmdb-lib;
+ *   - ASN and AS organisation: @ip-location-db/asn (CC BY 4.0, RouteViews + NRO + DB-IP), a CSV
+ *     turned into a range table at prepare.
+ * ALERTWARDEN_GEOIP_LOCATION_DB / ALERTWARDEN_GEOIP_ASN_DB may name other MMDB files instead
+ * (GeoLite2-City / GeoLite2-ASN, DB-IP city lite...); both MaxMind's and ip-location-db's
+ * record layouts are read. Private, loopback, link-local, CGNAT, documentation and multicast
+ * addresses are labelled as such and not looked up.
+ */
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { isAbsolute, resolve } from 'node:path';
+import { Reader, type Response } from 'mmdb-lib';
+import { ConfigError } from '../../core/errors.ts';
+import { formatIp, formatRange, parseIp, specialPurposeOf, type IpKey } from '../../core/ip-address.ts';
+import { configDirOf } from '../../core/paths.ts';
+import { defineInspector, type FindingInput, type Inspector, type PluginLogger } from '../../core/plugins.ts';
+import { buildAsnTable, type AsnTable } from './asn-table.ts';
+
+export const GEOIP_LOCATION_DB_ENV = 'ALERTWARDEN_GEOIP_LOCATION_DB';
+export const GEOIP_ASN_DB_ENV = 'ALERTWARDEN_GEOIP_ASN_DB';
+
+/** Package-relative names of the bundled data; serverless.yml ships exactly these files with the inspect function. */
+export const BUNDLED_DATA = {
+  location: '@ip-location-db/geo-whois-asn-country-mmdb/geo-whois-asn-country.mmdb',
+  asnIpv4: '@ip-location-db/asn/asn-ipv4-num.csv',
+  asnIpv6: '@ip-location-db/asn/asn-ipv6.csv',
+} as const;
+
+/** Base error of the geoip inspector: a database that cannot be read is a configuration problem. */
+export class GeoipError extends ConfigError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'GeoipError';
+  }
+}
+
+export interface GeoipInspectorOptions {
+  /** An .mmdb file with country (and maybe city) records; default: the bundled country database. */
+  locationDb?: string;
+  /** An .mmdb ASN database; default: the bundled ASN CSV. */
+  asnDb?: string;
+}
+
+export interface Location {
+  country?: string;
+  region?: string;
+  city?: string;
+  latitude?: number;
+  longitude?: number;
+}
+
+type LooseRecord = Record<string, unknown>;
+const field = (record: unknown, ...path: string[]): unknown =>
+  path.reduce<unknown>((at, key) => (at && typeof at === 'object' ? (at as LooseRecord)[key] : undefined), record);
+const text = (value: unknown) => (typeof value === 'string' && value !== '' ? value : undefined);
+const number = (value: unknown) => (typeof value === 'number' && Number.isFinite(value) ? value : undefined);
+
+/** ip-location-db records are flat (`country_code`, `city`, `state1`); MaxMind's nest (`country.iso_code`, `city.names.en`). */
+export const locationOf = (record: unknown): Location => {
+  const location: Location = {};
+  const country = text(field(record, 'country_code')) ?? text(field(record, 'country', 'iso_code'));
+  const region = text(field(record, 'state1')) ?? text(field(record, 'subdivisions', '0', 'names', 'en'));
+  const city = text(field(record, 'city')) ?? text(field(record, 'city', 'names', 'en'));
+  const latitude = number(field(record, 'latitude')) ?? number(field(record, 'location', 'latitude'));
+  const longitude = number(field(record, 'longitude')) ?? number(field(record, 'location', 'longitude'));
+  if (country) location.country = country;
+  if (region) location.region = region;
+  if (city) location.city = city;
+  if (latitude !== undefined && longitude !== undefined) Object.assign(location, { latitude, longitude });
+  return location;
+};
+
+interface AsnLookup {
+  lookup(key: IpKey): { asn: number; organisation?: string; network?: string } | undefined;
+}
+
+interface Databases {
+  location: Reader<Response>;
+  asn: AsnLookup;
+}
+
+/** What geoip knows about one public address. */
+export interface GeoipAnswer {
+  location: Location;
+  asn?: { asn: number; organisation?: string; network?: string };
+}
+
+export interface Geoip {
+  /** undefined for a special-purpose address; `{ location: {} }` when the databases know nothing. */
+  lookup(key: IpKey): GeoipAnswer | undefined;
+}
+
+const require = createRequire(import.meta.url);
+
+const readDatabase = async (path: string, what: string): Promise<Buffer> => {
+  try {
+    return await readFile(path);
+  } catch (error) {
+    throw new GeoipError(`cannot read the geoip ${what} database ${path}: ${(error as Error).message}`, { cause: error });
+  }
+};
+
+const openMmdb = async (path: string, what: string): Promise<Reader<Response>> => {
+  const data = await readDatabase(path, what);
+  try {
+    return new Reader<Response>(data);
+  } catch (error) {
+    throw new GeoipError(`${path} is not a MaxMind DB (.mmdb) file: ${(error as Error).message}`, { cause: error });
+  }
+};
+
+const mmdbAsn = (reader: Reader<Response>): AsnLookup => ({
+  lookup(key) {
+    const record = reader.get(formatIp(key));
+    const asn = number(field(record, 'autonomous_system_number'));
+    if (asn === undefined) return undefined;
+    const organisation = text(field(record, 'autonomous_system_organization'));
+    return { asn, ...(organisation ? { organisation } : {}) };
+  },
+});
+
+const csvAsn = (table: AsnTable): AsnLookup => ({
+  lookup(key) {
+    const hit = table.lookup(key);
+    return hit && { asn: hit.asn, organisation: hit.organisation, network: formatRange(hit.range) };
+  },
+});
+
+/**
+ * The databases, loaded, behind one lookup; what the inspector and the benchmark use.
+ *
+ * @example
+ * const geoip = await loadGeoip({}, logger);
+ * geoip.lookup(parseIp('8.8.8.8')!) // { location: { country: 'US' }, asn: { asn: 15169, organisation: 'Google LLC', network: '8.8.8.0/24' } }
+ */
+export const loadGeoip = async (options: GeoipInspectorOptions, logger: PluginLogger): Promise<Geoip> => {
+  const { location: reader, asn: asnDb } = await loadDatabases(options, logger);
+  return {
+    lookup(key) {
+      if (specialPurposeOf(key)) return undefined;
+      const location = locationOf(reader.get(formatIp(key)));
+      const asn = asnDb.lookup(key);
+      return asn ? { location, asn } : { location };
+    },
+  };
+};
+
+const loadDatabases = async (options: GeoipInspectorOptions, logger: PluginLogger): Promise<Databases> => {
+  const locationPath = options.locationDb ?? require.resolve(BUNDLED_DATA.location);
+  const [location, asn] = await Promise.all([
+    openMmdb(locationPath, 'location'),
+    options.asnDb
+      ? openMmdb(options.asnDb, 'ASN').then(mmdbAsn)
+      : (async () => {
+          const paths = [require.resolve(BUNDLED_DATA.asnIpv4), require.resolve(BUNDLED_DATA.asnIpv6)];
+          const texts = await Promise.all(paths.map(async (path) => (await readDatabase(path, 'ASN')).toString('utf8')));
+          const table = await buildAsnTable(texts);
+          if (table.skipped > 0) logger.warn(`geoip: ${table.skipped} malformed ASN row(s) skipped`, { rows: table.rows });
+          return csvAsn(table);
+        })(),
+  ]);
+  logger.info('geoip databases loaded', {
+    location: locationPath,
+    locationBuilt: location.metadata.buildEpoch.toISOString().slice(0, 10),
+    asn: options.asnDb ?? BUNDLED_DATA.asnIpv4,
+  });
+  return { location, asn };
+};
+
+const describe = (location: Location, asn: { asn: number; organisation?: string } | undefined): string => {
+  const where = [location.city, location.region, location.country].filter(Boolean).join(', ');
+  const who = asn ? `AS${asn.asn}${asn.organisation ? ` ${asn.organisation}` : ''}` : '';
+  return [where, who].filter(Boolean).join(' — ');
+};
+
+/**
+ * @example
+ * const geoip = createGeoipInspector({}); // the bundled databases
+ * const geoipCity = createGeoipInspector({ locationDb: '/opt/GeoLite2-City.mmdb', asnDb: '/opt/GeoLite2-ASN.mmdb' });
+ */
+export const createGeoipInspector = (options: GeoipInspectorOptions = {}): Inspector => {
+  let geoip: Geoip | undefined;
+  let loading: Promise<Geoip> | undefined;
+  const prepare = async ({ logger }: { logger: PluginLogger }) => {
+    if (geoip) return;
+    loading ??= loadGeoip(options, logger).finally(() => {
+      loading = undefined;
+    });
+    geoip = await loading;
+  };
+
+  return defineInspector({
+    name: 'geoip',
+    accepts: ['ipaddr'],
+    prepare,
+    async inspect(attribute, ctx) {
+      const key = parseIp(attribute.value);
+      if (!key) return { findings: [] };
+      const special = specialPurposeOf(key);
+      if (special) {
+        const finding: FindingInput = { verdict: 'info', title: `${special} address, not looked up`, source: 'geoip', detail: { range: special } };
+        return { findings: [finding] };
+      }
+      if (!geoip) await prepare(ctx);
+      const { location, asn } = geoip!.lookup(key) ?? { location: {} };
+      const title = describe(location, asn);
+      if (!title) return { findings: [] };
+      const detail: Record<string, unknown> = { ...location };
+      if (asn) Object.assign(detail, { asn: asn.asn, ...(asn.organisation ? { as_organisation: asn.organisation } : {}), ...(asn.network ? { as_network: asn.network } : {}) });
+      return { findings: [{ verdict: 'info', title, source: 'geoip', detail }] };
+    },
+  });
+};
+
+/**
+ * Builds the inspector from ALERTWARDEN_GEOIP_LOCATION_DB and ALERTWARDEN_GEOIP_ASN_DB (unset:
+ * the bundled data); relative paths are read from ALERTWARDEN_CONFIG_DIR, else the package.
+ */
+export const geoipFromEnv = (env: Record<string, string | undefined>): Inspector => {
+  const base = configDirOf(env);
+  const path = (name: string) => {
+    const value = env[name]?.trim();
+    if (!value) return undefined;
+    return isAbsolute(value) ? value : resolve(base, value);
+  };
+  const locationDb = path(GEOIP_LOCATION_DB_ENV);
+  const asnDb = path(GEOIP_ASN_DB_ENV);
+  return createGeoipInspector({ ...(locationDb ? { locationDb } : {}), ...(asnDb ? { asnDb } : {}) });
+};
