@@ -91,3 +91,27 @@ test('special-purpose blocks are labelled; public addresses are not', () => {
   assert.equal(label('8.8.8.8'), undefined);
   assert.equal(label('2606:4700::1111'), undefined);
 });
+
+describe('IPv6 text', () => {
+  // ipaddr.js (a dependency of the detectors) as the reference: parse its spellings back, and write what it writes.
+  test('parses every spelling ipaddr.js writes, and writes RFC 5952 as ipaddr.js does', async () => {
+    const { default: ipaddr } = await import('ipaddr.js');
+    const group = fc.oneof(fc.constant(0), fc.constant(0), fc.integer({ min: 0, max: 0xffff }));
+    fc.assert(
+      fc.property(fc.array(group, { minLength: 8, maxLength: 8 }), (parts) => {
+        const address = new ipaddr.IPv6(parts);
+        const expected = parts.reduce((acc, p) => (acc << 16n) | BigInt(p), 0n);
+        for (const text of [address.toString(), address.toNormalizedString()]) {
+          const key = parseIp(text);
+          if (key?.family === 4) continue; // mapped/NAT64 forms fold to IPv4, checked elsewhere
+          assert.equal(key?.value, expected, text);
+        }
+        const key = parseIp(address.toString());
+        if (key?.family === 6) assert.equal(formatIp(key), address.toRFC5952String());
+      }),
+      { numRuns: 500 },
+    );
+    assert.equal(parseIp('1:2:3:4:5:6:7.8.9.10')?.value, 0x0001_0002_0003_0004_0005_0006_0708_090an);
+    assert.equal(parseIp('::7.8.9.10')?.value, 0x0708_090an);
+  });
+});

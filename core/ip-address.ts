@@ -5,7 +5,6 @@
  * listed address matches however an alert happens to write it.
  */
 import { isIP } from 'node:net';
-import ipaddr from 'ipaddr.js';
 
 export type IpFamily = 4 | 6;
 export type IpKey = { family: 4; value: number } | { family: 6; value: bigint };
@@ -58,10 +57,32 @@ const foldIpv6 = (value: bigint): IpKey => {
   return { family: 6, value };
 };
 
-const ipv6Value = (text: string): bigint | undefined => {
-  if (isIP(text) !== 6) return undefined;
+const groupsOf = (text: string): number[] => (text === '' ? [] : text.split(':').map((group) => parseInt(group, 16)));
+
+/**
+ * An IPv6 address node:net accepts, as a number. Written by hand rather than with a library:
+ * node:net has already validated the text, and this runs in every Lambda bundle (kept small)
+ * and half a million times when the ASN table loads.
+ */
+const ipv6Value = (raw: string): bigint | undefined => {
+  if (isIP(raw) !== 6) return undefined;
+  // A zone id (fe80::1%eth0) names an interface, not part of the address.
+  const zone = raw.indexOf('%');
+  let text = zone >= 0 ? raw.slice(0, zone) : raw;
+  let tail: number[] = [];
+  const lastColon = text.lastIndexOf(':');
+  if (text.includes('.', lastColon)) {
+    const v4 = parseIpv4(text.slice(lastColon + 1))!;
+    tail = [Math.floor(v4 / 65536), v4 % 65536];
+    text = text.slice(0, lastColon + 1);
+    if (!text.endsWith('::')) text = text.slice(0, -1);
+  }
+  const gap = text.indexOf('::');
+  const head = groupsOf(gap >= 0 ? text.slice(0, gap) : text);
+  const rest = gap >= 0 ? groupsOf(text.slice(gap + 2)) : [];
+  const zeros = gap >= 0 ? 8 - head.length - rest.length - tail.length : 0;
   let value = 0n;
-  for (const part of ipaddr.IPv6.parse(text).parts) value = (value << 16n) | BigInt(part);
+  for (const group of [...head, ...Array<number>(zeros).fill(0), ...rest, ...tail]) value = (value << 16n) | BigInt(group);
   return value;
 };
 
@@ -78,7 +99,6 @@ export const parseIp = (raw: string): IpKey | undefined => {
   // Every IPv6 form has a colon; skipping the IPv6 parser otherwise keeps list loading fast.
   if (!raw.includes(':')) return undefined;
   const text = raw.startsWith('[') && raw.endsWith(']') ? raw.slice(1, -1) : raw;
-  // node:net and ipaddr.js accept a zone id (%eth0) and the parsed parts leave it out.
   const v6 = ipv6Value(text);
   return v6 === undefined ? undefined : foldIpv6(v6);
 };
@@ -124,10 +144,23 @@ export const rangeOf = (first: IpKey, last: IpKey): IpRange | undefined => {
 export const formatIpv4 = (value: number): string =>
   `${value >>> 24}.${(value >>> 16) & 255}.${(value >>> 8) & 255}.${value & 255}`;
 
+/** RFC 5952: lower case, no leading zeros, the longest run (first on a tie) of two or more zero groups as `::`. */
 export const formatIpv6 = (value: bigint): string => {
   const parts: number[] = [];
   for (let shift = 112n; shift >= 0n; shift -= 16n) parts.push(Number((value >> shift) & 0xffffn));
-  return new ipaddr.IPv6(parts).toString();
+  let bestAt = -1;
+  let bestLength = 1;
+  for (let i = 0; i < 8; i++) {
+    let j = i;
+    while (j < 8 && parts[j] === 0) j++;
+    if (j - i > bestLength) {
+      bestAt = i;
+      bestLength = j - i;
+    }
+    i = j;
+  }
+  const hex = (from: number, to: number) => parts.slice(from, to).map((p) => p.toString(16)).join(':');
+  return bestAt < 0 ? hex(0, 8) : `${hex(0, bestAt)}::${hex(bestAt + bestLength, 8)}`;
 };
 
 export const formatIp = (key: IpKey): string => (key.family === 4 ? formatIpv4(key.value) : formatIpv6(key.value));

@@ -345,6 +345,10 @@ test('the inspect package alone ships the geoip and AWS-ranges data as files, by
     assert.ok(shipped.equals(await readFile(join(ROOT, file))), `${file} differs from the source`);
   }
   assert.ok(inspect.has('node_modules/@ip-location-db/asn/DBIP-LICENSE'), 'the ASN data ships with its licence');
+  // geoip requires mmdb-lib at run time (kept out of every bundle): it must be in the package, entry point and all.
+  const mmdbMain = (JSON.parse(inspect.get('node_modules/mmdb-lib/package.json')!.toString('utf8')) as { main: string }).main;
+  for (const file of [mmdbMain, 'lib/decoder.js', 'lib/reader/walker.js']) assert.ok(inspect.has(`node_modules/mmdb-lib/${file.replace(/^\.\//, '')}`), `inspect.zip lacks mmdb-lib's ${file}`);
+  assert.doesNotMatch(inspect.get('functions/inspect.mjs')!.toString('utf8'), /MaxMind DB metadata|binaryFormatMajorVersion/, 'mmdb-lib is bundled after all');
   // Read from disk at first use (loadDatabases): a database inlined into the bundle would be loaded by every cold start.
   assert.ok(inspect.get('functions/inspect.mjs')!.length < 20_000_000, 'the inspect bundle inlines data');
   assert.ok(inspectZipBytes < 40_000_000, `inspect.zip is ${inspectZipBytes} bytes`);
