@@ -21,7 +21,7 @@ test('builtin inspectors have unique names', () => {
 });
 
 test('inspectors that call AWS APIs run only when ALERTWARDEN_INSPECTORS names them', () => {
-  assert.deepEqual(builtinInspectors({}).map((i) => i.name), ['blocklist'], 'an empty list (every inspector) does not switch them on');
+  assert.deepEqual(builtinInspectors({}).map((i) => i.name), ['blocklist', 'geoip', 'aws-ip-ranges'], 'an empty list (every inspector) does not switch them on');
   assert.deepEqual(
     builtinInspectors({ ALERTWARDEN_INSPECTORS: 'blocklist, aws-iam,aws-ec2' }).map((i) => i.name),
     ['blocklist', 'aws-ec2', 'aws-iam'],
