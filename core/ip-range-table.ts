@@ -16,8 +16,6 @@ export interface IpRangeHit {
   range: IpRange;
 }
 
-const NONE = 0xffff_ffff;
-
 /** A Uint32Array that grows by doubling, so a list of unknown length costs ~4 bytes per entry. */
 class GrowableUint32 {
   array = new Uint32Array(1024);
@@ -150,7 +148,6 @@ export class IpRangeTableBuilder {
 
   /** `value` is a uint32 the caller maps back to its own data (a line number, a record index). */
   add(range: IpRange, value: number): void {
-    if (!(Number.isInteger(value) && value >= 0 && value < NONE)) throw new RangeError(`value ${value} is not a uint32 below 2^32-1`);
     if (range.family === 4) {
       this.v4First.push(range.first);
       this.v4Last.push(range.last);

@@ -24,7 +24,7 @@ test('inspectors that call AWS APIs run only when ALERTWARDEN_INSPECTORS names t
   assert.deepEqual(builtinInspectors({}).map((i) => i.name), ['blocklist', 'geoip', 'aws-ip-ranges'], 'an empty list (every inspector) does not switch them on');
   assert.deepEqual(
     builtinInspectors({ ALERTWARDEN_INSPECTORS: 'blocklist, aws-iam,aws-ec2' }).map((i) => i.name),
-    ['blocklist', 'aws-ec2', 'aws-iam'],
+    ['blocklist', 'geoip', 'aws-ip-ranges', 'aws-ec2', 'aws-iam'],
   );
-  assert.deepEqual(builtinInspectors({ ALERTWARDEN_INSPECTORS: 'aws-iam' }).map((i) => i.name), ['blocklist', 'aws-iam']);
+  assert.deepEqual(builtinInspectors({ ALERTWARDEN_INSPECTORS: 'aws-iam' }).map((i) => i.name), ['blocklist', 'geoip', 'aws-ip-ranges', 'aws-iam']);
 });

@@ -84,7 +84,6 @@ export const createAwsIpRangesInspector = (options: AwsIpRangesInspectorOptions 
     }
     try {
       const ranges = parseAwsIpRanges(text);
-      if (ranges.skipped > 0) logger?.warn(`aws-ip-ranges: ${ranges.skipped} prefix(es) in ${location} could not be read and were skipped`);
       return ranges;
     } catch (error) {
       throw new AwsIpRangesError(`${location}: ${(error as Error).message}`, { cause: error });

@@ -42,13 +42,8 @@ export class AwsIpRangesError extends ConfigError {
   }
 }
 
-/** A document that is not in the ip-ranges.json format, naming the first bad field. */
-export class AwsIpRangesFormatError extends AwsIpRangesError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'AwsIpRangesFormatError';
-  }
-}
+/** A document that is not in the ip-ranges.json format is an AwsIpRangesError too, naming the first bad field. */
+export const AwsIpRangesFormatError = AwsIpRangesError;
 
 const prefixBits = (range: IpRange): number =>
   range.family === 4 ? 32 - Math.log2(range.last - range.first + 1) : 128 - ((range.last - range.first + 1n).toString(2).length - 1);

@@ -167,15 +167,9 @@ const loadDatabases = async (options: GeoipInspectorOptions, logger: PluginLogge
           const paths = [require.resolve(BUNDLED_DATA.asnIpv4), require.resolve(BUNDLED_DATA.asnIpv6)];
           const texts = await Promise.all(paths.map(async (path) => (await readDatabase(path, 'ASN')).toString('utf8')));
           const table = await buildAsnTable(texts);
-          if (table.skipped > 0) logger.warn(`geoip: ${table.skipped} malformed ASN row(s) skipped`, { rows: table.rows });
           return csvAsn(table);
         })(),
   ]);
-  logger.info('geoip databases loaded', {
-    location: locationPath,
-    locationBuilt: location.metadata.buildEpoch.toISOString().slice(0, 10),
-    asn: options.asnDb ?? BUNDLED_DATA.asnIpv4,
-  });
   return { location, asn };
 };
 
