@@ -10,7 +10,7 @@
  *   pk REPORT#<reportId>      sk EMIT#<version>#<emitter>     one delivery of one version
  *   pk REPORT#<reportId>      sk STATE#<emitter>              an emitter's own state for the report (Slack
  *                                                             thread, issue number), JSON text, all versions
- *   pk REJECTED#<yyyy-mm-dd>  sk <iso time>#<messageId>       an input refused at ingest, with the reason
+ *   pk REJECTED#<yyyy-mm-dd>  sk <iso time>#<messageId>[#<item>]  an input refused at ingest, with the reason (item: which one of a message carrying several)
  *   pk FAILED#<yyyy-mm-dd>    sk EMIT#<reportId>#<version>#<emitter> | ROUND#<reportId>#<round>
  *                                                             work given up after retries (the workflow's DLQ)
  *
@@ -634,7 +634,7 @@ export class DynamoDbReportStore implements ReportStore {
         TableName: this.table,
         Item: {
           pk: `REJECTED#${rejection.rejectedAt.slice(0, 10)}`,
-          sk: `${rejection.rejectedAt}#${rejection.messageId}`,
+          sk: `${rejection.rejectedAt}#${rejection.messageId}${rejection.item ? `#${rejection.item}` : ''}`,
           ...rejection,
           expiresAt: this.expiresAt(this.now()),
         },
@@ -644,7 +644,9 @@ export class DynamoDbReportStore implements ReportStore {
 
   async listRejections(day: string): Promise<Rejection[]> {
     const items = await this.query({ TableName: this.table, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': `REJECTED#${day}` } });
-    return items.map(({ messageId, reason, issues, excerpt, rejectedAt }) => ({ messageId, reason, issues, excerpt, rejectedAt }) as Rejection);
+    return items.map(
+      ({ messageId, item, reason, issues, excerpt, rejectedAt }) => ({ messageId, ...(item ? { item } : {}), reason, issues, excerpt, rejectedAt }) as Rejection,
+    );
   }
 
   // An update, not a put: it creates the item all the same, and the functions that record

@@ -30,37 +30,51 @@ describe('Alert contract', () => {
     assert.deepEqual(validateAlert({ detector: 'd', rule_id: 'r' }).attributes, []);
   });
 
-  test('missing detector and rule_id are named', () => {
-    const paths = issuesOf({}).map((i) => i.path);
-    assert.deepEqual(paths.sort(), ['detector', 'rule_id']);
+  test('missing detector and rule_id are named, each "is required"', () => {
+    const issues = issuesOf({});
+    assert.deepEqual(issues.map((i) => `${i.path}: ${i.message}`).sort(), ['detector: detector is required', 'rule_id: rule_id is required']);
+    assert.equal(issuesOf({ detector: 7, rule_id: 'r' })[0]?.message, 'detector must be a string');
   });
 
-  test('each attribute type checks its value format, naming the attribute index', () => {
-    const cases: [string, string][] = [
-      ['ipaddr', '300.1.1.1'],
-      ['domain', 'not a domain'],
-      ['url', 'javascript:alert(1)'],
-      ['filehash', 'xyz'],
-      ['aws_instance_id', 'instance-1'],
-      ['aws_access_key_id', 'password123'],
-      ['aws_account_id', '12345'],
-      ['aws_arn', 'arn:nope'],
+  test('an attribute failing its type check is kept as an unverified note with the reason; the alert and its other attributes stay', () => {
+    const cases: [string, string, string][] = [
+      ['ipaddr', '300.1.1.1', 'an IPv4 or IPv6 address'],
+      ['domain', 'not a domain', 'a DNS name'],
+      ['url', 'javascript:alert(1)', 'an http(s) or ftp URL'],
+      ['filehash', 'xyz', 'an MD5, SHA-1, SHA-256 or SHA-512 hex digest'],
+      ['aws_instance_id', 'instance-1', 'an EC2 instance id (i-…)'],
+      ['aws_access_key_id', 'GeneratedFindingAccessKeyId', 'an access key id (AKIA…/ASIA…)'],
+      ['aws_account_id', '12345', 'a 12-digit account id'],
+      ['aws_arn', 'arn:nope', 'an ARN (arn:aws:…)'],
+      ['port', '65536', 'a port number (0-65535)'],
     ];
-    for (const [type, value] of cases) {
-      const issues = issuesOf({ ...valid, attributes: [valid.attributes[0], { type, key: 'k', value }] });
-      assert.equal(issues[0]?.path, 'attributes[1].value', `${type}=${value}`);
+    for (const [type, value, expected] of cases) {
+      const alert = validateAlert({ ...valid, attributes: [valid.attributes[0], { type, key: 'k', value }] });
+      assert.deepEqual(alert.attributes, [valid.attributes[0]], `${type}=${value}`);
+      assert.deepEqual(alert.unverified, [{ type, key: 'k', value, reason: `value is not ${expected}` }], `${type}=${value}`);
     }
+    assert.equal(validateAlert(valid).unverified, undefined, 'a clean alert carries no notes');
   });
 
-  test('unknown attribute types, unknown contexts and unknown fields are refused', () => {
-    assert.equal(issuesOf({ ...valid, attributes: [{ type: 'ssn', key: 'k', value: 'v' }] })[0]?.path, 'attributes[0].type');
-    assert.equal(issuesOf({ ...valid, attributes: [{ ...valid.attributes[0], context: ['everywhere'] }] })[0]?.path, 'attributes[0].context[0]');
+  test('unknown attribute types, contexts and fields become notes too; unknown alert fields are still refused', () => {
+    const noteOf = (attribute: unknown) => validateAlert({ ...valid, attributes: [attribute] }).unverified?.[0];
+    assert.match(noteOf({ type: 'ssn', key: 'k', value: 'v' })?.reason ?? '', /^type must be one of/);
+    assert.match(noteOf({ ...valid.attributes[0], context: ['everywhere'] })?.reason ?? '', /^context\[0\]: context must be one of/);
+    assert.match(noteOf({ ...valid.attributes[0], severity: 'high' })?.reason ?? '', /Unrecognized key: "severity"/);
+    assert.deepEqual(noteOf({ type: 'ipaddr', key: 'k', value: 443 }), { type: 'ipaddr', key: 'k', value: '443', reason: 'value must be a string' });
     assert.match(issuesOf({ ...valid, severity: 'high' })[0]?.message ?? '', /severity/);
+  });
+
+  test('source_severity is a level from the list, with the raw value optional', () => {
+    assert.deepEqual(validateAlert({ ...valid, source_severity: { level: 'high', raw: 8 } }).source_severity, { level: 'high', raw: 8 });
+    assert.equal(issuesOf({ ...valid, source_severity: { level: 'urgent' } })[0]?.path, 'source_severity.level');
   });
 
   test('size limits: attribute count, description, identifiers, body', () => {
     const many = Array.from({ length: ALERT_LIMITS.attributes + 1 }, (_, i) => ({ type: 'ipaddr', key: 'k', value: `10.0.${i >> 8}.${i & 255}` }));
     assert.equal(issuesOf({ ...valid, attributes: many })[0]?.path, 'attributes');
+    // Bad attributes count against the limit as sent: notes cannot be used to smuggle in more.
+    assert.equal(issuesOf({ ...valid, attributes: many.map((a) => ({ ...a, value: 'bad' })) })[0]?.path, 'attributes');
     assert.equal(issuesOf({ ...valid, description: 'x'.repeat(ALERT_LIMITS.descriptionChars + 1) })[0]?.path, 'description');
     assert.equal(issuesOf({ ...valid, rule_id: 'é'.repeat(ALERT_LIMITS.idBytes) })[0]?.path, 'rule_id');
     assert.equal(issuesOf({ ...valid, body: { blob: 'x'.repeat(ALERT_LIMITS.bodyBytes) } })[0]?.path, 'body');

@@ -55,7 +55,7 @@ const byteLength = (s: string) => Buffer.byteLength(s, 'utf8');
 // legitimate detector, rule or key contains a control character.
 const identifier = (what: string) =>
   z
-    .string({ error: `${what} must be a string` })
+    .string({ error: (issue) => (issue.input === undefined ? `${what} is required` : `${what} must be a string`) })
     .min(1, `${what} must not be empty`)
     .regex(/^[^\u0000-\u001f\u007f]*$/, `${what} must not contain control characters`)
     .refine((s) => byteLength(s) <= ALERT_LIMITS.idBytes, `${what} must be at most ${ALERT_LIMITS.idBytes} bytes`);
@@ -107,6 +107,8 @@ export const AttributeSchema = z
       .array(z.enum(ATTRIBUTE_CONTEXTS, { error: `context must be one of ${ATTRIBUTE_CONTEXTS.join(', ')}` }))
       .max(ALERT_LIMITS.contexts)
       .default([]),
+    /** When the source observed this value (deepalert's per-attribute timestamp). */
+    timestamp: z.iso.datetime({ offset: true, error: 'timestamp must be an ISO 8601 date-time' }).optional(),
   })
   .strict()
   .superRefine((attribute, ctx) => {
@@ -117,6 +119,32 @@ export const AttributeSchema = z
   });
 export type Attribute = z.output<typeof AttributeSchema>;
 export type AttributeInput = z.input<typeof AttributeSchema>;
+
+/** The source's own severity, normalised so a policy can match it; `raw` is what the source said. */
+export const SOURCE_SEVERITY_LEVELS = ['info', 'low', 'medium', 'high', 'critical'] as const;
+export type SourceSeverityLevel = (typeof SOURCE_SEVERITY_LEVELS)[number];
+export const SourceSeveritySchema = z
+  .object({
+    level: z.enum(SOURCE_SEVERITY_LEVELS, { error: `level must be one of ${SOURCE_SEVERITY_LEVELS.join(', ')}` }),
+    raw: z.union([z.string().max(64, 'raw must be at most 64 characters'), z.number()]).optional(),
+  })
+  .strict();
+export type SourceSeverity = z.output<typeof SourceSeveritySchema>;
+
+/**
+ * An attribute that failed its checks, kept as a note with the reason instead of losing the
+ * whole alert over it (GuardDuty's placeholder access keys, CloudTrail's "AWS Internal" as a
+ * source IP). Never sent to inspectors: nothing vouches for its type.
+ */
+export const UnverifiedAttributeSchema = z
+  .object({
+    type: z.string().max(64),
+    key: z.string().max(256),
+    value: z.string().max(ALERT_LIMITS.attributeValueChars),
+    reason: z.string().min(1).max(300),
+  })
+  .strict();
+export type UnverifiedAttribute = z.output<typeof UnverifiedAttributeSchema>;
 
 export const AlertSchema = z
   .object({
@@ -133,6 +161,11 @@ export const AlertSchema = z
       .array(AttributeSchema)
       .max(ALERT_LIMITS.attributes, `at most ${ALERT_LIMITS.attributes} attributes are accepted`)
       .default([]),
+    unverified: z
+      .array(UnverifiedAttributeSchema)
+      .max(ALERT_LIMITS.attributes, `at most ${ALERT_LIMITS.attributes} unverified attributes are accepted`)
+      .optional(),
+    source_severity: SourceSeveritySchema.optional(),
     body: z
       .unknown()
       .optional()

@@ -55,6 +55,8 @@ export interface ReportSnapshot {
 
 export interface Rejection {
   messageId: string;
+  /** The refused item inside a message that carried several (`detail.findings[2]`); absent for the whole message. */
+  item?: string;
   reason: string;
   issues: { path: string; message: string }[];
   /** The first bytes of the refused message, control characters escaped, for the analyst. */

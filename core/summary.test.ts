@@ -116,3 +116,12 @@ describe('sanitizeText', () => {
     assert.equal(sanitizeText('adm\u200bin\u2060\ufeff'), 'admin');
   });
 });
+
+describe('unverified attribute notes', () => {
+  test('each note is shown once, escaped, with its reason; a report without notes has no such section', () => {
+    const note = { type: 'aws_access_key_id', key: 'access_key_id', value: 'Generated\u202eFindingAccessKeyId', reason: 'value is not an access key id (AKIA…/ASIA…)' };
+    const summary = formatReportSummary(makeReport({ alerts: [makeAlert({ unverified: [note] }), makeAlert({ unverified: [note], description: 'again' })] }));
+    assert.match(summary, /^Unverified attributes \(not inspected\) \(1\):\n {2}aws_access_key_id access_key_id=GeneratedFindingAccessKeyId: value is not an access key id \(AKIA…\/ASIA…\)$/m);
+    assert.doesNotMatch(formatReportSummary(makeReport()), /Unverified/);
+  });
+});

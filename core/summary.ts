@@ -71,6 +71,23 @@ const attributeLines = (report: Report) =>
     return `${a.type}=${sanitizeText(a.value)} (${where})`;
   });
 
+/** Notes on attributes that failed their checks, once each even when several alerts carried them. */
+const unverifiedLines = (report: Report) => {
+  const lines = new Set<string>();
+  for (const alert of report.alerts) {
+    for (const note of alert.unverified ?? []) {
+      lines.add(`${sanitizeText(note.type || '?')} ${sanitizeText(note.key || '?')}=${sanitizeText(note.value)}: ${sanitizeText(note.reason)}`);
+    }
+  }
+  return [...lines];
+};
+
+// Absent rather than "none": most reports have no notes, and the line would be noise.
+const unverifiedSection = (report: Report) => {
+  const lines = unverifiedLines(report);
+  return lines.length ? section('Unverified attributes (not inspected)', lines.length, lines) : [];
+};
+
 const findingLines = (report: Report) => {
   // Map.groupBy needs Node 21; Lambda runs Node 20.
   const byInspector = new Map<string, Finding[]>();
@@ -130,6 +147,7 @@ export const formatReportSummary = (report: Report, emissions?: Emission[]): str
       : 'Severity: not reviewed yet',
     ...(change ? [`Change since version ${report.previous?.version}: ${change}`] : []),
     ...section('Attributes', report.attributes.length, attributeLines(report)),
+    ...unverifiedSection(report),
     ...section('Findings', report.findings.length, findingLines(report)),
     ...section('Inspection failures', report.inspectionFailures.length, failureLines(report)),
     ...(emissions ? section('Emissions', emissions.length, emissionLines(emissions)) : []),

@@ -4,7 +4,7 @@
  * cannot become a valid Alert raises InvalidAlertError listing each bad field.
  */
 import type { z } from 'zod';
-import { AlertSchema, type Alert } from '../alert.ts';
+import { ALERT_LIMITS, AlertSchema, AttributeSchema, type Alert, type UnverifiedAttribute } from '../alert.ts';
 import { formatPath, InvalidAlertError, type FieldIssue } from '../errors.ts';
 
 /**
@@ -71,17 +71,71 @@ const parseJson = (text: string, what: string): unknown => {
 const isSnsEnvelope = (value: unknown): value is { Type: string; Message: unknown; MessageId?: string } =>
   typeof value === 'object' && value !== null && (value as { Type?: unknown }).Type === 'Notification' && 'Message' in value;
 
+const asText = (value: unknown, max: number): string =>
+  (typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value))).slice(0, max);
+
+/** The attribute as a note: its own fields as far as they are text, and why it was not trusted. */
+const unverifiedOf = (candidate: unknown, error: z.ZodError): UnverifiedAttribute => {
+  const fields = typeof candidate === 'object' && candidate !== null && !Array.isArray(candidate) ? (candidate as Record<string, unknown>) : { value: candidate };
+  // "value is not an IPv4 address" already names its field; a path is added where the message does not.
+  const reason = issuesOf(error)
+    .map((i) => (i.path && !i.message.startsWith(`${i.path} `) ? `${i.path}: ${i.message}` : i.message))
+    .join('; ')
+    // Short: a hundred notes must not make the stored alert outgrow a DynamoDB item.
+    .slice(0, 300);
+  return {
+    type: fields.type === undefined ? '' : asText(fields.type, 64),
+    key: fields.key === undefined ? '' : asText(fields.key, 256),
+    value: fields.value === undefined ? '' : asText(fields.value, ALERT_LIMITS.attributeValueChars),
+    reason,
+  };
+};
+
+/**
+ * Splits attributes into those that pass their checks and notes for those that do not: one bad
+ * value must not cost the alert. The count limit still applies to what was sent.
+ */
+const sortAttributes = (candidate: Record<string, unknown>): Record<string, unknown> => {
+  const { attributes } = candidate;
+  if (!Array.isArray(attributes) || attributes.length > ALERT_LIMITS.attributes) return candidate;
+  const verified: unknown[] = [];
+  const unverified: UnverifiedAttribute[] = [];
+  for (const attribute of attributes) {
+    const parsed = AttributeSchema.safeParse(attribute);
+    if (parsed.success) verified.push(attribute);
+    else unverified.push(unverifiedOf(attribute, parsed.error));
+  }
+  if (unverified.length === 0) return candidate;
+  const earlier = Array.isArray(candidate.unverified) ? candidate.unverified : [];
+  return { ...candidate, attributes: verified, unverified: [...earlier, ...unverified] };
+};
+
+/**
+ * Validates one alert. Only what cannot identify an alert (detector, rule id, key), breaks a
+ * size limit or is not the contract's shape is refused; attributes that fail their checks are
+ * kept under `unverified` with the reason.
+ */
 export const validateAlert = (candidate: unknown): Alert => {
   if (typeof candidate !== 'object' || candidate === null || Array.isArray(candidate)) {
     throw new InvalidAlertError([{ path: '', message: 'an alert must be a JSON object' }]);
   }
-  const parsed = AlertSchema.safeParse(candidate);
+  const parsed = AlertSchema.safeParse(sortAttributes(candidate as Record<string, unknown>));
   if (!parsed.success) throw new InvalidAlertError(issuesOf(parsed.error));
   return parsed.data;
 };
 
-/** Parses an SQS message body: an SNS envelope around an alert, or a raw alert. */
-export const alertFromMessageBody = (body: string): Alert => {
+/** What a queued message carries once the transport is peeled off: the publisher's own JSON, and its text. */
+export interface MessageDocument {
+  document: unknown;
+  /** The publisher's text (the SNS Message, or the whole body): what a rejection quotes. */
+  text: string;
+}
+
+/**
+ * Parses an SQS message body, unwrapping an SNS envelope, with the size and nesting limits
+ * checked before anything walks the document.
+ */
+export const documentFromMessageBody = (body: string): MessageDocument => {
   const bytes = Buffer.byteLength(body, 'utf8');
   if (bytes > MAX_MESSAGE_BYTES) {
     throw new InvalidAlertError([{ path: '', message: `the message body is ${bytes} bytes; at most ${MAX_MESSAGE_BYTES} are accepted` }]);
@@ -93,8 +147,21 @@ export const alertFromMessageBody = (body: string): Alert => {
     }
     const inner = parseJson(outer.Message, 'the SNS Message');
     checkDepth(inner);
-    return validateAlert(inner);
+    return { document: inner, text: outer.Message };
   }
   checkDepth(outer);
-  return validateAlert(outer);
+  return { document: outer, text: body };
 };
+
+/** The text a publisher sent: the SNS Message when the body is an envelope around a string, else the body. */
+export const publisherTextOf = (body: string): string => {
+  try {
+    const outer: unknown = JSON.parse(body);
+    return isSnsEnvelope(outer) && typeof outer.Message === 'string' ? outer.Message : body;
+  } catch {
+    return body;
+  }
+};
+
+/** Parses an SQS message body holding one native alert (an SNS envelope around it, or the raw alert). */
+export const alertFromMessageBody = (body: string): Alert => validateAlert(documentFromMessageBody(body).document);

@@ -23,7 +23,7 @@ import { startTestPipeline, type TestPipeline } from '../support/pipeline.ts';
 import { hostileCases, type HostileCase, type HostileInput } from './registry.ts';
 
 const PROJECT = new URL('../../', import.meta.url).pathname;
-const SEARCHED = ['core', 'adapters', 'functions', 'inspectors', 'reviewer', 'emitters', 'detectors', 'test'];
+const SEARCHED = ['core', 'adapters', 'functions', 'inspectors', 'reviewer', 'emitters', 'sources', 'detectors', 'test'];
 
 const findHostileFiles = async (dir: string): Promise<string[]> => {
   const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);

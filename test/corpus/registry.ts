@@ -12,6 +12,7 @@
  *   - neutralised: accepted, reviewed, emitted, and its console summary is safe to show
  *     (see assertSafeSummary), plus any check the case adds.
  */
+import assert from 'node:assert/strict';
 import type { Report } from '../../core/report.ts';
 
 export type HostileInput =
@@ -52,6 +53,19 @@ export const rejected = (path: string, message: string | RegExp): HostileExpecta
 /** Accepted and shown safely; `check` may assert more on the report or its summary. */
 export const neutralised = (check?: (seen: NeutralisedView) => void): HostileExpectation =>
   check ? { outcome: 'neutralised', check } : { outcome: 'neutralised' };
+
+/**
+ * Accepted, with the single attribute the case sent kept only as an unverified note whose
+ * reason is `reason`: one bad attribute never costs the alert, and is never inspected.
+ */
+export const unverified = (reason: string | RegExp): HostileExpectation =>
+  neutralised(({ report }) => {
+    const notes = report.alerts.flatMap((a) => a.unverified ?? []);
+    assert.equal(notes.length, 1, `one note, got ${JSON.stringify(notes)}`);
+    if (typeof reason === 'string') assert.equal(notes[0]!.reason, reason);
+    else assert.match(notes[0]!.reason, reason);
+    assert.deepEqual(report.attributes, [], 'the unverified attribute is not among those inspected');
+  });
 
 let serial = 0;
 

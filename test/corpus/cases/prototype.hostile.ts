@@ -1,10 +1,11 @@
 /**
- * Prototype pollution. Top-level and attribute objects are strict, so such keys are refused;
+ * Prototype pollution. The top-level object is strict, so such keys are refused; in an attribute
+ * they make it an unverified note;
  * inside `body` (free JSON) they are data: kept as own keys, and Object.prototype untouched
  * (the corpus test also checks the latter once for the whole run).
  */
 import assert from 'node:assert/strict';
-import { alertWithJson, hostileCase, neutralised, rejected } from '../registry.ts';
+import { alertWithJson, hostileCase, neutralised, rejected, unverified } from '../registry.ts';
 
 const keptAsData = (key: string) =>
   neutralised(({ report }) => {
@@ -18,7 +19,7 @@ hostileCase({ name: 'constructor.prototype at the top level', input: alertWithJs
 hostileCase({
   name: '__proto__ inside an attribute',
   input: alertWithJson('attributes', '[{"type":"username","key":"u","value":"alice","__proto__":{"polluted":true}}]'),
-  expect: rejected('attributes[0]', 'Unrecognized key: "__proto__"'),
+  expect: unverified('Unrecognized key: "__proto__"'),
 });
 hostileCase({ name: '__proto__ inside body', input: alertWithJson('body', '{"__proto__":{"polluted":true}}'), expect: keptAsData('__proto__') });
 hostileCase({
