@@ -148,8 +148,8 @@ export const alertsFromDocument = (document: unknown, options: SourceOptions = {
         outcome.alerts.push({ alert: validateAlert(item.alert), source: mapped.source, path: item.path });
       } catch (error) {
         if (!(error instanceof InvalidAlertError)) throw error;
-        // A native alert's fields are the user's own; an adapter's are not, so its issues say they are about the mapping.
-        const issues = mapped.source === 'alert' ? prefixed(error.issues, item.path) : asMapped(error.issues, item.path, mapped.source);
+        // A native (or deepalert) alert's fields are the user's own; a finding's are not, so its issues say they are about the mapping.
+        const issues = mapped.source === 'alert' || mapped.source === 'deepalert' ? prefixed(error.issues, item.path) : asMapped(error.issues, item.path, mapped.source);
         outcome.rejections.push(rejectionOf(item.path, issues, itemAt(document, item.path)));
       }
     }
