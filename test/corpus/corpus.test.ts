@@ -54,6 +54,11 @@ const assertSafeSummary = (summary: string) => {
 const alertIdOfInput = (input: HostileInput): string => {
   let raw = JSON.parse('message' in input ? input.message : input.sqsBody) as Record<string, string>;
   if ('sqsBody' in input && raw.Type === 'Notification') raw = JSON.parse(raw.Message!) as Record<string, string>;
+  // A GuardDuty finding aggregates by its type and id, as documented in sources/guardduty.
+  if (raw['detail-type'] === 'GuardDuty Finding') {
+    const detail = raw.detail as unknown as Record<string, string>;
+    return alertIdOf({ detector: 'guardduty', rule_id: detail.type!, alert_key: detail.id! });
+  }
   return alertIdOf({ detector: raw.detector!, rule_id: raw.rule_id!, ...(raw.alert_key !== undefined ? { alert_key: raw.alert_key } : {}) });
 };
 

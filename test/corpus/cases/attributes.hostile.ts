@@ -2,13 +2,22 @@
  * Attributes that cannot be what their type says: the alert is accepted, the attribute kept
  * only as an unverified note with the reason (never inspected, shown escaped).
  */
-import { attributeWith, hostileCase, unverified } from '../registry.ts';
+import assert from 'node:assert/strict';
+import { attributeWith, hostileCase, neutralised, unverified } from '../registry.ts';
 
 const TYPES = 'ipaddr, domain, url, username, filehash, aws_instance_id, aws_access_key_id, aws_account_id, aws_arn, aws_region, aws_eni_id, event_id, user_agent, port';
 const CONTEXTS = 'remote, local, subject, object, client, server, file, additional';
 const not = (expected: string) => unverified(`value is not ${expected}`);
 
-hostileCase({ name: "unknown attribute type (deepalert's json)", input: attributeWith({ type: 'json', value: '{}' }), expect: unverified(`type must be one of ${TYPES}`) });
+hostileCase({
+  // deepalert's json type: JSON is not something to inspect, so it is kept in the body (sources/deepalert).
+  name: "deepalert's json attribute type",
+  input: attributeWith({ type: 'json', value: '{"pid":1}' }),
+  expect: neutralised(({ report }) => {
+    assert.deepEqual((report.alerts[0]?.body as Record<string, unknown>).deepalert_json, { user: { pid: 1 } });
+    assert.deepEqual(report.attributes, []);
+  }),
+});
 hostileCase({ name: 'attribute type in capitals', input: attributeWith({ type: 'IPADDR', value: '198.51.100.7' }), expect: unverified(`type must be one of ${TYPES}`) });
 hostileCase({ name: 'invalid IP 999.1.1.1', input: attributeWith({ type: 'ipaddr', value: '999.1.1.1' }), expect: not('an IPv4 or IPv6 address') });
 hostileCase({ name: 'IP with a port', input: attributeWith({ type: 'ipaddr', value: '203.0.113.7:443' }), expect: not('an IPv4 or IPv6 address') });
