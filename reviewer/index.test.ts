@@ -35,6 +35,23 @@ describe('the bundled default policy', () => {
   });
 });
 
+describe("the bundled default policy and the source's own severity", () => {
+  const fromGuardDuty = (level: 'info' | 'low' | 'medium' | 'high' | 'critical', raw: number) =>
+    makeReport({ detector: 'guardduty', rule_id: 'Backdoor:EC2/C&CActivity.B', alerts: [makeAlert({ source_severity: { level, raw } })] });
+
+  test('GuardDuty high is high and critical is critical, with the raw value in the reason', async () => {
+    assert.deepEqual(await review(fromGuardDuty('high', 8)), { severity: 'high', reason: 'guardduty rates Backdoor:EC2/C&CActivity.B high (8) (alerts: 1)' });
+    assert.equal((await review(fromGuardDuty('critical', 9.5))).severity, 'critical');
+    assert.equal((await review(fromGuardDuty('medium', 5))).severity, 'medium');
+    assert.equal((await review(fromGuardDuty('low', 2))).severity, 'low');
+  });
+
+  test('an inspector finding above the source severity still wins', async () => {
+    const report = { ...fromGuardDuty('low', 2), findings: [listed] };
+    assert.equal((await review(report)).severity, 'high');
+  });
+});
+
 describe('ALERTWARDEN_REVIEW_POLICY', () => {
   test('points at a policy of your own', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'reviewer-'));

@@ -23,6 +23,19 @@ describe('globToRegExp', () => {
 });
 
 describe('evaluatePolicy', () => {
+  test('source_severity matches a level, or any of a list, on any alert of the report', () => {
+    const rules: PolicyInput['rules'] = [
+      { name: 'hot', when: { source_severity: ['high', 'critical'] }, severity: 'high', reason: 'rated {source_severity}' },
+      { name: 'cold', when: { source_severity: 'low' }, severity: 'low', reason: 'rated {source_severity}' },
+    ];
+    const withLevels = (...levels: ('low' | 'high' | 'critical')[]) =>
+      makeReport({ alerts: [makeAlert(), ...levels.map((level, i) => makeAlert({ description: `${i}`, source_severity: { level, raw: `raw-${level}` } }))] });
+    assert.deepEqual(evaluate({ default: fallback, rules }, withLevels('low', 'critical')), { severity: 'high', reason: 'rated critical (raw-critical)', rule: 'hot' });
+    assert.deepEqual(evaluate({ default: fallback, rules }, withLevels('low')), { severity: 'low', reason: 'rated low (raw-low)', rule: 'cold' });
+    assert.equal(evaluate({ default: fallback, rules }, withLevels()).severity, 'unclassified', 'no source severity, no match');
+    assert.equal(renderReason('{source_severity}', withLevels()), 'none');
+  });
+
   test('no match gives the default, with placeholders filled', () => {
     const outcome = evaluate({ default: fallback, rules: [{ name: 'n', when: { rule_id: 'other' }, severity: 'low', reason: 'x' }] }, makeReport({ rule_id: 'r1' }));
     assert.deepEqual(outcome, { severity: 'unclassified', reason: 'default for r1' });

@@ -3,6 +3,7 @@
  * ties going to the rule written first; no match gives the default. "Highest wins" means rule
  * order never hides a critical rule behind a lower one.
  */
+import { SOURCE_SEVERITY_LEVELS, type SourceSeverity } from '../../core/alert.ts';
 import { SEVERITY_RANK, type Finding, type Report, type Severity } from '../../core/report.ts';
 import type { Policy, PolicyRule } from './schema.ts';
 
@@ -37,6 +38,7 @@ const compileRule = (rule: PolicyRule): CompiledRule => {
   const source = when.finding?.source === undefined ? undefined : globToRegExp(when.finding.source);
   const verdicts = when.finding?.verdict === undefined ? undefined : [when.finding.verdict].flat();
   const inspector = when.finding?.inspector;
+  const sourceLevels = when.source_severity === undefined ? undefined : [when.source_severity].flat();
   const findingMatches = (f: Finding) =>
     (inspector === undefined || f.inspector === inspector) &&
     (verdicts === undefined || verdicts.includes(f.verdict)) &&
@@ -50,6 +52,7 @@ const compileRule = (rule: PolicyRule): CompiledRule => {
       if (ruleId && !ruleId.test(report.rule_id)) return undefined;
       if (detector && !detector.test(report.detector)) return undefined;
       if (when.minAlerts !== undefined && report.alerts.length < when.minAlerts) return undefined;
+      if (sourceLevels && !report.alerts.some((a) => a.source_severity && sourceLevels.includes(a.source_severity.level))) return undefined;
       if (!when.finding) return {};
       const finding = report.findings.find(findingMatches);
       return finding ? { finding } : undefined;
@@ -59,12 +62,22 @@ const compileRule = (rule: PolicyRule): CompiledRule => {
 
 export const compilePolicy = (policy: Policy): CompiledPolicy => ({ default: policy.default, rules: policy.rules.map(compileRule) });
 
-/** Fills `{alerts}`, `{rule_id}`, `{detector}`, and from the matched finding `{finding}` (title), `{source}`, `{attribute}` (value). */
+/** The highest source severity among the report's alerts: `high (8)`. */
+const sourceSeverityOf = (report: Report): string | undefined => {
+  let highest: SourceSeverity | undefined;
+  for (const { source_severity: s } of report.alerts) {
+    if (s && (!highest || SOURCE_SEVERITY_LEVELS.indexOf(s.level) > SOURCE_SEVERITY_LEVELS.indexOf(highest.level))) highest = s;
+  }
+  return highest && (highest.raw === undefined ? highest.level : `${highest.level} (${highest.raw})`);
+};
+
+/** Fills `{alerts}`, `{rule_id}`, `{detector}`, `{source_severity}`, and from the matched finding `{finding}` (title), `{source}`, `{attribute}` (value). */
 export const renderReason = (template: string, report: Report, finding?: Finding): string => {
   const values: Record<string, string | undefined> = {
     alerts: String(report.alerts.length),
     rule_id: report.rule_id,
     detector: report.detector,
+    source_severity: sourceSeverityOf(report) ?? 'none',
     finding: finding?.title,
     // A finding without a source is known only by its inspector.
     source: finding ? (finding.source ?? finding.inspector) : undefined,

@@ -47,7 +47,7 @@ describe('parsePolicy', () => {
 
   test('reasons may only use known placeholders, and finding ones only with a finding condition', () => {
     assert.deepEqual(issuesOf({ ...base, rules: [{ ...rule, reason: '{findings}' }] }), [
-      'rules[0].reason: unknown placeholder {findings}; use {alerts}, {rule_id}, {detector}, {finding}, {source}, {attribute}',
+      'rules[0].reason: unknown placeholder {findings}; use {alerts}, {rule_id}, {detector}, {source_severity}, {finding}, {source}, {attribute}',
     ]);
     assert.deepEqual(issuesOf({ ...base, rules: [{ ...rule, when: { rule_id: 'x' }, reason: 'seen {attribute}' }] }), [
       'rules[0].reason: {attribute} needs a "when.finding" condition to refer to',

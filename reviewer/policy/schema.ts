@@ -4,16 +4,18 @@
  */
 import { z } from 'zod';
 import { formatPath } from '../../core/errors.ts';
+import { SOURCE_SEVERITY_LEVELS } from '../../core/alert.ts';
 import { SEVERITIES, VERDICTS } from '../../core/report.ts';
 import { InvalidPolicyError } from './errors.ts';
 
 /** Placeholders a reason may use; the last three need the rule to match on a finding. */
-export const PLACEHOLDERS = ['alerts', 'rule_id', 'detector', 'finding', 'source', 'attribute'] as const;
+export const PLACEHOLDERS = ['alerts', 'rule_id', 'detector', 'source_severity', 'finding', 'source', 'attribute'] as const;
 const FINDING_PLACEHOLDERS: readonly string[] = ['finding', 'source', 'attribute'];
 const PLACEHOLDER = /\{(\w+)\}/g;
 
 const severity = z.enum(SEVERITIES, { error: `must be one of ${SEVERITIES.join(', ')}` });
 const verdict = z.enum(VERDICTS);
+const sourceLevel = z.enum(SOURCE_SEVERITY_LEVELS);
 /** Exact text, or a glob where `*` matches anything; matched case-insensitively. */
 const pattern = z.string().min(1, 'must not be empty');
 
@@ -44,6 +46,10 @@ const RuleSchema = z
         rule_id: pattern.optional(),
         detector: pattern.optional(),
         finding: FindingConditionSchema.optional(),
+        /** The tool's own severity on any alert of the report (GuardDuty, Security Hub), normalised by sources/. */
+        source_severity: z
+          .union([sourceLevel, z.array(sourceLevel).min(1)], { error: `must be a level or a list of levels (${SOURCE_SEVERITY_LEVELS.join(', ')})` })
+          .optional(),
         minAlerts: z.number().int('must be a whole number').min(1, 'must be at least 1').optional(),
       })
       .strict(),
