@@ -11,7 +11,8 @@ import { access, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promi
 import { extname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import type { PipelineFailure } from '../core/store.ts';
+import type { PipelineFailure, Rejection } from '../core/store.ts';
+import { splitDocuments, type InputDocument } from '../sources/read.ts';
 import { formatReportSummary, sanitizeText } from '../core/summary.ts';
 import { sourceFromCommandLine } from '../inspectors/blocklist/sources.ts';
 import { detectCommand, DETECT_USAGE, DetectUsageError, rulesCommand } from './detect-cli.ts';
@@ -32,30 +33,21 @@ class UsageError extends Error {
   }
 }
 
-/** One message per alert, kept as the raw text a tool would publish: ingest judges validity. */
-export const splitAlerts = (text: string): string[] => {
-  const trimmed = text.trim();
-  if (!trimmed) return [];
-  try {
-    const parsed: unknown = JSON.parse(trimmed);
-    return Array.isArray(parsed) ? parsed.map((a) => JSON.stringify(a)) : [JSON.stringify(parsed)];
-  } catch {
-    // Not one JSON document: treat as JSONL, one message per non-empty line (bad lines get rejected with a reason).
-    return trimmed.split(/\r?\n/).filter((line) => line.trim());
-  }
-};
-
 const readStdin = async () => {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks).toString('utf8');
 };
 
-export const readAlertInputs = async (inputs: string[], onSkip: (file: string) => void = () => {}): Promise<string[]> => {
-  const messages: string[] = [];
+/**
+ * One message per document (an alert, a finding, an event), kept as the raw text a tool would
+ * publish: ingest judges validity. Each carries its origin (file and line or array index).
+ */
+export const readAlertInputs = async (inputs: string[], onSkip: (file: string) => void = () => {}): Promise<InputDocument[]> => {
+  const documents: InputDocument[] = [];
   for (const input of inputs) {
     if (input === '-') {
-      messages.push(...splitAlerts(await readStdin()));
+      documents.push(...splitDocuments(await readStdin(), '-'));
       continue;
     }
     const info = await stat(input).catch(() => {
@@ -70,16 +62,21 @@ export const readAlertInputs = async (inputs: string[], onSkip: (file: string) =
         else onSkip(join(input, entry.name));
       }
     }
-    for (const file of files) messages.push(...splitAlerts(await readFile(file, 'utf8')));
+    for (const file of files) documents.push(...splitDocuments(await readFile(file, 'utf8'), file));
   }
-  return messages;
+  return documents;
 };
+
+/** `alerts.jsonl:3 detail.findings[1]: invalid alert: …`, naming where the user can find it. */
+const describeRejection = (r: Rejection, origins: ReadonlyMap<string, string>) =>
+  `${sanitizeText(origins.get(r.messageId) ?? `message ${r.messageId}`)}${r.item ? ` ${sanitizeText(r.item)}` : ''}: ${sanitizeText(r.reason, 1000)}`;
 
 const progress = (line: string) => process.stderr.write(`${line}\n`);
 
 const printHuman = (
   views: ReportView[],
-  rejected: { reason: string; excerpt: string }[],
+  rejected: Rejection[],
+  origins: ReadonlyMap<string, string>,
   failures: PipelineFailure[],
   deadLetters: number,
   outDir: string,
@@ -91,7 +88,7 @@ const printHuman = (
   }
   if (rejected.length) {
     process.stdout.write(`\n${rejected.length} alert(s) rejected at ingest:\n`);
-    for (const r of rejected) process.stdout.write(`  - ${r.reason}\n    message: ${r.excerpt.slice(0, 160)}\n`);
+    for (const r of rejected) process.stdout.write(`  - ${describeRejection(r, origins)}\n    input: ${r.excerpt.slice(0, 160)}\n`);
   }
   const undelivered = failures.filter((f) => f.kind === 'emission');
   if (undelivered.length) {
@@ -239,10 +236,17 @@ const runPipeline = async (
   storage: 'dynamodb' | 'memory',
 ): Promise<number> => {
   const values = { json, state };
-  const messages = await readAlertInputs(inputs, (file) => progress(`  skipped ${file}: not a .json, .jsonl or .ndjson file`));
-  if (!values.json) progress(`alertwarden: ${messages.length} alert message(s) from ${inputs.join(', ') || 'no input (resuming only)'}`);
+  const documents = await readAlertInputs(inputs, (file) => progress(`  skipped ${file}: not a .json, .jsonl or .ndjson file`));
+  if (!values.json) progress(`alertwarden: ${documents.length} alert message(s) from ${inputs.join(', ') || 'no input (resuming only)'}`);
+  if (inputs.length > 0 && documents.length === 0) {
+    progress(`alertwarden: nothing to process in ${inputs.join(', ')}`);
+    return 1;
+  }
   // Loaded only now: --help, --version and usage errors never pay for the SDK and the engine.
-  const { LocalRuntime } = await import('./runtime.ts');
+  const { LocalRuntime, snsEnvelopeOf, sqsRecordOf } = await import('./runtime.ts');
+  // Records built here, not by runtime.publish, so each rejection can be traced to its file and line.
+  const records = documents.map((d) => sqsRecordOf(snsEnvelopeOf(d.text)));
+  const origins = new Map(records.map((r, i) => [r.messageId, documents[i]!.origin]));
   const runtime = await LocalRuntime.start({
     env,
     ...(values.state !== undefined ? { stateDir: resolve(values.state) } : {}),
@@ -254,7 +258,7 @@ const runPipeline = async (
   try {
     const started = Date.now();
     let lastShown = 0;
-    await runtime.publish(messages, (done, total) => {
+    await runtime.deliver(records, (done, total) => {
       if (!values.json && (done === total || Date.now() - lastShown > 1000)) {
         lastShown = Date.now();
         progress(`  ingested ${done}/${total}`);
@@ -274,13 +278,17 @@ const runPipeline = async (
     const rejected = await runtime.rejections();
     if (values.json) {
       for (const { report } of views) process.stdout.write(`${JSON.stringify(report)}\n`);
-      for (const r of rejected) progress(`rejected: ${r.reason}`);
+      for (const r of rejected) progress(`rejected: ${describeRejection(r, origins)}`);
     } else {
-      printHuman(views, rejected, await runtime.pipelineFailures(), runtime.deadLetters.length, outDir);
+      printHuman(views, rejected, origins, await runtime.pipelineFailures(), runtime.deadLetters.length, outDir);
       progress(`alertwarden: done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     }
     for (const failure of runtime.engine.failures) progress(`pipeline execution ${failure.name} failed: ${failure.error}`);
-    return runtime.engine.failures.length || runtime.deadLetters.length || views.some((v) => v.error || v.unreviewed) ? 1 : 0;
+    // A run where every input was refused did nothing a script could rely on: it must not look like success.
+    const refused = new Set(rejected.map((r) => r.messageId));
+    const allRejected = records.length > 0 && records.every((r) => refused.has(r.messageId)) && views.length === 0;
+    if (allRejected) progress(`alertwarden: every input was rejected`);
+    return allRejected || runtime.engine.failures.length || runtime.deadLetters.length || views.some((v) => v.error || v.unreviewed) ? 1 : 0;
   } finally {
     await runtime.stop();
   }

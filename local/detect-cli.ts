@@ -1,25 +1,28 @@
 /**
  * `alertwarden detect` and `alertwarden rules test`: the detectors on this machine.
  *
- *   alertwarden detect [--source cloudtrail|flowlogs] [--publish] FILE...|-
+ *   alertwarden detect [--source cloudtrail|flowlogs|guardduty|securityhub] [--publish] FILE...|-
  *
  * stdout carries exactly one alert per line (JSONL), nothing else; what could not be read is
- * named on stderr. Without --source, JSON input is read as CloudTrail and text as flow logs.
+ * named on stderr. Without --source, GuardDuty and Security Hub findings are recognised, other
+ * JSON input is read as CloudTrail and text as flow logs.
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { S3Client } from '@aws-sdk/client-s3';
-import { formatReportSummary } from '../core/summary.ts';
+import { formatReportSummary, sanitizeText } from '../core/summary.ts';
 import type { Detection } from '../detectors/detect.ts';
 import { runAllFixtures } from '../detectors/fixtures.ts';
 import { keepFirstSeen, MemoryFirstSeenStore } from '../detectors/first-seen.ts';
 import { createDetectors, detectAll, loadBlocklists } from '../detectors/index.ts';
 import { readCloudTrail, readFlowLogs, textOf } from '../detectors/input.ts';
 import { DETECTOR_ENV, loadDetectorSettings } from '../detectors/settings.ts';
+import { findingSourceOf } from '../sources/index.ts';
+import { alertsFromText, splitDocuments } from '../sources/read.ts';
 import { LocalRuntime } from './runtime.ts';
 
-export const DETECT_USAGE = `usage: alertwarden detect [--source cloudtrail|flowlogs] [options] FILE...|-
+export const DETECT_USAGE = `usage: alertwarden detect [--source cloudtrail|flowlogs|guardduty|securityhub] [options] FILE...|-
        alertwarden rules test
 
 detect runs the built-in rules over CloudTrail records or VPC flow-log lines and prints each
@@ -28,7 +31,9 @@ EventBridge events, CloudWatch Logs subscription payloads, flow-log text with or
 header line, and gzip of any of these. Folders are read file by file.
 
 options:
-  --source NAME      cloudtrail or flowlogs (default: JSON input is cloudtrail, text is flowlogs)
+  --source NAME      cloudtrail, flowlogs, guardduty or securityhub (default: findings are
+                     recognised, other JSON input is cloudtrail, text is flowlogs); guardduty and
+                     securityhub print what the adapter in sources/ makes of each finding
   --publish          also run the alerts through the local pipeline; report summaries go to stderr
   --blocklists LIST  blocklists for the flow-log blocklist rule (default: examples/blocklists/known-bad.txt)
   --flow-format F    field names of header-less flow-log lines (default: the v2 default format)
@@ -44,7 +49,7 @@ export class DetectUsageError extends Error {
   }
 }
 
-const SOURCES = ['cloudtrail', 'flowlogs'] as const;
+const SOURCES = ['cloudtrail', 'flowlogs', 'guardduty', 'securityhub'] as const;
 type Source = (typeof SOURCES)[number];
 
 const readStdin = async (): Promise<Buffer> => {
@@ -68,6 +73,30 @@ const readInputs = async (inputs: string[]): Promise<{ name: string; data: Buffe
     for (const file of files) if ((await stat(file)).isFile()) out.push({ name: file, data: await readFile(file) });
   }
   return out;
+};
+
+/** GuardDuty and Security Hub findings, raw or in their EventBridge envelope, judged by the first document. */
+const guessFindings = (text: string): Source | undefined => {
+  const [first] = splitDocuments(text.slice(0, 4 * 1024 * 1024), 'input');
+  try {
+    return first ? findingSourceOf(JSON.parse(first.text)) : undefined;
+  } catch {
+    return undefined;
+  }
+};
+
+/** Findings are mapped by sources/, not matched by rules: each becomes one alert, or a refusal naming its origin. */
+const detectFindings = (text: string, name: string, source: 'guardduty' | 'securityhub', alerts: string[]) => {
+  const outcome = alertsFromText(text, name, { source });
+  for (const { alert } of outcome.alerts) {
+    const line = JSON.stringify(alert);
+    alerts.push(line);
+    process.stdout.write(`${line}\n`);
+  }
+  const where = (origin: string, path: string) => sanitizeText(path ? `${origin} ${path}` : origin);
+  for (const r of outcome.rejections) process.stderr.write(`${where(r.origin, r.path)}: ${sanitizeText(r.reason, 1000)}\n  input: ${r.excerpt.slice(0, 160)}\n`);
+  for (const s of outcome.skipped) process.stderr.write(`${where(s.origin, s.path)}: skipped: ${sanitizeText(s.reason)}\n`);
+  return { records: outcome.alerts.length + outcome.skipped.length, problems: outcome.rejections.length };
 };
 
 const guessSource = (text: string): Source => (/^\s*[[{]/.test(text) && !/"awslogs"|logEvents/.test(text.slice(0, 4096)) ? 'cloudtrail' : /^\s*[[{]/.test(text) ? guessLogsPayload(text) : 'flowlogs');
@@ -116,7 +145,13 @@ export const detectCommand = async (argv: string[]): Promise<number> => {
       problems++;
       continue;
     }
-    const kind = source ?? guessSource(text);
+    const kind = source ?? guessFindings(text) ?? guessSource(text);
+    if (kind === 'guardduty' || kind === 'securityhub') {
+      const read = detectFindings(text, name, kind, alerts);
+      records += read.records;
+      problems += read.problems;
+      continue;
+    }
     let detections: Detection[];
     let read: { records: unknown[]; problems: string[] };
     if (kind === 'cloudtrail') {

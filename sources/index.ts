@@ -176,3 +176,17 @@ export const alertsFromMessageBody = (body: string, options: SourceOptions = {})
   for (const rejection of outcome.rejections) if (rejection.path === '') rejection.excerpt = excerptOf(parsed.text);
   return outcome;
 };
+
+/**
+ * Which finding source a document is, if any: what `alertwarden detect` needs to tell a
+ * GuardDuty or Security Hub file from a CloudTrail one without being told.
+ */
+export const findingSourceOf = (document: unknown): 'guardduty' | 'securityhub' | undefined => {
+  if (!isObject(document)) return undefined;
+  if (isEventBridgeEvent(document)) {
+    if (document['detail-type'] === GUARDDUTY_FINDING) return 'guardduty';
+    return SECURITY_HUB_FINDINGS.includes(document['detail-type']) ? 'securityhub' : undefined;
+  }
+  if (guardDutySource.recognises(document)) return 'guardduty';
+  return securityHubSource.recognises(document) ? 'securityhub' : undefined;
+};

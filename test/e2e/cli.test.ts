@@ -53,7 +53,7 @@ test('run - reads JSONL from standard input; invalid lines are reported with the
     assert.equal(code, 0, stderr);
     assert.match(stdout, /Report [0-9a-f]{32}-\w+: version \d+ \(final\)/);
     assert.match(stdout, /login\.evil\.example listed in known-bad/);
-    assert.match(stdout, /1 alert\(s\) rejected at ingest:\n {2}- invalid alert: rule_id: /);
+    assert.match(stdout, /1 alert\(s\) rejected at ingest:\n {2}- -:2: invalid alert: rule_id: rule_id is required\n {4}input: \{"detector":"stdin"\}\n/);
     assert.match(stderr, /2 alert message\(s\) from -/);
   } finally {
     await rm(out, { recursive: true, force: true });
