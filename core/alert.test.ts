@@ -46,7 +46,7 @@ describe('Alert contract', () => {
       ['aws_access_key_id', 'GeneratedFindingAccessKeyId', 'an access key id (AKIA…/ASIA…)'],
       ['aws_account_id', '12345', 'a 12-digit account id'],
       ['aws_arn', 'arn:nope', 'an ARN (arn:aws:…)'],
-      ['port', '65536', 'a port number (0-65535)'],
+      ['port', '65536', 'a port number 0-65535'],
     ];
     for (const [type, value, expected] of cases) {
       const alert = validateAlert({ ...valid, attributes: [valid.attributes[0], { type, key: 'k', value }] });
