@@ -317,7 +317,9 @@ test('packages offline and writes one zip per function', async (t) => {
     // Cold start: minified, no source map inside the zip, none of zod's non-English locales.
     const bytes = Buffer.byteLength(code);
     console.log(`${key}: ${(bytes / 1024).toFixed(0)} KiB bundle`);
-    assert.ok(bytes <= 300 * 1024, `${key} bundle is ${bytes} bytes (limit 300 KiB)`);
+    // Ingest also carries the source adapters (GuardDuty, Security Hub ASFF, deepalert: +16 KiB minified, measured 2026-11-30).
+    const limit = key === 'ingest' ? 310 : 300;
+    assert.ok(bytes <= limit * 1024, `${key} bundle is ${bytes} bytes (limit ${limit} KiB)`);
     assert.deepEqual([...zip.keys()].filter((name) => name.endsWith('.map')), [], `${key}.zip carries source maps`);
     // German is one of the locales zod's classic API re-exports (scripts/esbuild-plugins.cjs keeps English only).
     assert.doesNotMatch(code, /Eingabe: erwartet/, `${key} bundles zod's other locales`);
