@@ -25,7 +25,7 @@ describe('CloudTrail alerts', () => {
       awsRegion: 'aws_region=us-east-1',
       recipientAccountId: 'aws_account_id=111122223333',
     });
-    expect(alert).toMatchObject({ detector: 'cloudtrail', rule_id: 'access-denied', timestamp: record.eventTime, body: { severity: 'medium', record } });
+    expect(alert).toMatchObject({ detector: 'cloudtrail', rule_id: 'access-denied', timestamp: record.eventTime, body: { severity: 'medium', record }, source_severity: { level: 'medium', raw: 'medium' } });
   });
 
   test('sourceIPAddress "AWS Internal" is left out and a service hostname becomes a domain; the alert survives both', async () => {

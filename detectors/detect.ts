@@ -68,6 +68,8 @@ const alertOf = <R>(
     description,
     ...(timestamp && ISO_TIME.test(timestamp) ? { timestamp } : {}),
     attributes: validAttributes([...(rule.attributes?.(record, ctx) ?? []), ...base]),
+    // The rule's own severity as the source's hint, which the review policy reads (when.source_severity).
+    source_severity: { level: rule.severity, raw: rule.severity },
     body: { severity: rule.severity, record: body },
   };
   const firstSeen = rule.firstSeen?.(record);
