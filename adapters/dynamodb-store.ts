@@ -14,6 +14,11 @@
  *   pk FAILED#<yyyy-mm-dd>    sk EMIT#<reportId>#<version>#<emitter> | ROUND#<reportId>#<round>
  *                                                             work given up after retries (the workflow's DLQ)
  *
+ * Index `sweep` (sparse, keys only): sweepShard ROUND, sweepAt <epoch ms>. Only META items of
+ * reports with a round running or a retry scheduled carry both attributes, so the sweeper
+ * reads the few reports it must look at, never the table. One partition key value: rounds
+ * change state a few times per report, far below a partition's write limit.
+ *
  * A member alert is stored as JSON text, not as a DynamoDB map: alert bodies are arbitrary
  * JSON, and the SDK's marshaller drops a `__proto__` key and throws on a `constructor` key,
  * which would turn one odd alert into a retried, dead-lettered message.
@@ -42,6 +47,8 @@ import type { Membership, OpenReportInput, PipelineFailure, Rejection, ReportSna
 
 const reportPk = (reportId: string) => `REPORT#${reportId}`;
 const META = 'META';
+export const SWEEP_INDEX = 'sweep';
+const SWEEP_SHARD = 'ROUND';
 const DAY_SECONDS = 86_400;
 /** BatchGetItem takes up to 100 keys, BatchWriteItem up to 25 puts. */
 const BATCH_GET_KEYS = 100;
@@ -65,6 +72,8 @@ export interface DynamoDbReportStoreOptions {
   tableName: string;
   /** Items live this long past the report window, then TTL removes them. */
   ttlDays: number;
+  /** How long a claimed round may run before the sweeper takes it for dead. */
+  roundDeadlineMs: number;
   now?: () => number;
 }
 
@@ -73,12 +82,18 @@ export class DynamoDbReportStore implements ReportStore {
   private readonly table: string;
   private readonly ttlSeconds: number;
   private readonly now: () => number;
+  private readonly roundDeadlineMs: number;
 
   constructor(client: DynamoDBClient, options: DynamoDbReportStoreOptions) {
     this.doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
     this.table = options.tableName;
     this.ttlSeconds = options.ttlDays * DAY_SECONDS;
     this.now = options.now ?? Date.now;
+    this.roundDeadlineMs = options.roundDeadlineMs;
+  }
+
+  private deadline() {
+    return this.now() + this.roundDeadlineMs;
   }
 
   private expiresAt(fromMs: number) {
@@ -386,9 +401,9 @@ export class DynamoDbReportStore implements ReportStore {
           TableName: this.table,
           Key: { pk: reportPk(reportId), sk: META },
           // A round is claimed for alerts that joined: the report is dirty until its final snapshot.
-          UpdateExpression: 'SET running = :t, dirty = :t, round = round + :one REMOVE lastError',
+          UpdateExpression: 'SET running = :t, dirty = :t, round = round + :one, sweepShard = :shard, sweepAt = :deadline REMOVE lastError',
           ConditionExpression: 'attribute_exists(pk) AND running = :f',
-          ExpressionAttributeValues: { ':t': true, ':f': false, ':one': 1 },
+          ExpressionAttributeValues: { ':t': true, ':f': false, ':one': 1, ':shard': SWEEP_SHARD, ':deadline': this.deadline() },
           ReturnValues: 'ALL_NEW',
         }),
       );
@@ -604,9 +619,14 @@ export class DynamoDbReportStore implements ReportStore {
     };
     // Quiet: release the report. Alerts joined: claim the next round, keeping `running`.
     // Neither matches on a retry after one of them succeeded: then the state is as it was left.
+    // A round that finishes clears the failure count and error a re-driven predecessor left.
     return (
-      (await update('SET running = :f', 'round = :round AND dirty = :f AND running = :t', { ':f': false })) ??
-      (await update('SET round = round + :one', 'round = :round AND dirty = :t AND running = :t', { ':one': 1 })) ??
+      (await update('SET running = :f REMOVE sweepShard, sweepAt, redrives, lastError', 'round = :round AND dirty = :f AND running = :t', { ':f': false })) ??
+      (await update(
+        'SET round = round + :one, sweepShard = :shard, sweepAt = :deadline REMOVE redrives, lastError',
+        'round = :round AND dirty = :t AND running = :t',
+        { ':one': 1, ':shard': SWEEP_SHARD, ':deadline': this.deadline() },
+      )) ??
       (await this.getState(reportId)) ??
       (() => {
         throw new ReportNotFoundError(reportId);
@@ -619,13 +639,60 @@ export class DynamoDbReportStore implements ReportStore {
       new UpdateCommand({
         TableName: this.table,
         Key: { pk: reportPk(reportId), sk: META },
-        UpdateExpression: 'SET running = :f, lastError = :e',
+        UpdateExpression: 'SET running = :f, lastError = :e REMOVE sweepShard, sweepAt, redrives',
         ConditionExpression: 'attribute_exists(pk)',
         ExpressionAttributeValues: { ':f': false, ':e': error.slice(0, 4096) },
         ReturnValues: 'ALL_NEW',
       }),
     );
     return toState(result.Attributes);
+  }
+
+  async scheduleRedrive(reportId: string, round: number, atMs: number, error: string): Promise<ReportState | undefined> {
+    return this.updateCurrentRound(reportId, round, 'SET sweepShard = :shard, sweepAt = :at, lastError = :e', {
+      ':shard': SWEEP_SHARD,
+      ':at': atMs,
+      ':e': error.slice(0, 4096),
+    });
+  }
+
+  async redriveRound(reportId: string, round: number): Promise<ReportState | undefined> {
+    return this.updateCurrentRound(
+      reportId,
+      round,
+      'SET round = round + :one, sweepShard = :shard, sweepAt = :deadline, redrives = if_not_exists(redrives, :zero) + :one',
+      { ':one': 1, ':zero': 0, ':shard': SWEEP_SHARD, ':deadline': this.deadline() },
+    );
+  }
+
+  /** An update of META that applies only while `round` is the report's running round. */
+  private async updateCurrentRound(reportId: string, round: number, expression: string, values: Record<string, unknown>) {
+    try {
+      const result = await this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: reportPk(reportId), sk: META },
+          UpdateExpression: expression,
+          ConditionExpression: 'round = :round AND running = :t',
+          ExpressionAttributeValues: { ':round': round, ':t': true, ...values },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return toState(result.Attributes);
+    } catch (error) {
+      if (isConditionFailure(error)) return undefined;
+      throw error;
+    }
+  }
+
+  async listSweepable(untilMs: number): Promise<string[]> {
+    const items = await this.query({
+      TableName: this.table,
+      IndexName: SWEEP_INDEX,
+      KeyConditionExpression: 'sweepShard = :shard AND sweepAt <= :until',
+      ExpressionAttributeValues: { ':shard': SWEEP_SHARD, ':until': Math.min(untilMs, Number.MAX_SAFE_INTEGER) },
+    });
+    return items.map((item) => String(item.pk).slice('REPORT#'.length));
   }
 
   async recordRejection(rejection: Rejection): Promise<void> {
@@ -705,6 +772,6 @@ export class DynamoDbReportStore implements ReportStore {
 
 const toState = (item: Record<string, unknown> | undefined): ReportState => {
   if (!item) throw new Error('DynamoDB returned no report state');
-  const { pk: _pk, sk: _sk, expiresAt: _exp, ...state } = item;
+  const { pk: _pk, sk: _sk, expiresAt: _exp, sweepShard: _shard, ...state } = item;
   return state as unknown as ReportState;
 };

@@ -29,6 +29,15 @@ const ConfigSchema = z.object({
   ALERTWARDEN_INSPECTORS: csv,
   ALERTWARDEN_EMITTERS: csv,
   ALERTWARDEN_RECORD_TTL_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+  /**
+   * How long a round may run beyond the aggregation delay before the sweeper takes it for
+   * dead and starts the next one: two round steps (330 s each at most) and failure recording.
+   */
+  ALERTWARDEN_ROUND_DEADLINE_SECONDS: seconds(900),
+  /** First back-off before a failed round is re-driven; doubled for each re-drive since the last good round. */
+  ALERTWARDEN_ROUND_RETRY_SECONDS: z.coerce.number().min(0).max(86_400).default(60),
+  /** Re-drives of a report's rounds before it is given up on: recorded, listed and alarmed with the alerts it holds. */
+  ALERTWARDEN_ROUND_MAX_REDRIVES: z.coerce.number().int().min(0).max(20).default(3),
   /** Default budget for one inspector call, below the Task's TimeoutSeconds in the ASL. */
   ALERTWARDEN_INSPECTOR_TIMEOUT_MS: z.coerce.number().int().min(1).max(55_000).default(10_000),
   /** Links in notifications: empty (none), `console` (the S3 console page of the version) or an https URL template with {reportId} and {version}. */
@@ -53,6 +62,9 @@ export interface PipelineConfig {
   recordTtlDays: number;
   inspectorTimeoutMs: number;
   reportLink: string;
+  roundDeadlineSeconds: number;
+  roundRetrySeconds: number;
+  maxRoundRedrives: number;
 }
 
 export const loadConfig = (env: Env): PipelineConfig => {
@@ -76,6 +88,9 @@ export const loadConfig = (env: Env): PipelineConfig => {
     recordTtlDays: c.ALERTWARDEN_RECORD_TTL_DAYS,
     inspectorTimeoutMs: c.ALERTWARDEN_INSPECTOR_TIMEOUT_MS,
     reportLink: c.ALERTWARDEN_REPORT_LINK,
+    roundDeadlineSeconds: c.ALERTWARDEN_ROUND_DEADLINE_SECONDS,
+    roundRetrySeconds: c.ALERTWARDEN_ROUND_RETRY_SECONDS,
+    maxRoundRedrives: c.ALERTWARDEN_ROUND_MAX_REDRIVES,
   };
 };
 

@@ -29,6 +29,14 @@ export interface ReportState {
   /** What the emitters were last given, so an update can say what changed. */
   lastEmitted?: { version: number; phase: ReportPhase; severity: Severity; alertCount: number };
   lastError?: string;
+  /**
+   * While a round is owned (running) or a failed one awaits its retry: when the sweeper
+   * should look at the report (epoch ms). Absent when idle. A round still running at this
+   * time is taken for dead and the next round is started.
+   */
+  sweepAt?: number;
+  /** Rounds re-driven since the last one that finished; past the configured maximum the report is given up on. */
+  redrives?: number;
 }
 
 export interface OpenReportInput {
@@ -70,7 +78,16 @@ export interface Rejection {
  */
 export type PipelineFailure =
   | { kind: 'emission'; reportId: string; version: number; emitter: string; error: string; failedAt: string }
-  | { kind: 'round'; reportId: string; round: number; error: string; failedAt: string };
+  | {
+      kind: 'round';
+      reportId: string;
+      round: number;
+      error: string;
+      failedAt: string;
+      /** How many alerts the report held when it was given up on, and the first of them, named. */
+      alertCount?: number;
+      alerts?: { fingerprint: string; detector: string; rule_id: string; alert_key?: string; description?: string }[];
+    };
 
 /** One alert joining one report, with the attributes it brings (ingest's unit of work). */
 export interface Membership {
@@ -101,7 +118,7 @@ export interface ReportStore {
   /** Puts attributes not yet known to the report; returns how many were new. */
   addAttributes(reportId: string, attributes: ReportAttribute[]): Promise<number>;
   markDirty(reportId: string): Promise<ReportState>;
-  /** running false -> true and round + 1; undefined when another caller holds the report. */
+  /** running false -> true and round + 1, watched by the sweeper from now on; undefined when another caller holds the report. */
   claimRound(reportId: string): Promise<ReportState | undefined>;
   confirmStarted(reportId: string, round: number): Promise<void>;
 
@@ -134,8 +151,21 @@ export interface ReportStore {
    * snapshot, claims round + 1 for them (running stays true). Idempotent for a retried call.
    */
   finishRound(reportId: string, round: number): Promise<ReportState>;
-  /** Releases the report with the error kept on it; returns the state (its `round` is the one that failed). */
+  /** Releases the report with the error kept on it and stops watching it; returns the state (its `round` is the one that failed). */
   failRound(reportId: string, error: string): Promise<ReportState>;
+  /**
+   * A failed round keeps the report (running stays true, so no other start races the retry)
+   * and asks the sweeper to re-drive it at `atMs`. Undefined when `round` is no longer current.
+   */
+  scheduleRedrive(reportId: string, round: number, atMs: number, error: string): Promise<ReportState | undefined>;
+  /**
+   * Takes over a round that failed or never finished: round + 1 (a new execution name),
+   * `redrives` + 1, watched again. Undefined when `round` is no longer current (it finished
+   * meanwhile, or another sweeper got there first).
+   */
+  redriveRound(reportId: string, round: number): Promise<ReportState | undefined>;
+  /** Ids of the reports the sweeper should look at by `untilMs` (a sparse index: idle reports are not in it). */
+  listSweepable(untilMs: number): Promise<string[]>;
 
   recordRejection(rejection: Rejection): Promise<void>;
   listRejections(day: string): Promise<Rejection[]>;

@@ -98,7 +98,13 @@ export const buildDeps = async (env: Env, overrides: DepsOverrides = {}): Promis
   return {
     config,
     ...(reportLinks ? { reportLinks } : {}),
-    store: overrides.store ?? new DynamoDbReportStore(clients.dynamodb, { tableName: config.tableName, ttlDays: config.recordTtlDays }),
+    store:
+      overrides.store ??
+      new DynamoDbReportStore(clients.dynamodb, {
+        tableName: config.tableName,
+        ttlDays: config.recordTtlDays,
+        roundDeadlineMs: (config.aggregationDelaySeconds + config.roundDeadlineSeconds) * 1000,
+      }),
     archive: overrides.archive ?? new S3ReportArchive(clients.s3, config.bucketName),
     starter:
       overrides.starter ??

@@ -89,6 +89,8 @@ export interface LocalEngineOptions {
    * CPU (States.Timeout); with one, a storm is a queue. AWS caps it too (Lambda concurrency).
    */
   maxRoundStepsInFlight?: number;
+  /** Fault injection: TimeoutSeconds replaced for these Task states (by name), to make a round time out in a test. */
+  taskTimeoutSeconds?: Record<string, number>;
 }
 
 /** A counting semaphore: `run` waits for a free slot. */
@@ -119,6 +121,8 @@ export class LocalEngine implements ExecutionStarter {
     retryIntervalOverrides: Record<string, number>;
   };
   private readonly executions = new Map<string, { input: string; done: Promise<void> }>();
+  private readonly live = new Set<string>();
+  private readonly roundSteps = new Set<Promise<void>>();
   readonly transitions: TransitionCounts = { standard: 0, express: 0 };
   /** Entries per state name, both workflows: shows where transitions go. */
   readonly stateEntries: Record<string, number> = {};
@@ -138,6 +142,11 @@ export class LocalEngine implements ExecutionStarter {
     this.roundStepSlots = new Slots(options.maxRoundStepsInFlight ?? 8);
     const pipelineDefinition = loadDefinition(PIPELINE_DEFINITION);
     const roundDefinition = loadDefinition(ROUND_DEFINITION);
+    for (const [name, seconds] of Object.entries(options.taskTimeoutSeconds ?? {})) {
+      const task = taskStates(pipelineDefinition.States as Record<string, Json>).get(name) ?? taskStates(roundDefinition.States as Record<string, Json>).get(name);
+      if (!task) throw new Error(`taskTimeoutSeconds: no Task state named ${name}`);
+      (task as unknown as { TimeoutSeconds: number }).TimeoutSeconds = seconds;
+    }
     // Built once: constructing validates the definition, which costs ~100 ms.
     this.pipeline = new StateMachine(pipelineDefinition as never);
     this.roundStep = new StateMachine(roundDefinition as never);
@@ -182,7 +191,7 @@ export class LocalEngine implements ExecutionStarter {
   }
 
   private runRoundStep(input: unknown): Promise<unknown> {
-    return this.roundStepSlots.run(async () => {
+    const step = this.roundStepSlots.run(async () => {
       this.peakRoundStepsInFlight = Math.max(this.peakRoundStepsInFlight, ++this.roundStepsInFlight);
       try {
         return await this.runRoundStepNow(input);
@@ -190,6 +199,14 @@ export class LocalEngine implements ExecutionStarter {
         this.roundStepsInFlight--;
       }
     });
+    // A round step outlives a parent Task that timed out (as an Express child does): drain waits for it too.
+    const settled = step.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.roundSteps.add(settled);
+    void settled.then(() => this.roundSteps.delete(settled));
+    return step;
   }
 
   private async runRoundStepNow(input: unknown): Promise<unknown> {
@@ -236,7 +253,9 @@ export class LocalEngine implements ExecutionStarter {
   private run(name: string, input: { reportId: string; round: number }): Promise<void> {
     const execution = this.pipeline.run(input, { overrides: this.overrides as never });
     const counting = this.count(execution.eventLogs, 'standard');
+    this.live.add(name);
     return execution.result
+      .finally(() => this.live.delete(name))
       .then(
         () => this.options.onExecutionEnd?.(name, { status: 'SUCCEEDED' }),
         (error: Error) => {
@@ -264,6 +283,11 @@ export class LocalEngine implements ExecutionStarter {
     for (const run of this.held.splice(0)) run();
   }
 
+  /** Whether the execution of this name was started and has not ended: what DescribeExecution would say. */
+  isRunning(name: string): boolean {
+    return this.live.has(name);
+  }
+
   get executionCount() {
     return this.executions.size;
   }
@@ -276,9 +300,10 @@ export class LocalEngine implements ExecutionStarter {
   /** Resolves when every execution started so far, and any they led to, has ended. */
   async drain(): Promise<void> {
     let seen = -1;
-    while (seen !== this.executions.size) {
+    while (seen !== this.executions.size || this.roundSteps.size > 0) {
       seen = this.executions.size;
       await Promise.all([...this.executions.values()].map((e) => e.done));
+      await Promise.all([...this.roundSteps]);
     }
   }
 }

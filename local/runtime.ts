@@ -11,9 +11,10 @@ import { CountingMetrics } from '../core/metrics.ts';
 import type { PipelineDeps } from '../core/pipeline/deps.ts';
 import { prepareInspectors } from '../core/pipeline/inspection.ts';
 import { compileReport } from '../core/pipeline/review.ts';
+import { sweepRounds, type SweepOutcome } from '../core/pipeline/rounds.ts';
 import type { Emission, Report } from '../core/report.ts';
 import { executionNameOf } from '../core/ids.ts';
-import type { ExecutionStarter, PipelineFailure, Rejection } from '../core/store.ts';
+import type { ExecutionStarter, PipelineFailure, Rejection, ReportState } from '../core/store.ts';
 import { createAwsClients, type AwsClients } from '../adapters/aws-clients.ts';
 import { InProcessFunctionInvoker } from '../adapters/lambda-invoker.ts';
 import { buildDeps, type DepsOverrides } from '../functions/deps.ts';
@@ -54,10 +55,19 @@ export interface LocalRuntimeOptions extends Omit<DepsOverrides, 'clients' | 'st
   redeliveryDelayMs?: number;
   /** SQS maxReceiveCount before a message moves to the dead-letter queue. */
   maxReceiveCount?: number;
+  /** Fault injection: TimeoutSeconds replaced for these Task states, by state name. */
+  taskTimeoutSeconds?: Record<string, number>;
   /** Round steps (the Express executions doing the work) running at once; more wait in line (default 8). */
   maxRoundStepsInFlight?: number;
   /** Ingest invocations running at once (Lambda concurrency). */
   ingestConcurrency?: number;
+  /**
+   * The round sweeper (an EventBridge schedule in AWS): on by default, run by `drain()` and
+   * every `sweepIntervalMs` (default 5 s; 0: only by `drain()` and `sweep()`). Off only to
+   * prove another path recovers alone.
+   */
+  sweeper?: boolean;
+  sweepIntervalMs?: number;
   /** Fault injection and measurement: wraps the engine as the ingest's execution starter. */
   wrapStarter?: (engine: ExecutionStarter) => ExecutionStarter;
   /**
@@ -165,6 +175,9 @@ export class LocalRuntime {
   /** What starting on an existing state folder picked up again. */
   readonly resumed = { rounds: 0, messages: 0 };
   private journal: QueueJournal | undefined;
+  private sweepTimer: NodeJS.Timeout | undefined;
+  /** What the sweeper did over this runtime's life. */
+  readonly swept: SweepOutcome = { redriven: [], givenUp: [] };
   private constructor(
     readonly env: Env,
     /** The SDK clients every handler uses: add middleware here to count or fail requests. */
@@ -241,12 +254,21 @@ export class LocalRuntime {
       },
       retryIntervalMs: options.retryIntervalMs ?? 20,
       ...(options.maxRoundStepsInFlight !== undefined ? { maxRoundStepsInFlight: options.maxRoundStepsInFlight } : {}),
+      ...(options.taskTimeoutSeconds !== undefined ? { taskTimeoutSeconds: options.taskTimeoutSeconds } : {}),
     });
     const ingestHandler = createIngestHandler(getDeps);
     const ingest = (records: SQSRecord[]) =>
       ingestHandler({ Records: records }, lambdaContext('ingest')) as Promise<SQSBatchResponse>;
     const runtime = new LocalRuntime(env, clients, servers, deps, engine, ingest, options);
     if (options.stateDir !== undefined) await runtime.recover(new QueueJournal(options.stateDir));
+    const interval = options.sweepIntervalMs ?? 5_000;
+    if (options.sweeper !== false && interval > 0) {
+      runtime.sweepTimer = setInterval(() => {
+        // A failed sweep is tried again at the next tick, as the schedule would.
+        runtime.sweep().catch((error: unknown) => deps.logger.warn('sweep failed', { error: (error as Error).message }));
+      }, interval);
+      runtime.sweepTimer.unref();
+    }
     return runtime;
   }
 
@@ -344,9 +366,34 @@ export class LocalRuntime {
     }
   }
 
-  /** Waits until every pipeline execution has ended. */
-  drain(): Promise<void> {
-    return this.engine.drain();
+  /**
+   * One pass of the round sweeper. Here the engine knows which executions are alive, so a
+   * round whose confirmed execution has ended without finishing it is due at once; in AWS
+   * the sweeper waits for the round's deadline instead (it cannot tell slow from dead cheaply).
+   */
+  async sweep(): Promise<SweepOutcome> {
+    const { store } = this.deps;
+    const deadOrDue = (state: ReportState, nowMs: number) =>
+      (state.sweepAt ?? Infinity) <= nowMs ||
+      (state.startedRound >= state.round && !this.engine.isRunning(executionNameOf(state.reportId, state.round)));
+    const outcome = await sweepRounds(await store.listSweepable(Number.MAX_SAFE_INTEGER), this.deps, deadOrDue);
+    this.swept.redriven.push(...outcome.redriven);
+    this.swept.givenUp.push(...outcome.givenUp);
+    return outcome;
+  }
+
+  /**
+   * Waits until every pipeline execution has ended and, with the sweeper on, until no round
+   * is left dead: each pass re-drives what failed, so this ends when every report has
+   * finished or been given up on (re-drives are bounded).
+   */
+  async drain(): Promise<void> {
+    for (;;) {
+      await this.engine.drain();
+      if (this.options.sweeper === false) return;
+      const { redriven, givenUp } = await this.sweep();
+      if (redriven.length === 0 && givenUp.length === 0) return;
+    }
   }
 
   /**
@@ -384,6 +431,7 @@ export class LocalRuntime {
   }
 
   async stop(): Promise<void> {
+    clearInterval(this.sweepTimer);
     await this.servers.stop();
   }
 }

@@ -58,7 +58,7 @@ const makePutsAtomic = (store: S3rverStore) => {
   };
 };
 
-/** A table keyed like the stack's (pk/sk strings, on demand); TTL is not served locally. */
+/** A table keyed like the stack's (pk/sk strings, on demand, the sweep index); TTL is not served locally. */
 export const createPkSkTable = (client: DynamoDBClient, tableName: string) =>
   client.send(
     new CreateTableCommand({
@@ -67,10 +67,23 @@ export const createPkSkTable = (client: DynamoDBClient, tableName: string) =>
       AttributeDefinitions: [
         { AttributeName: 'pk', AttributeType: 'S' },
         { AttributeName: 'sk', AttributeType: 'S' },
+        { AttributeName: 'sweepShard', AttributeType: 'S' },
+        { AttributeName: 'sweepAt', AttributeType: 'N' },
       ],
       KeySchema: [
         { AttributeName: 'pk', KeyType: 'HASH' },
         { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+      // The round sweeper's sparse index, as in serverless.yml (adapters/dynamodb-store.ts).
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: 'sweep',
+          KeySchema: [
+            { AttributeName: 'sweepShard', KeyType: 'HASH' },
+            { AttributeName: 'sweepAt', KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'KEYS_ONLY' },
+        },
       ],
     }),
   );

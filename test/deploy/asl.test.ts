@@ -62,8 +62,8 @@ const tasks = (def: Json): [string, Json][] => {
   return out;
 };
 
-test('serverless.yml declares the seven pipeline functions, the five detector sources and both state machines (parser sanity)', () => {
-  assert.deepEqual(functionKeys, ['ingest', 'planInspection', 'inspect', 'recordFailure', 'review', 'emit', 'finishRun', 'cloudTrailEvents', 'cloudTrailLogs', 'cloudTrailFiles', 'flowLogLogs', 'flowLogFiles']);
+test('serverless.yml declares the eight pipeline functions (the round sweeper included), the five detector sources and both state machines (parser sanity)', () => {
+  assert.deepEqual(functionKeys, ['ingest', 'planInspection', 'inspect', 'recordFailure', 'review', 'emit', 'finishRun', 'sweepRounds', 'cloudTrailEvents', 'cloudTrailLogs', 'cloudTrailFiles', 'flowLogLogs', 'flowLogFiles']);
   assert.deepEqual(stateMachineIds, ['AlertPipelineStateMachine', 'AlertRoundStateMachine']);
 });
 

@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { inflateRawSync } from 'node:zlib';
 import { readFixedResources, readFunctionConfigs } from '../../bench/cost/deployment.ts';
 import { builtinEmitters } from '../../emitters/index.ts';
+import { SWEEP_INDEX } from '../../adapters/dynamodb-store.ts';
 import { loadConfig } from '../../core/config.ts';
 import { collect, LOG_DELIVERY_ACTIONS, type Json } from './support.ts';
 
@@ -42,6 +43,7 @@ const FUNCTIONS: Record<string, string> = {
   review: 'review',
   emit: 'emit',
   finishRun: 'finish-run',
+  sweepRounds: 'sweep-rounds',
   cloudTrailEvents: 'cloudtrail-events',
   cloudTrailLogs: 'cloudtrail-logs',
   cloudTrailFiles: 'cloudtrail-files',
@@ -483,6 +485,19 @@ test('the DynamoDB table: on-demand, pk/sk, TTL on expiresAt, PITR and SSE', () 
   assert.deepEqual(t.AttributeDefinitions, [
     { AttributeName: 'pk', AttributeType: 'S' },
     { AttributeName: 'sk', AttributeType: 'S' },
+    { AttributeName: 'sweepShard', AttributeType: 'S' },
+    { AttributeName: 'sweepAt', AttributeType: 'N' },
+  ]);
+  // The sweeper's sparse index, keys only: the same name and keys the store queries locally.
+  assert.deepEqual(t.GlobalSecondaryIndexes, [
+    {
+      IndexName: SWEEP_INDEX,
+      KeySchema: [
+        { AttributeName: 'sweepShard', KeyType: 'HASH' },
+        { AttributeName: 'sweepAt', KeyType: 'RANGE' },
+      ],
+      Projection: { ProjectionType: 'KEYS_ONLY' },
+    },
   ]);
   assert.deepEqual(t.TimeToLiveSpecification, { AttributeName: 'expiresAt', Enabled: true });
   assert.equal(t.PointInTimeRecoverySpecification.PointInTimeRecoveryEnabled, true);
@@ -591,9 +606,32 @@ test('alarms: DLQ depth > 0, pipeline failures and ingest errors notify the ops 
     assert.deepEqual(p.Dimensions, [{ Name: 'StateMachineArn', Value: { Ref: 'AlertPipelineStateMachine' } }]);
     assert.deepEqual(p.AlarmActions, [{ Ref: 'OpsTopic' }]);
   }
+  // Re-driven and finally failed rounds, counted by the handlers as EMF under the stage's namespace.
+  for (const [id, metric] of [['RoundsRedrivenAlarm', 'RoundsRedriven'], ['RoundsFinallyFailedAlarm', 'RoundsFinallyFailed']] as const) {
+    const p = resource(id, 'AWS::CloudWatch::Alarm').Properties;
+    assert.equal(p.Namespace, `AlertWarden/${STAGE}`, id);
+    assert.equal(p.MetricName, metric, id);
+    assert.deepEqual(p.Dimensions, [{ Name: 'service', Value: 'alertwarden' }], id);
+    assert.equal(p.Statistic, 'Sum', id);
+    assert.equal(p.Threshold, 0, id);
+    assert.equal(p.ComparisonOperator, 'GreaterThanThreshold', id);
+    assert.deepEqual(p.AlarmActions, [{ Ref: 'OpsTopic' }], id);
+  }
   for (const [id, alarm] of ofType('AWS::CloudWatch::Alarm')) {
     assert.doesNotMatch(JSON.stringify(alarm), /\$\{(opt|param|self|sls):/, `${id} contains an unresolved variable`);
   }
+});
+
+test('the round sweeper runs on an EventBridge schedule, one at a time', () => {
+  const rules = ofType('AWS::Events::Rule').filter(([, r]) => JSON.stringify(r.Properties.Targets).includes('SweepRoundsLambdaFunction'));
+  assert.equal(rules.length, 1);
+  const rule = rules[0]![1].Properties;
+  assert.equal(rule.ScheduleExpression, 'rate(5 minutes)');
+  assert.equal(rule.State, 'ENABLED');
+  assert.deepEqual(rule.Targets.map((t: Json) => t.Arn), [{ 'Fn::GetAtt': ['SweepRoundsLambdaFunction', 'Arn'] }]);
+  const permissions = ofType('AWS::Lambda::Permission').filter(([, p]) => JSON.stringify(p.Properties.FunctionName).includes('SweepRoundsLambdaFunction'));
+  assert.deepEqual(permissions.map(([, p]) => p.Properties.Principal), ['events.amazonaws.com']);
+  assert.equal(resource('SweepRoundsLambdaFunction', 'AWS::Lambda::Function').Properties.ReservedConcurrentExecutions, 1);
 });
 
 test('every Lambda has its own role, assumable by Lambda only, logging to its own log group', () => {
@@ -668,7 +706,13 @@ test('per-function IAM is exactly the least privilege the design calls for', () 
     ],
     // Starts the next round itself when alerts joined during one: the pipeline's ARN from its
     // fixed name (a Ref would close a cycle through the pipeline definition).
-    finishRun: [...ddb('UpdateItem', 'GetItem'), `states:StartExecution @ Sub:${JSON.stringify(PIPELINE_ARN_SUB)}`],
+    finishRun: [...ddb('UpdateItem', 'GetItem', 'Query'), `states:StartExecution @ Sub:${JSON.stringify(PIPELINE_ARN_SUB)}`],
+    // The round sweeper: reads its sparse index, re-drives rounds, records reports given up on.
+    sweepRounds: [
+      ...ddb('GetItem', 'UpdateItem', 'Query'),
+      `dynamodb:Query @ Sub:${JSON.stringify('${AlertWardenTable.Arn}/index/sweep')}`,
+      'states:StartExecution @ Ref:AlertPipelineStateMachine',
+    ],
     // Detector sources publish to the alert topic; CloudTrail ones keep first-seen state (one
     // conditional put), flow-log ones read the blocklists; async ones dead-letter, file ones
     // consume their notification queue. Reading the log bucket is a separate conditional policy.
@@ -960,6 +1004,9 @@ test('functions share the configuration environment; ingest and finishRun know t
     ALERTWARDEN_REPORT_TOPIC_ARN: { Ref: 'ReportTopic' },
     ALERTWARDEN_RECORD_TTL_DAYS: '30',
     ALERTWARDEN_EXTERNAL_INSPECTORS: '[]',
+    ALERTWARDEN_ROUND_DEADLINE_SECONDS: '900',
+    ALERTWARDEN_ROUND_RETRY_SECONDS: '60',
+    ALERTWARDEN_ROUND_MAX_REDRIVES: '3',
     AWS_NODEJS_CONNECTION_REUSE_ENABLED: '1',
     POWERTOOLS_SERVICE_NAME: 'alertwarden',
   };
@@ -1007,7 +1054,7 @@ test('functions share the configuration environment; ingest and finishRun know t
   for (const key of Object.keys(FUNCTIONS)) {
     const vars = R[lambdaId(key)]!.Properties.Environment.Variables as Record<string, Json>;
     for (const [name, value] of Object.entries(common)) assert.deepEqual(vars[name], value, `${key}.${name}`);
-    if (key === 'ingest') assert.deepEqual(vars.ALERTWARDEN_STATE_MACHINE_ARN, { Ref: 'AlertPipelineStateMachine' });
+    if (key === 'ingest' || key === 'sweepRounds') assert.deepEqual(vars.ALERTWARDEN_STATE_MACHINE_ARN, { Ref: 'AlertPipelineStateMachine' });
     else if (key === 'finishRun') assert.deepEqual(vars.ALERTWARDEN_STATE_MACHINE_ARN, { 'Fn::Sub': PIPELINE_ARN_SUB });
     else assert.equal(vars.ALERTWARDEN_STATE_MACHINE_ARN, undefined, `${key} must not start pipelines`);
     // Only inspect loads the inspectors' reference data, so only inspect is told where it is.

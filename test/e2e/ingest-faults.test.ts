@@ -17,6 +17,8 @@ let failedStarts = 0;
 beforeAll(async () => {
   pipeline = await startTestPipeline({
     redeliveryDelayMs: 500,
+    // Off here: the sweeper would rescue a dropped start too, and hide a broken redelivery path.
+    sweeper: false,
     wrapStarter: (engine) => ({
       start: async (name, input) => {
         if (failStartsFor.delete(input.reportId)) {

@@ -19,7 +19,8 @@ const reviewer = defineReviewer({
 
 beforeAll(async () => {
   runtime = await LocalRuntime.start({
-    env: { ALERTWARDEN_AGGREGATION_DELAY_SECONDS: '0', ALERTWARDEN_EMITTERS: 'file', ALERTWARDEN_FILE_EMITTER_PATH: '/dev/null' },
+    // No re-drives: the first failed round is given up on at once (re-drives: test/e2e/round-faults.test.ts).
+    env: { ALERTWARDEN_AGGREGATION_DELAY_SECONDS: '0', ALERTWARDEN_EMITTERS: 'file', ALERTWARDEN_FILE_EMITTER_PATH: '/dev/null', ALERTWARDEN_ROUND_MAX_REDRIVES: '0' },
     reviewer,
   });
 });

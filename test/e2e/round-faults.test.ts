@@ -1,0 +1,170 @@
+/**
+ * No round is left dead: a round that times out, or dies in a DynamoDB outage longer than
+ * every retry, is re-driven by the sweeper and its report still reaches a final emitted
+ * version; a report whose rounds keep failing is given up on loudly (listed, counted, its
+ * alerts named). Every figure comes from what the file emitter received.
+ */
+import assert from 'node:assert/strict';
+import { Worker } from 'node:worker_threads';
+import { test } from 'vitest';
+import { ConfigError } from '../../core/errors.ts';
+import { defineInspector, defineReviewer } from '../../core/plugins.ts';
+import { deliveredAlerts, reportAlertMetrics } from '../support/metrics.ts';
+import { startTestPipeline } from '../support/pipeline.ts';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const deferred = () => {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
+};
+const alertFor = (key: string, n: number, detector = 'round-faults') =>
+  JSON.stringify({
+    detector,
+    rule_id: 'r',
+    alert_key: key,
+    description: `${key} alert ${n}`,
+    attributes: [{ type: 'ipaddr', key: 'remote', value: '198.51.100.7', context: ['remote'] }],
+  });
+
+test('a round whose Task times out is re-driven, and the report still reaches a final emitted version', { timeout: 300_000 }, async (t) => {
+  let calls = 0;
+  // Slow once: the first round's Triage runs out of time while this inspector still works.
+  const slowOnce = defineInspector({
+    name: 'slow-once',
+    accepts: ['ipaddr'],
+    timeoutMs: 40_000,
+    inspect: async () => {
+      if (++calls === 1) await sleep(20_000);
+      return { findings: [{ verdict: 'info', title: 'looked at it' }] };
+    },
+  });
+  const pipeline = await startTestPipeline({ extraInspectors: [slowOnce], taskTimeoutSeconds: { Triage: 6 } });
+  try {
+    const { runtime } = pipeline;
+    const messages = [alertFor('timed-out', 0)];
+    await runtime.publish(messages);
+    await runtime.drain();
+    const delivery = deliveredAlerts(messages, await pipeline.emitted());
+    reportAlertMetrics(t, { sent: messages.length, inReports: delivery.delivered });
+    assert.match(runtime.engine.failures[0]?.error ?? '', /pipeline step failed/, `the first round failed: ${JSON.stringify(runtime.engine.failures)} swept ${JSON.stringify(runtime.swept)}`);
+    assert.equal(runtime.swept.redriven.length, 1, `re-driven: ${runtime.swept.redriven.join(', ')}`);
+    assert.deepEqual(delivery.lost, [], 'the alert is in the last emitted version of its report');
+    assert.deepEqual(delivery.notFinal, []);
+    assert.equal(runtime.metrics.get('RoundsFailed'), 1);
+    assert.equal(runtime.metrics.get('RoundsRedriven'), 1);
+    assert.deepEqual(await runtime.pipelineFailures(), [], 'retried, not given up');
+    const [view] = await runtime.reports();
+    assert.equal(view!.error, undefined, 'the round that finished cleared the error of the one that failed');
+  } finally {
+    await pipeline.stop();
+  }
+});
+
+test('DynamoDB down for longer than every retry: the report is not left running; once DynamoDB is back one sweep delivers every alert', { timeout: 300_000 }, async (t) => {
+  const entered = deferred();
+  const gate = deferred();
+  // Holds the first round until DynamoDB is down, so every later write of the round fails.
+  const gated = defineInspector({
+    name: 'gated',
+    accepts: ['ipaddr'],
+    inspect: async () => {
+      entered.resolve();
+      await gate.promise;
+      return { findings: [] };
+    },
+  });
+  const pipeline = await startTestPipeline({ extraInspectors: [gated], sweepIntervalMs: 0 });
+  try {
+    const { runtime } = pipeline;
+    const messages = [0, 1, 2].map((n) => alertFor('long-outage', n));
+    await runtime.publish(messages);
+    await entered.promise;
+    await runtime.servers.pauseDynamoDb();
+    gate.resolve();
+    await runtime.engine.drain(); // the round, its failure recording and every retry have given up
+    await runtime.servers.resumeDynamoDb();
+
+    const [reportId] = await runtime.deps.store.listReportIds();
+    const stuck = await runtime.deps.store.getState(reportId!);
+    assert.equal(runtime.engine.failures.length, 1, 'the round died');
+    assert.equal(stuck?.running, true, 'nothing could record the failure: without the sweeper the report would stay running for good');
+    assert.equal(deliveredAlerts(messages, await pipeline.emitted()).delivered, 0);
+
+    const sweep = await runtime.sweep();
+    await runtime.engine.drain();
+    const delivery = deliveredAlerts(messages, await pipeline.emitted());
+    reportAlertMetrics(t, { sent: messages.length, inReports: delivery.delivered });
+    assert.deepEqual(sweep, { redriven: [`${reportId}-r2`], givenUp: [] });
+    assert.deepEqual(delivery.lost, [], 'every alert is in the last emitted version of its report');
+    assert.deepEqual(delivery.notFinal, []);
+    assert.equal((await runtime.deps.store.getState(reportId!))?.running, false);
+  } finally {
+    await pipeline.stop();
+  }
+});
+
+test('a report whose rounds keep failing is given up on: listed with the alerts it holds, counted, never silent', { timeout: 300_000 }, async (t) => {
+  const broken = defineReviewer({
+    name: 'broken',
+    review: () => {
+      throw new ConfigError('cannot read review policy s3://cfg/policy.json: AccessDenied');
+    },
+  });
+  const pipeline = await startTestPipeline({ reviewer: broken, env: { ALERTWARDEN_ROUND_MAX_REDRIVES: '2' } });
+  try {
+    const { runtime } = pipeline;
+    const messages = [alertFor('keeps-failing', 0), alertFor('keeps-failing', 1)];
+    await runtime.publish(messages);
+    await runtime.drain();
+    const delivery = deliveredAlerts(messages, await pipeline.emitted());
+    reportAlertMetrics(t, { sent: 0, inReports: 0, notes: `given up with ${messages.length - delivery.delivered} alerts named` });
+    assert.equal(runtime.engine.failures.length, 3, 'the first round and two re-drives');
+    assert.equal(runtime.metrics.get('RoundsRedriven'), 2);
+    assert.equal(runtime.metrics.get('RoundsFinallyFailed'), 1);
+    const [failure] = (await runtime.pipelineFailures()).filter((f) => f.kind === 'round');
+    assert.ok(failure && failure.kind === 'round');
+    assert.equal(failure.round, 3);
+    assert.match(failure.error, /ConfigError: cannot read review policy/);
+    assert.equal(failure.alertCount, 2);
+    assert.deepEqual(failure.alerts?.map((a) => a.description).sort(), ['keeps-failing alert 0', 'keeps-failing alert 1']);
+    const [view] = await runtime.reports();
+    assert.match(view!.error ?? '', /ConfigError/);
+    assert.equal(view!.unreviewed, true);
+    const state = await runtime.deps.store.getState(view!.report.id);
+    assert.equal(state?.running, false, 'released: the next alert for it starts afresh');
+    assert.equal(state?.sweepAt, undefined, 'no longer watched');
+  } finally {
+    await pipeline.stop();
+  }
+});
+
+const CONTENTION_REPORTS = Number(process.env.ROUND_CONTENTION_REPORTS ?? 1_000);
+
+test(`${CONTENTION_REPORTS} alerts over ${CONTENTION_REPORTS} reports on one key space, the engine under CPU contention: ${CONTENTION_REPORTS} final reports`, { timeout: 900_000 }, async (t) => {
+  // A busy thread competes for the CPU for the whole run (bounded: it stops itself after 15 minutes).
+  const busy = new Worker('const end = Date.now() + 900_000; while (Date.now() < end) {}', { eval: true });
+  const pipeline = await startTestPipeline();
+  try {
+    const { runtime } = pipeline;
+    const started = Date.now();
+    const messages = Array.from({ length: CONTENTION_REPORTS }, (_, n) => alertFor('shared-key', n, `detector-${n}`));
+    await runtime.publish(messages);
+    await runtime.drain();
+    const seconds = (Date.now() - started) / 1000;
+    const delivery = deliveredAlerts(messages, await pipeline.emitted());
+    const finals = new Set((await pipeline.emitted()).filter((r) => r.phase === 'final').map((r) => r.id));
+    reportAlertMetrics(t, {
+      sent: messages.length,
+      inReports: delivery.delivered,
+      notes: `${finals.size} final reports in ${seconds.toFixed(0)} s under contention, ${runtime.engine.failures.length} failed executions, ${runtime.swept.redriven.length} re-driven, peak ${runtime.engine.peakRoundStepsInFlight} round steps in flight`,
+    });
+    assert.equal(finals.size, CONTENTION_REPORTS);
+    assert.deepEqual(delivery.lost.slice(0, 5), [], `${delivery.lost.length} alerts lost`);
+    assert.deepEqual(delivery.notFinal, []);
+    assert.equal(runtime.deadLetters.length, 0);
+  } finally {
+    await busy.terminate();
+    await pipeline.stop();
+  }
+});
