@@ -27,15 +27,15 @@ const openReport = async (key: string) =>
 describe('round lifecycle and the sweep index', () => {
   test('a claimed round is watched until its deadline; a round that finishes is no longer watched', async () => {
     const { reportId } = await openReport('finishes');
-    expect(await store.listSweepable(Number.MAX_SAFE_INTEGER)).not.toContain(reportId);
+    expect((await store.listSweepable(Number.MAX_SAFE_INTEGER)).map((d) => d.reportId)).not.toContain(reportId);
     const claimed = await store.claimRound(reportId);
     expect(claimed?.sweepAt).toBe(nowMs + DEADLINE_MS);
-    expect(await store.listSweepable(nowMs + DEADLINE_MS - 1)).not.toContain(reportId);
-    expect(await store.listSweepable(nowMs + DEADLINE_MS)).toContain(reportId);
+    expect((await store.listSweepable(nowMs + DEADLINE_MS - 1)).map((d) => d.reportId)).not.toContain(reportId);
+    expect((await store.listSweepable(nowMs + DEADLINE_MS)).map((d) => d.reportId)).toContain(reportId);
     const finished = await store.finishRound(reportId, 1);
     expect(finished.running).toBe(false);
     expect(finished.sweepAt).toBeUndefined();
-    expect(await store.listSweepable(Number.MAX_SAFE_INTEGER)).not.toContain(reportId);
+    expect((await store.listSweepable(Number.MAX_SAFE_INTEGER)).map((d) => d.reportId)).not.toContain(reportId);
   });
 
   test('a failed round keeps the report and is due at its retry time; re-driving it is a new round, once', async () => {
@@ -44,7 +44,7 @@ describe('round lifecycle and the sweep index', () => {
     expect(await store.scheduleRedrive(reportId, 2, nowMs + 5_000, 'not the current round')).toBeUndefined();
     const scheduled = await store.scheduleRedrive(reportId, 1, nowMs + 5_000, 'States.Timeout: round step');
     expect(scheduled).toMatchObject({ running: true, round: 1, sweepAt: nowMs + 5_000, lastError: 'States.Timeout: round step' });
-    expect(await store.listSweepable(nowMs + 5_000)).toContain(reportId);
+    expect((await store.listSweepable(nowMs + 5_000)).map((d) => d.reportId)).toContain(reportId);
 
     nowMs += 5_000;
     const redriven = await store.redriveRound(reportId, 1);
@@ -66,6 +66,6 @@ describe('round lifecycle and the sweep index', () => {
     const released = await store.failRound(reportId, 'ConfigError: policy unreadable');
     expect(released).toMatchObject({ running: false, lastError: 'ConfigError: policy unreadable' });
     expect(released.sweepAt).toBeUndefined();
-    expect(await store.listSweepable(Number.MAX_SAFE_INTEGER)).not.toContain(reportId);
+    expect((await store.listSweepable(Number.MAX_SAFE_INTEGER)).map((d) => d.reportId)).not.toContain(reportId);
   });
 });

@@ -685,14 +685,14 @@ export class DynamoDbReportStore implements ReportStore {
     }
   }
 
-  async listSweepable(untilMs: number): Promise<string[]> {
+  async listSweepable(untilMs: number): Promise<{ reportId: string; sweepAt: number }[]> {
     const items = await this.query({
       TableName: this.table,
       IndexName: SWEEP_INDEX,
       KeyConditionExpression: 'sweepShard = :shard AND sweepAt <= :until',
       ExpressionAttributeValues: { ':shard': SWEEP_SHARD, ':until': Math.min(untilMs, Number.MAX_SAFE_INTEGER) },
     });
-    return items.map((item) => String(item.pk).slice('REPORT#'.length));
+    return items.map((item) => ({ reportId: String(item.pk).slice('REPORT#'.length), sweepAt: Number(item.sweepAt) }));
   }
 
   async recordRejection(rejection: Rejection): Promise<void> {

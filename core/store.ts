@@ -164,8 +164,8 @@ export interface ReportStore {
    * meanwhile, or another sweeper got there first).
    */
   redriveRound(reportId: string, round: number): Promise<ReportState | undefined>;
-  /** Ids of the reports the sweeper should look at by `untilMs` (a sparse index: idle reports are not in it). */
-  listSweepable(untilMs: number): Promise<string[]>;
+  /** The reports the sweeper should look at by `untilMs`, with when (a sparse index: idle reports are not in it). */
+  listSweepable(untilMs: number): Promise<{ reportId: string; sweepAt: number }[]>;
 
   recordRejection(rejection: Rejection): Promise<void>;
   listRejections(day: string): Promise<Rejection[]>;

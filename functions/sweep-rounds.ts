@@ -9,7 +9,11 @@ import { containerDepsProvider, flushMetrics, type DepsProvider } from './deps.t
 export const createSweepRoundsHandler = (getDeps: DepsProvider) =>
   middy(async () => {
     const deps = await getDeps();
-    const outcome = await sweepRounds(await deps.store.listSweepable(deps.now()), deps);
+    const due = await deps.store.listSweepable(deps.now());
+    const outcome = await sweepRounds(
+      due.map((d) => d.reportId),
+      deps,
+    );
     // RoundsRedriven / RoundsFinallyFailed are counted for the alarms; this line says which reports.
     if (outcome.redriven.length || outcome.givenUp.length) {
       deps.logger.info('rounds swept', { roundsRedriven: outcome.redriven.length, roundsGivenUp: outcome.givenUp.length, ...outcome });

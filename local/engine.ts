@@ -84,11 +84,13 @@ export interface LocalEngineOptions {
   retryIntervalMs?: number;
   onExecutionEnd?: (name: string, outcome: { status: 'SUCCEEDED' | 'FAILED'; error?: string }) => void;
   /**
-   * Round steps running at once; the others wait their turn. Without a cap a storm runs
-   * every round step at once on two cores and each Task's clock runs out while it waits for
-   * CPU (States.Timeout); with one, a storm is a queue. AWS caps it too (Lambda concurrency).
+   * Pipeline executions running at once; the others wait, not yet started, so no Task clock
+   * runs while they do. Without a cap a storm runs every round at once on two cores and each
+   * Task's time runs out while it waits for CPU (States.Timeout); capping the round steps
+   * instead still times out their parents' Tasks, which wait in the same line. With this cap a
+   * storm is a queue. (AWS bounds the same work through Lambda concurrency.)
    */
-  maxRoundStepsInFlight?: number;
+  maxExecutionsInFlight?: number;
   /** Fault injection: TimeoutSeconds replaced for these Task states (by name), to make a round time out in a test. */
   taskTimeoutSeconds?: Record<string, number>;
 }
@@ -122,6 +124,8 @@ export class LocalEngine implements ExecutionStarter {
   };
   private readonly executions = new Map<string, { input: string; done: Promise<void> }>();
   private readonly live = new Set<string>();
+  /** Live executions per report id. */
+  private readonly liveReports = new Map<string, number>();
   private readonly roundSteps = new Set<Promise<void>>();
   readonly transitions: TransitionCounts = { standard: 0, express: 0 };
   /** Entries per state name, both workflows: shows where transitions go. */
@@ -131,15 +135,15 @@ export class LocalEngine implements ExecutionStarter {
   /** Per function logical id: invocations and wall time spent, for cost models (GB-s). */
   readonly invocations: Record<string, { count: number; ms: number }> = {};
   failures: { name: string; error: string }[] = [];
-  /** Most round steps seen running at once (at most `maxRoundStepsInFlight`). */
-  peakRoundStepsInFlight = 0;
-  private roundStepsInFlight = 0;
-  private readonly roundStepSlots: Slots;
+  /** Most pipeline executions seen running at once (at most `maxExecutionsInFlight`). */
+  peakExecutionsInFlight = 0;
+  private executionsInFlight = 0;
+  private readonly executionSlots: Slots;
   private holds = 0;
   private readonly held: (() => void)[] = [];
 
   constructor(private readonly options: LocalEngineOptions) {
-    this.roundStepSlots = new Slots(options.maxRoundStepsInFlight ?? 8);
+    this.executionSlots = new Slots(options.maxExecutionsInFlight ?? 16);
     const pipelineDefinition = loadDefinition(PIPELINE_DEFINITION);
     const roundDefinition = loadDefinition(ROUND_DEFINITION);
     for (const [name, seconds] of Object.entries(options.taskTimeoutSeconds ?? {})) {
@@ -191,14 +195,7 @@ export class LocalEngine implements ExecutionStarter {
   }
 
   private runRoundStep(input: unknown): Promise<unknown> {
-    const step = this.roundStepSlots.run(async () => {
-      this.peakRoundStepsInFlight = Math.max(this.peakRoundStepsInFlight, ++this.roundStepsInFlight);
-      try {
-        return await this.runRoundStepNow(input);
-      } finally {
-        this.roundStepsInFlight--;
-      }
-    });
+    const step = this.runRoundStepNow(input);
     // A round step outlives a parent Task that timed out (as an Express child does): drain waits for it too.
     const settled = step.then(
       () => undefined,
@@ -240,10 +237,13 @@ export class LocalEngine implements ExecutionStarter {
       if (existing.input !== serialized) throw new StepFunctionsTaskError('ExecutionAlreadyExists', `execution ${name} already exists`);
       return;
     }
+    // Live from now on, queued, held or running: the sweeper must not take a waiting round for dead.
+    this.live.add(name);
+    this.liveReports.set(input.reportId, (this.liveReports.get(input.reportId) ?? 0) + 1);
     if (this.holds > 0) {
-      let run!: () => void;
-      const released = new Promise<void>((resolve) => (run = resolve));
-      this.held.push(run);
+      let go!: () => void;
+      const released = new Promise<void>((resolve) => (go = resolve));
+      this.held.push(go);
       this.executions.set(name, { input: serialized, done: released.then(() => this.run(name, input)) });
       return;
     }
@@ -251,19 +251,31 @@ export class LocalEngine implements ExecutionStarter {
   }
 
   private run(name: string, input: { reportId: string; round: number }): Promise<void> {
-    const execution = this.pipeline.run(input, { overrides: this.overrides as never });
-    const counting = this.count(execution.eventLogs, 'standard');
-    this.live.add(name);
-    return execution.result
-      .finally(() => this.live.delete(name))
-      .then(
-        () => this.options.onExecutionEnd?.(name, { status: 'SUCCEEDED' }),
-        (error: Error) => {
-          this.failures.push({ name, error: error.message });
-          this.options.onExecutionEnd?.(name, { status: 'FAILED', error: error.message });
+    const run = () => {
+      this.peakExecutionsInFlight = Math.max(this.peakExecutionsInFlight, ++this.executionsInFlight);
+      const execution = this.pipeline.run(input, { overrides: this.overrides as never });
+      const counting = this.count(execution.eventLogs, 'standard');
+      return execution.result.then(
+        () => counting,
+        async (error: unknown) => {
+          await counting;
+          throw error;
         },
-      )
-      .then(() => counting);
+      ).finally(() => this.executionsInFlight--);
+    };
+    const ended = () => {
+      this.live.delete(name);
+      const left = (this.liveReports.get(input.reportId) ?? 1) - 1;
+      if (left > 0) this.liveReports.set(input.reportId, left);
+      else this.liveReports.delete(input.reportId);
+    };
+    return this.executionSlots.run(run).finally(ended).then(
+      () => this.options.onExecutionEnd?.(name, { status: 'SUCCEEDED' }),
+      (error: Error) => {
+        this.failures.push({ name, error: error.message });
+        this.options.onExecutionEnd?.(name, { status: 'FAILED', error: error.message });
+      },
+    );
   }
 
   /**
@@ -286,6 +298,11 @@ export class LocalEngine implements ExecutionStarter {
   /** Whether the execution of this name was started and has not ended: what DescribeExecution would say. */
   isRunning(name: string): boolean {
     return this.live.has(name);
+  }
+
+  /** Whether any execution of this report is queued or running. */
+  hasLiveExecution(reportId: string): boolean {
+    return this.liveReports.has(reportId);
   }
 
   get executionCount() {

@@ -57,8 +57,8 @@ export interface LocalRuntimeOptions extends Omit<DepsOverrides, 'clients' | 'st
   maxReceiveCount?: number;
   /** Fault injection: TimeoutSeconds replaced for these Task states, by state name. */
   taskTimeoutSeconds?: Record<string, number>;
-  /** Round steps (the Express executions doing the work) running at once; more wait in line (default 8). */
-  maxRoundStepsInFlight?: number;
+  /** Pipeline executions running at once; more wait in line, not yet started (default 16). */
+  maxExecutionsInFlight?: number;
   /** Ingest invocations running at once (Lambda concurrency). */
   ingestConcurrency?: number;
   /**
@@ -253,7 +253,7 @@ export class LocalRuntime {
         FinishRunLambdaFunction: asLambda('finishRun', createFinishRunHandler(getDeps)),
       },
       retryIntervalMs: options.retryIntervalMs ?? 20,
-      ...(options.maxRoundStepsInFlight !== undefined ? { maxRoundStepsInFlight: options.maxRoundStepsInFlight } : {}),
+      ...(options.maxExecutionsInFlight !== undefined ? { maxExecutionsInFlight: options.maxExecutionsInFlight } : {}),
       ...(options.taskTimeoutSeconds !== undefined ? { taskTimeoutSeconds: options.taskTimeoutSeconds } : {}),
     });
     const ingestHandler = createIngestHandler(getDeps);
@@ -263,9 +263,15 @@ export class LocalRuntime {
     if (options.stateDir !== undefined) await runtime.recover(new QueueJournal(options.stateDir));
     const interval = options.sweepIntervalMs ?? 5_000;
     if (options.sweeper !== false && interval > 0) {
+      let sweeping = false;
       runtime.sweepTimer = setInterval(() => {
+        if (sweeping) return; // one at a time, as the deployed sweeper's reserved concurrency of 1
+        sweeping = true;
         // A failed sweep is tried again at the next tick, as the schedule would.
-        runtime.sweep().catch((error: unknown) => deps.logger.warn('sweep failed', { error: (error as Error).message }));
+        runtime
+          .sweep()
+          .catch((error: unknown) => deps.logger.warn('sweep failed', { error: (error as Error).message }))
+          .finally(() => (sweeping = false));
       }, interval);
       runtime.sweepTimer.unref();
     }
@@ -376,7 +382,16 @@ export class LocalRuntime {
     const deadOrDue = (state: ReportState, nowMs: number) =>
       (state.sweepAt ?? Infinity) <= nowMs ||
       (state.startedRound >= state.round && !this.engine.isRunning(executionNameOf(state.reportId, state.round)));
-    const outcome = await sweepRounds(await store.listSweepable(Number.MAX_SAFE_INTEGER), this.deps, deadOrDue);
+    // Reports with an execution queued or running are not read at all: a storm keeps hundreds watched.
+    const nowMs = this.deps.now();
+    const candidates = (await store.listSweepable(Number.MAX_SAFE_INTEGER)).filter(
+      ({ reportId, sweepAt }) => sweepAt <= nowMs || !this.engine.hasLiveExecution(reportId),
+    );
+    const outcome = await sweepRounds(
+      candidates.map((c) => c.reportId),
+      this.deps,
+      deadOrDue,
+    );
     this.swept.redriven.push(...outcome.redriven);
     this.swept.givenUp.push(...outcome.givenUp);
     return outcome;
