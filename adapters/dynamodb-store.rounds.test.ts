@@ -1,71 +1,17 @@
-/** The round lifecycle's conditional updates and the sweep index, against dynalite through the real SDK. */
+/** The round lifecycle contract (adapters/rounds.contract.ts) on DynamoDB: dynalite through the real SDK. */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { LOCAL_CREDENTIALS, startLocalServers, type LocalServers } from '../local/servers.ts';
+import { LOCAL_CREDENTIALS, startLocalServers } from '../local/servers.ts';
 import { DynamoDbReportStore } from './dynamodb-store.ts';
+import { describeRoundLifecycleContract } from './rounds.contract.ts';
 
-const DEADLINE_MS = 60_000;
-let servers: LocalServers;
-let client: DynamoDBClient;
-let store: DynamoDbReportStore;
-let nowMs = Date.UTC(2026, 0, 1);
-
-beforeAll(async () => {
-  servers = await startLocalServers({ tableName: 'rounds-test', bucketName: 'rounds-test' });
-  client = new DynamoDBClient({ region: 'us-east-1', endpoint: servers.dynamodbEndpoint, credentials: LOCAL_CREDENTIALS });
-  store = new DynamoDbReportStore(client, { tableName: 'rounds-test', ttlDays: 1, roundDeadlineMs: DEADLINE_MS, now: () => nowMs });
-});
-
-afterAll(async () => {
-  client?.destroy();
-  await servers?.stop();
-});
-
-const openReport = async (key: string) =>
-  store.openReport({ alertId: `alert-${key}`, alert: { detector: 'd', rule_id: 'r', alert_key: key, attributes: [] } as never, nowMs, windowMs: 3_600_000 });
-
-describe('round lifecycle and the sweep index', () => {
-  test('a claimed round is watched until its deadline; a round that finishes is no longer watched', async () => {
-    const { reportId } = await openReport('finishes');
-    expect((await store.listSweepable(Number.MAX_SAFE_INTEGER)).map((d) => d.reportId)).not.toContain(reportId);
-    const claimed = await store.claimRound(reportId);
-    expect(claimed?.sweepAt).toBe(nowMs + DEADLINE_MS);
-    expect((await store.listSweepable(nowMs + DEADLINE_MS - 1)).map((d) => d.reportId)).not.toContain(reportId);
-    expect((await store.listSweepable(nowMs + DEADLINE_MS)).map((d) => d.reportId)).toContain(reportId);
-    const finished = await store.finishRound(reportId, 1);
-    expect(finished.running).toBe(false);
-    expect(finished.sweepAt).toBeUndefined();
-    expect((await store.listSweepable(Number.MAX_SAFE_INTEGER)).map((d) => d.reportId)).not.toContain(reportId);
-  });
-
-  test('a failed round keeps the report and is due at its retry time; re-driving it is a new round, once', async () => {
-    const { reportId } = await openReport('fails');
-    await store.claimRound(reportId);
-    expect(await store.scheduleRedrive(reportId, 2, nowMs + 5_000, 'not the current round')).toBeUndefined();
-    const scheduled = await store.scheduleRedrive(reportId, 1, nowMs + 5_000, 'States.Timeout: round step');
-    expect(scheduled).toMatchObject({ running: true, round: 1, sweepAt: nowMs + 5_000, lastError: 'States.Timeout: round step' });
-    expect((await store.listSweepable(nowMs + 5_000)).map((d) => d.reportId)).toContain(reportId);
-
-    nowMs += 5_000;
-    const redriven = await store.redriveRound(reportId, 1);
-    expect(redriven).toMatchObject({ running: true, round: 2, redrives: 1, sweepAt: nowMs + DEADLINE_MS });
-    // A second sweeper, or a retried call, finds round 1 gone: nothing happens twice.
-    expect(await store.redriveRound(reportId, 1)).toBeUndefined();
-    expect((await store.getState(reportId))?.round).toBe(2);
-
-    // The re-driven round finishes: the failure count and error go with it.
-    const finished = await store.finishRound(reportId, 2);
-    expect(finished).toMatchObject({ running: false });
-    expect(finished.redrives).toBeUndefined();
-    expect(finished.lastError).toBeUndefined();
-  });
-
-  test('a report given up on is released with its error and leaves the index', async () => {
-    const { reportId } = await openReport('given-up');
-    await store.claimRound(reportId);
-    const released = await store.failRound(reportId, 'ConfigError: policy unreadable');
-    expect(released).toMatchObject({ running: false, lastError: 'ConfigError: policy unreadable' });
-    expect(released.sweepAt).toBeUndefined();
-    expect((await store.listSweepable(Number.MAX_SAFE_INTEGER)).map((d) => d.reportId)).not.toContain(reportId);
-  });
+describeRoundLifecycleContract('DynamoDB (dynalite)', async ({ roundDeadlineMs, now }) => {
+  const servers = await startLocalServers({ tableName: 'rounds-test', bucketName: 'rounds-test' });
+  const client = new DynamoDBClient({ region: 'us-east-1', endpoint: servers.dynamodbEndpoint, credentials: LOCAL_CREDENTIALS });
+  return {
+    store: new DynamoDbReportStore(client, { tableName: 'rounds-test', ttlDays: 1, roundDeadlineMs, now }),
+    stop: async () => {
+      client.destroy();
+      await servers.stop();
+    },
+  };
 });

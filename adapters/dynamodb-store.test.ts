@@ -19,7 +19,7 @@ describeStoreContract('DynamoDB and S3 (dynalite, s3rver)', async () => {
     { dynamodb: servers.dynamodbRequestHandler },
   );
   return {
-    store: new DynamoDbReportStore(clients.dynamodb, { tableName: 'contract-table', ttlDays: 30 }),
+    store: new DynamoDbReportStore(clients.dynamodb, { tableName: 'contract-table', ttlDays: 30, roundDeadlineMs: 900_000 }),
     archive: new S3ReportArchive(clients.s3, 'contract-archive'),
     stop: () => servers.stop(),
   };

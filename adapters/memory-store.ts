@@ -51,7 +51,24 @@ interface ReportEntry {
   emissions: Map<string, { emitter: string; version: number; status: Emission['status']; detail?: string; at?: string; attempts: number }>;
 }
 
+export interface MemoryReportStoreOptions {
+  /** How long a claimed round may run before the sweeper takes it for dead (as DynamoDbReportStore). */
+  roundDeadlineMs?: number;
+  now?: () => number;
+}
+
 export class MemoryReportStore implements ReportStore {
+  private readonly roundDeadlineMs: number;
+  private readonly now: () => number;
+  constructor(options: MemoryReportStoreOptions = {}) {
+    this.roundDeadlineMs = options.roundDeadlineMs ?? 15 * 60_000;
+    this.now = options.now ?? Date.now;
+  }
+
+  private deadline() {
+    return this.now() + this.roundDeadlineMs;
+  }
+
   private readonly windows = new Map<string, { reportId: string; createdAtMs: number; windowEndsAtMs: number }>();
   private readonly reports = new Map<string, ReportEntry>();
   private readonly rejections = new Map<string, Map<string, Rejection>>();
@@ -180,6 +197,7 @@ export class MemoryReportStore implements ReportStore {
     state.running = true;
     state.dirty = true;
     state.round += 1;
+    state.sweepAt = this.deadline();
     delete state.lastError;
     return copy(state);
   }
@@ -298,8 +316,15 @@ export class MemoryReportStore implements ReportStore {
     // Quiet: release the report. Alerts joined: claim the next round, keeping `running`.
     // Neither matches on a retry after one of them succeeded: then the state is as it was left.
     if (state.round === round && state.running) {
-      if (state.dirty) state.round += 1;
-      else state.running = false;
+      if (state.dirty) {
+        state.round += 1;
+        state.sweepAt = this.deadline();
+      } else {
+        state.running = false;
+        delete state.sweepAt;
+      }
+      delete state.redrives;
+      delete state.lastError;
     }
     return copy(state);
   }
@@ -308,7 +333,39 @@ export class MemoryReportStore implements ReportStore {
     const state = this.stateOf(reportId);
     state.running = false;
     state.lastError = error.slice(0, MAX_ERROR);
+    delete state.sweepAt;
+    delete state.redrives;
     return copy(state);
+  }
+
+  /** The current round, or undefined when `round` is no longer the report's running round. */
+  private currentRound(reportId: string, round: number): ReportState | undefined {
+    const state = this.reports.get(reportId)?.state;
+    return state && state.round === round && state.running ? state : undefined;
+  }
+
+  async scheduleRedrive(reportId: string, round: number, atMs: number, error: string): Promise<ReportState | undefined> {
+    const state = this.currentRound(reportId, round);
+    if (!state) return undefined;
+    state.sweepAt = atMs;
+    state.lastError = error.slice(0, MAX_ERROR);
+    return copy(state);
+  }
+
+  async redriveRound(reportId: string, round: number): Promise<ReportState | undefined> {
+    const state = this.currentRound(reportId, round);
+    if (!state) return undefined;
+    state.round += 1;
+    state.sweepAt = this.deadline();
+    state.redrives = (state.redrives ?? 0) + 1;
+    return copy(state);
+  }
+
+  async listSweepable(untilMs: number): Promise<{ reportId: string; sweepAt: number }[]> {
+    return [...this.reports.entries()]
+      .filter(([, entry]) => entry.state?.sweepAt !== undefined && entry.state.sweepAt <= untilMs)
+      .map(([reportId, entry]) => ({ reportId, sweepAt: entry.state.sweepAt! }))
+      .sort((a, b) => a.sweepAt - b.sweepAt);
   }
 
   async recordRejection(rejection: Rejection): Promise<void> {

@@ -16,6 +16,7 @@ import type { Emission, Report } from '../core/report.ts';
 import { executionNameOf } from '../core/ids.ts';
 import type { ExecutionStarter, PipelineFailure, Rejection, ReportState } from '../core/store.ts';
 import { createAwsClients, type AwsClients } from '../adapters/aws-clients.ts';
+import { loadConfig } from '../core/config.ts';
 import { InProcessFunctionInvoker } from '../adapters/lambda-invoker.ts';
 import { buildDeps, type DepsOverrides } from '../functions/deps.ts';
 import { createEmitHandler } from '../functions/emit.ts';
@@ -95,6 +96,12 @@ export interface LocalRuntimeOptions extends Omit<DepsOverrides, 'clients' | 'st
 }
 
 /** A combination of options the local runtime cannot honour. */
+/** The in-memory store with the same round deadline the DynamoDB store gets from the configuration. */
+const memoryStoreFor = (env: Env) => {
+  const config = loadConfig(env);
+  return new MemoryReportStore({ roundDeadlineMs: (config.aggregationDelaySeconds + config.roundDeadlineSeconds) * 1000 });
+};
+
 export class LocalRuntimeOptionsError extends Error {
   constructor(message: string) {
     super(message);
@@ -229,7 +236,7 @@ export class LocalRuntime {
         starter,
         metrics: options.metrics ?? new CountingMetrics(),
         invoker: options.invoker ?? new InProcessFunctionInvoker(new Map(Object.entries(options.functions ?? {}))),
-        ...(inMemory ? { store: new MemoryReportStore(), archive: new MemoryReportArchive() } : {}),
+        ...(inMemory ? { store: memoryStoreFor(env), archive: new MemoryReportArchive() } : {}),
       });
       // Unlike Lambda (first use), a local run loads lists and databases up front: a list that
       // cannot be read stops the run here, naming its path, instead of failing each inspection.
