@@ -40,7 +40,9 @@ export const describeRoundLifecycleContract = (
       expect(claimed?.sweepAt).toBe(nowMs + DEADLINE_MS);
       expect((await store.listSweepable(nowMs + DEADLINE_MS - 1)).map((d) => d.reportId)).not.toContain(reportId);
       expect((await store.listSweepable(nowMs + DEADLINE_MS)).map((d) => d.reportId)).toContain(reportId);
-      const finished = await store.finishRound(reportId, 1);
+      // The final review's snapshot clears `dirty` (claimRound sets it): then the round may end.
+    await store.beginReview(reportId, 'final');
+    const finished = await store.finishRound(reportId, 1);
       expect(finished.running).toBe(false);
       expect(finished.sweepAt).toBeUndefined();
       expect((await store.listSweepable(Number.MAX_SAFE_INTEGER)).map((d) => d.reportId)).not.toContain(reportId);
@@ -62,7 +64,8 @@ export const describeRoundLifecycleContract = (
       expect((await store.getState(reportId))?.round).toBe(2);
 
       // The re-driven round finishes: the failure count and error go with it.
-      const finished = await store.finishRound(reportId, 2);
+      await store.beginReview(reportId, 'final');
+    const finished = await store.finishRound(reportId, 2);
       expect(finished).toMatchObject({ running: false });
       expect(finished.redrives).toBeUndefined();
       expect(finished.lastError).toBeUndefined();
