@@ -1,29 +1,13 @@
 /** The `alertwarden` command as a user runs it: files, folders, standard input, --json. */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { chmod, copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { test } from 'vitest';
 import type { Report } from '../../core/report.ts';
+import { runCli } from '../support/cli.ts';
 
-const BIN = resolve('local/bin.mjs');
-
-const run = (args: string[], stdin?: string, options: { cwd?: string; env?: Record<string, string> } = {}) =>
-  new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      stdio: ['pipe', 'pipe', 'pipe'],
-      ...(options.cwd ? { cwd: options.cwd } : {}),
-      env: { ...process.env, ...options.env },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(stdin ?? '');
-  });
+const run = (args: string[], stdin?: string, options: { cwd?: string; env?: Record<string, string> } = {}) => runCli(args, stdin, options);
 
 test('run --json on the sample alerts prints one final report per line and nothing else on stdout', async () => {
   const out = await mkdtemp(join(tmpdir(), 'alertwarden-cli-'));

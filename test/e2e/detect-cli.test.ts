@@ -1,22 +1,12 @@
 /** `alertwarden detect` and `alertwarden rules test` as a user runs them. */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { gzipSync } from 'node:zlib';
 import { test } from 'vitest';
 import { AlertSchema } from '../../core/alert.ts';
+import { runCli } from '../support/cli.ts';
 
-const run = (args: string[], stdin?: Buffer | string, env: NodeJS.ProcessEnv = {}) =>
-  new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-    const child = spawn(process.execPath, ['local/bin.mjs', ...args], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(stdin ?? '');
-  });
+const run = (args: string[], stdin?: Buffer | string, env: NodeJS.ProcessEnv = {}) => runCli(args, stdin, { env });
 
 const alertsOf = (stdout: string) => stdout.trim().split('\n').filter(Boolean).map((line) => AlertSchema.parse(JSON.parse(line)));
 

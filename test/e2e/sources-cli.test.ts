@@ -3,25 +3,15 @@
  * user's own text, the exit code when nothing could be used, and `detect --source guardduty|securityhub`.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, test } from 'vitest';
 import { AlertSchema } from '../../core/alert.ts';
 import type { Report } from '../../core/report.ts';
+import { runCli } from '../support/cli.ts';
 
-const cli = (args: string[], stdin = '') =>
-  new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-    const child = spawn(process.execPath, ['local/bin.mjs', ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(stdin);
-  });
+const cli = (args: string[], stdin = '') => runCli(args, stdin);
 
 let dir: string;
 beforeAll(async () => {
