@@ -66,3 +66,36 @@ export class AttributeList {
     return this;
   }
 }
+
+/**
+ * The alert of one finding (GuardDuty, Security Hub): its id is the alert key, so later updates of
+ * the finding join its report; the title and description are cut to the contract's limits, and
+ * fields the finding lacks are left out rather than sent empty.
+ */
+export const findingAlert = (finding: {
+  detector: string;
+  ruleId: string;
+  id: string;
+  title: unknown;
+  description: unknown;
+  updatedAt: unknown;
+  createdAt: unknown;
+  sourceSeverity: SourceSeverity | undefined;
+  attributes: AttributeList['items'];
+  body: unknown;
+}) => {
+  const title = truncate(textAt(finding.title), ALERT_LIMITS.idBytes);
+  const description = truncate(textAt(finding.description), ALERT_LIMITS.descriptionChars);
+  const timestamp = isoAt(finding.updatedAt) ?? isoAt(finding.createdAt);
+  return {
+    detector: finding.detector,
+    rule_id: finding.ruleId,
+    alert_key: finding.id,
+    ...(title !== undefined ? { rule_name: title } : {}),
+    ...(description !== undefined ? { description } : {}),
+    ...(timestamp !== undefined ? { timestamp } : {}),
+    ...(finding.sourceSeverity ? { source_severity: finding.sourceSeverity } : {}),
+    attributes: finding.attributes,
+    body: finding.body,
+  };
+};

@@ -10,7 +10,7 @@
  * ("GeneratedFindingAccessKeyId") fail their type checks and stay as unverified notes.
  */
 import { ALERT_LIMITS, type SourceSeverity } from '../../core/alert.ts';
-import { AttributeList, bodyWithin, isObject, isoAt, listAt, objectAt, pathOf, severity, textAt, truncate, type Json } from '../fields.ts';
+import { AttributeList, bodyWithin, findingAlert, isObject, listAt, objectAt, pathOf, severity, textAt, truncate, type Json } from '../fields.ts';
 import { defineSource, type MappedItem } from '../source.ts';
 
 /** GuardDuty's documented bands: 1.0–3.9 low, 4.0–6.9 medium, 7.0–8.9 high, 9.0–10.0 critical. */
@@ -81,20 +81,18 @@ const mapFinding = (finding: Json, path: string): MappedItem => {
   addResource(attributes, objectAt(finding.resource), textAt(finding.partition) ?? 'aws', account);
   addAction(attributes, objectAt(service.action));
 
-  const sourceSeverity = guardDutySeverity(finding.severity);
-  const timestamp = isoAt(finding.updatedAt) ?? isoAt(finding.createdAt);
-  const description = truncate(textAt(finding.description), ALERT_LIMITS.descriptionChars);
   const title = truncate(textAt(finding.title), ALERT_LIMITS.idBytes);
   return {
     path,
-    alert: {
+    alert: findingAlert({
       detector: 'guardduty',
-      rule_id: type!,
-      alert_key: id!,
-      ...(title !== undefined ? { rule_name: title } : {}),
-      ...(description !== undefined ? { description } : {}),
-      ...(timestamp !== undefined ? { timestamp } : {}),
-      ...(sourceSeverity ? { source_severity: sourceSeverity } : {}),
+      ruleId: type!,
+      id: id!,
+      title: finding.title,
+      description: finding.description,
+      updatedAt: finding.updatedAt,
+      createdAt: finding.createdAt,
+      sourceSeverity: guardDutySeverity(finding.severity),
       attributes: attributes.items,
       body: bodyWithin(finding, () => ({
         id,
@@ -105,7 +103,7 @@ const mapFinding = (finding: Json, path: string): MappedItem => {
         region: finding.region,
         title,
       })),
-    },
+    }),
   };
 };
 

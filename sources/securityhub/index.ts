@@ -10,7 +10,7 @@
  * control) are skipped with the reason, not raised again.
  */
 import { ALERT_LIMITS, type SourceSeverity } from '../../core/alert.ts';
-import { AttributeList, bodyWithin, isoAt, listAt, objectAt, pathOf, severity, textAt, truncate, type Json } from '../fields.ts';
+import { AttributeList, bodyWithin, findingAlert, listAt, objectAt, pathOf, severity, textAt, truncate, type Json } from '../fields.ts';
 import { defineSource, type MappedItem } from '../source.ts';
 
 const LABELS: Record<string, SourceSeverity['level']> = { INFORMATIONAL: 'info', LOW: 'low', MEDIUM: 'medium', HIGH: 'high', CRITICAL: 'critical' };
@@ -126,23 +126,21 @@ const mapFinding = (finding: Json, path: string): MappedItem => {
     if (type) attributes.add(type, 'threat_intel', indicator.Value, REMOTE);
   }
 
-  const sourceSeverity = asffSeverity(finding.Severity);
-  const timestamp = isoAt(finding.UpdatedAt) ?? isoAt(finding.CreatedAt);
   const title = truncate(textAt(finding.Title), ALERT_LIMITS.idBytes);
-  const description = truncate(textAt(finding.Description), ALERT_LIMITS.descriptionChars);
   return {
     path,
-    alert: {
+    alert: findingAlert({
       detector: 'securityhub',
-      rule_id: ruleId!,
-      alert_key: id!,
-      ...(title !== undefined ? { rule_name: title } : {}),
-      ...(description !== undefined ? { description } : {}),
-      ...(timestamp !== undefined ? { timestamp } : {}),
-      ...(sourceSeverity ? { source_severity: sourceSeverity } : {}),
+      ruleId: ruleId!,
+      id: id!,
+      title: finding.Title,
+      description: finding.Description,
+      updatedAt: finding.UpdatedAt,
+      createdAt: finding.CreatedAt,
+      sourceSeverity: asffSeverity(finding.Severity),
       attributes: attributes.items,
       body: bodyWithin(finding, () => ({ Id: id, ProductArn: finding.ProductArn, GeneratorId: finding.GeneratorId, Title: title, Severity: finding.Severity })),
-    },
+    }),
   };
 };
 
