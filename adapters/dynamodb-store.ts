@@ -599,33 +599,17 @@ export class DynamoDbReportStore implements ReportStore {
   }
 
   async finishRound(reportId: string, round: number): Promise<ReportState> {
-    const update = async (expression: string, condition: string, values: Record<string, unknown>) => {
-      try {
-        const result = await this.doc.send(
-          new UpdateCommand({
-            TableName: this.table,
-            Key: { pk: reportPk(reportId), sk: META },
-            UpdateExpression: expression,
-            ConditionExpression: condition,
-            ExpressionAttributeValues: { ':round': round, ':t': true, ...values },
-            ReturnValues: 'ALL_NEW',
-          }),
-        );
-        return toState(result.Attributes);
-      } catch (error) {
-        if (isConditionFailure(error)) return undefined;
-        throw error;
-      }
-    };
     // Quiet: release the report. Alerts joined: claim the next round, keeping `running`.
     // Neither matches on a retry after one of them succeeded: then the state is as it was left.
     // A round that finishes clears the failure count and error a re-driven predecessor left.
     return (
-      (await update('SET running = :f REMOVE sweepShard, sweepAt, redrives, lastError', 'round = :round AND dirty = :f AND running = :t', { ':f': false })) ??
-      (await update(
+      (await this.updateCurrentRound(reportId, round, 'SET running = :f REMOVE sweepShard, sweepAt, redrives, lastError', { ':f': false }, 'dirty = :f')) ??
+      (await this.updateCurrentRound(
+        reportId,
+        round,
         'SET round = round + :one, sweepShard = :shard, sweepAt = :deadline REMOVE redrives, lastError',
-        'round = :round AND dirty = :t AND running = :t',
         { ':one': 1, ':shard': SWEEP_SHARD, ':deadline': this.deadline() },
+        'dirty = :t',
       )) ??
       (await this.getState(reportId)) ??
       (() => {
@@ -665,15 +649,15 @@ export class DynamoDbReportStore implements ReportStore {
     );
   }
 
-  /** An update of META that applies only while `round` is the report's running round. */
-  private async updateCurrentRound(reportId: string, round: number, expression: string, values: Record<string, unknown>) {
+  /** An update of META that applies only while `round` is the report's running round (and `also` holds). */
+  private async updateCurrentRound(reportId: string, round: number, expression: string, values: Record<string, unknown>, also?: string) {
     try {
       const result = await this.doc.send(
         new UpdateCommand({
           TableName: this.table,
           Key: { pk: reportPk(reportId), sk: META },
           UpdateExpression: expression,
-          ConditionExpression: 'round = :round AND running = :t',
+          ConditionExpression: `round = :round AND running = :t${also ? ` AND ${also}` : ''}`,
           ExpressionAttributeValues: { ':round': round, ':t': true, ...values },
           ReturnValues: 'ALL_NEW',
         }),

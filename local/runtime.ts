@@ -29,7 +29,7 @@ import { createReviewHandler } from '../functions/review.ts';
 import { LocalEngine, type LocalLambda } from './engine.ts';
 import { QueueJournal } from './queue-journal.ts';
 import { MemoryReportArchive, MemoryReportStore } from '../adapters/memory-store.ts';
-import { LOCAL_CREDENTIALS, noLocalServers, startLocalServers, type LocalServers } from './servers.ts';
+import { localServerEnv, noLocalServers, startLocalServers, type LocalServers } from './servers.ts';
 
 const LOCAL_TABLE = 'alertwarden-local';
 const LOCAL_BUCKET = 'alertwarden-local-archive';
@@ -216,12 +216,7 @@ export class LocalRuntime {
       ...options.env,
       ALERTWARDEN_TABLE: LOCAL_TABLE,
       ALERTWARDEN_BUCKET: LOCAL_BUCKET,
-      AWS_REGION: 'us-east-1',
-      AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
-      AWS_ENDPOINT_URL_DYNAMODB: servers.dynamodbEndpoint,
-      AWS_ENDPOINT_URL_S3: servers.s3Endpoint,
-      ALERTWARDEN_S3_FORCE_PATH_STYLE: 'true',
+      ...localServerEnv(servers),
     };
     let engine: LocalEngine | undefined;
     // The engine is the starter; it is created below, after the handlers it runs.

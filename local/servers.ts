@@ -90,6 +90,16 @@ export const createPkSkTable = (client: DynamoDBClient, tableName: string) =>
 
 export const LOCAL_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } as const;
 
+/** The SDK settings (as environment variables) that point every client at these servers. */
+export const localServerEnv = (servers: Pick<LocalServers, 'dynamodbEndpoint' | 's3Endpoint'>) => ({
+  AWS_REGION: 'us-east-1',
+  AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+  AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+  AWS_ENDPOINT_URL_DYNAMODB: servers.dynamodbEndpoint,
+  AWS_ENDPOINT_URL_S3: servers.s3Endpoint,
+  ALERTWARDEN_S3_FORCE_PATH_STYLE: 'true',
+});
+
 export interface LocalServersOptions {
   tableName: string;
   bucketName: string;
