@@ -7,7 +7,8 @@
  *   pk REPORT#<reportId>      sk ALERT#<fingerprint>          one member alert (dedup: conditional put)
  *   pk REPORT#<reportId>      sk ATTR#<attributeId>           one attribute, with depth and origin
  *   pk REPORT#<reportId>      sk RESULT#<attributeId>#<insp>  findings or the failure of one inspection
- *   pk REPORT#<reportId>      sk EMIT#<version>#<emitter>     one delivery of one version
+ *   pk REPORT#<reportId>      sk EMIT#<version>#<emitter>     one delivery of one version; while an attempt
+ *                                                             runs, its lease (leaseUntilMs, leaseToken)
  *   pk REPORT#<reportId>      sk STATE#<emitter>              an emitter's own state for the report (Slack
  *                                                             thread, issue number), JSON text, all versions
  *   pk REJECTED#<yyyy-mm-dd>  sk <iso time>#<messageId>[#<item>]  an input refused at ingest, with the reason (item: which one of a message carrying several)
@@ -43,9 +44,10 @@ import {
 import { reportIdOf } from '../core/ids.ts';
 import type { Emission, Finding, InspectionFailure, ReportAlert, ReportAttribute } from '../core/report.ts';
 import { ReportNotFoundError } from '../core/errors.ts';
-import type { Membership, OpenReportInput, PipelineFailure, Rejection, ReportSnapshot, ReportState, ReportStore } from '../core/store.ts';
+import type { EmissionClaim, Membership, OpenReportInput, PipelineFailure, Rejection, ReportSnapshot, ReportState, ReportStore } from '../core/store.ts';
 
 const reportPk = (reportId: string) => `REPORT#${reportId}`;
+const emissionSk = (version: number, emitter: string) => `EMIT#${String(version).padStart(6, '0')}#${emitter}`;
 const META = 'META';
 export const SWEEP_INDEX = 'sweep';
 const SWEEP_SHARD = 'ROUND';
@@ -524,14 +526,18 @@ export class DynamoDbReportStore implements ReportStore {
     );
   }
 
-  async claimEmission(reportId: string, emitter: string, version: number): Promise<boolean> {
+  async claimEmission(reportId: string, emitter: string, version: number, lease: { token: string; untilMs: number }): Promise<EmissionClaim> {
+    const key = { pk: reportPk(reportId), sk: emissionSk(version, emitter) };
+    const nowMs = this.now();
     try {
-      await this.doc.send(
+      const { Attributes } = await this.doc.send(
         new UpdateCommand({
           TableName: this.table,
-          Key: { pk: reportPk(reportId), sk: `EMIT#${String(version).padStart(6, '0')}#${emitter}` },
-          UpdateExpression: 'SET #status = :pending, emitter = :emitter, version = :version, attempts = if_not_exists(attempts, :zero) + :one, expiresAt = :exp',
-          ConditionExpression: 'attribute_not_exists(pk) OR #status <> :delivered',
+          Key: key,
+          UpdateExpression:
+            'SET #status = :pending, emitter = :emitter, version = :version, attempts = if_not_exists(attempts, :zero) + :one, leaseUntilMs = :until, leaseToken = :token, expiresAt = :exp',
+          // A lease still running means an attempt may be delivering right now; an expired one belonged to an attempt that died.
+          ConditionExpression: 'attribute_not_exists(pk) OR (#status <> :delivered AND (attribute_not_exists(leaseUntilMs) OR leaseUntilMs <= :now))',
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: {
             ':pending': 'pending',
@@ -540,34 +546,67 @@ export class DynamoDbReportStore implements ReportStore {
             ':version': version,
             ':zero': 0,
             ':one': 1,
-            ':exp': this.expiresAt(this.now()),
+            ':until': lease.untilMs,
+            ':token': lease.token,
+            ':now': nowMs,
+            ':exp': this.expiresAt(nowMs),
           },
+          ReturnValues: 'ALL_NEW',
         }),
       );
-      return true;
+      return { outcome: 'claimed', attempt: Number(Attributes?.attempts ?? 1) };
     } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
+      if (!isConditionFailure(error)) throw error;
+    }
+    const { Item } = await this.doc.send(new GetCommand({ TableName: this.table, Key: key, ConsistentRead: true }));
+    if (Item?.status === 'delivered') return { outcome: 'delivered' };
+    return { outcome: 'leased', leaseUntilMs: Number(Item?.leaseUntilMs ?? 0) };
+  }
+
+  async releaseEmission(reportId: string, emitter: string, version: number, token: string): Promise<void> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: reportPk(reportId), sk: emissionSk(version, emitter) },
+          UpdateExpression: 'REMOVE leaseUntilMs, leaseToken',
+          ConditionExpression: 'leaseToken = :token',
+          ExpressionAttributeValues: { ':token': token },
+        }),
+      );
+    } catch (error) {
+      // Someone else's lease now (ours had run out): not ours to release.
+      if (!isConditionFailure(error)) throw error;
     }
   }
 
   async recordEmission(reportId: string, emission: Emission): Promise<void> {
-    await this.doc.send(
-      new UpdateCommand({
-        TableName: this.table,
-        Key: { pk: reportPk(reportId), sk: `EMIT#${String(emission.version).padStart(6, '0')}#${emission.emitter}` },
-        UpdateExpression: 'SET #status = :status, emitter = :emitter, version = :version, #at = :at, detail = :detail, expiresAt = :exp',
-        ExpressionAttributeNames: { '#status': 'status', '#at': 'at' },
-        ExpressionAttributeValues: {
-          ':status': emission.status,
-          ':emitter': emission.emitter,
-          ':version': emission.version,
-          ':at': emission.at,
-          ':detail': emission.detail ?? '',
-          ':exp': this.expiresAt(this.now()),
-        },
-      }),
-    );
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: reportPk(reportId), sk: emissionSk(emission.version, emission.emitter) },
+          UpdateExpression:
+            'SET #status = :status, emitter = :emitter, version = :version, #at = :at, detail = :detail, expiresAt = :exp REMOVE leaseUntilMs, leaseToken',
+          // A step that gave up must not overwrite a delivery that an abandoned attempt completed after all.
+          ...(emission.status === 'delivered'
+            ? {}
+            : { ConditionExpression: 'attribute_not_exists(#status) OR #status <> :delivered' }),
+          ExpressionAttributeNames: { '#status': 'status', '#at': 'at' },
+          ExpressionAttributeValues: {
+            ':status': emission.status,
+            ':emitter': emission.emitter,
+            ':version': emission.version,
+            ':at': emission.at,
+            ':detail': emission.detail ?? '',
+            ':exp': this.expiresAt(this.now()),
+            ...(emission.status === 'delivered' ? {} : { ':delivered': 'delivered' }),
+          },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
   }
 
   async listEmissions(reportId: string): Promise<Emission[]> {

@@ -11,6 +11,7 @@ import { reportIdOf } from '../core/ids.ts';
 import { AlertWardenError, ReportNotFoundError } from '../core/errors.ts';
 import type { Emission, Finding, InspectionFailure, Report, ReportAlert, ReportAttribute, ReportPhase } from '../core/report.ts';
 import type {
+  EmissionClaim,
   Membership,
   OpenReportInput,
   PipelineFailure,
@@ -48,7 +49,7 @@ interface ReportEntry {
   /** By `${attributeId}#${inspector}`. */
   results: Map<string, { findings?: Finding[]; failure?: InspectionFailure }>;
   /** By `${padded version}#${emitter}`, the table's sort order. */
-  emissions: Map<string, { emitter: string; version: number; status: Emission['status']; detail?: string; at?: string; attempts: number }>;
+  emissions: Map<string, { emitter: string; version: number; status: Emission['status']; detail?: string; at?: string; attempts: number; leaseUntilMs?: number; leaseToken?: string }>;
 }
 
 export interface MemoryReportStoreOptions {
@@ -267,19 +268,32 @@ export class MemoryReportStore implements ReportStore {
     return `${String(version).padStart(6, '0')}#${emitter}`;
   }
 
-  async claimEmission(reportId: string, emitter: string, version: number): Promise<boolean> {
+  async claimEmission(reportId: string, emitter: string, version: number, lease: { token: string; untilMs: number }): Promise<EmissionClaim> {
     const emissions = this.entryOrNew(reportId).emissions;
     const key = this.emissionKey(version, emitter);
     const existing = emissions.get(key);
-    if (existing?.status === 'delivered') return false;
-    emissions.set(key, { ...existing, emitter, version, status: 'pending' as Emission['status'], attempts: (existing?.attempts ?? 0) + 1 });
-    return true;
+    if (existing?.status === 'delivered') return { outcome: 'delivered' };
+    // A lease still running means an attempt may be delivering right now; an expired one belonged to an attempt that died.
+    if (existing?.leaseUntilMs !== undefined && existing.leaseUntilMs > this.now()) return { outcome: 'leased', leaseUntilMs: existing.leaseUntilMs };
+    const attempts = (existing?.attempts ?? 0) + 1;
+    emissions.set(key, { ...existing, emitter, version, status: 'pending' as Emission['status'], attempts, leaseUntilMs: lease.untilMs, leaseToken: lease.token });
+    return { outcome: 'claimed', attempt: attempts };
+  }
+
+  async releaseEmission(reportId: string, emitter: string, version: number, token: string): Promise<void> {
+    const existing = this.reports.get(reportId)?.emissions.get(this.emissionKey(version, emitter));
+    // Someone else's lease now (ours had run out): not ours to release.
+    if (!existing || existing.leaseToken !== token) return;
+    delete existing.leaseUntilMs;
+    delete existing.leaseToken;
   }
 
   async recordEmission(reportId: string, emission: Emission): Promise<void> {
     const emissions = this.entryOrNew(reportId).emissions;
     const key = this.emissionKey(emission.version, emission.emitter);
     const existing = emissions.get(key);
+    // A step that gave up must not overwrite a delivery that an abandoned attempt completed after all.
+    if (existing?.status === 'delivered' && emission.status !== 'delivered') return;
     emissions.set(key, {
       attempts: existing?.attempts ?? 0,
       emitter: emission.emitter,

@@ -42,12 +42,18 @@ const memberOf = (reportId: string, alert: Alert, receivedAt = new Date(T0).toIS
   attributes: attributesOf(alert),
 });
 
-export const describeStoreContract = (name: string, start: () => Promise<StoreUnderTest>): void => {
+/**
+ * `now` is the store's clock: the wall clock plus what a test has skipped ahead (leases run out
+ * without waiting for them); it never goes back, so records the store dates stay live.
+ */
+export const describeStoreContract = (name: string, start: (options: { now: () => number }) => Promise<StoreUnderTest>): void => {
   describe(`store contract: ${name}`, () => {
     let subject: StoreUnderTest;
     let store: ReportStore;
+    let skippedMs = 0;
+    const now = () => Date.now() + skippedMs;
     beforeAll(async () => {
-      subject = await start();
+      subject = await start({ now });
       store = subject.store;
     });
     afterAll(async () => {
@@ -165,12 +171,14 @@ export const describeStoreContract = (name: string, start: () => Promise<StoreUn
 
     test('emissions: claimed until delivered, listed in version order; verdicts saved on the state', async () => {
       const { reportId } = await open();
-      assert.equal(await store.claimEmission(reportId, 'file', 2), true);
-      assert.equal(await store.claimEmission(reportId, 'file', 2), true, 'a failed attempt may be claimed again');
+      const lease = (token: string) => ({ token, untilMs: now() + 60_000 });
+      assert.deepEqual(await store.claimEmission(reportId, 'file', 2, lease('a')), { outcome: 'claimed', attempt: 1 });
+      await store.releaseEmission(reportId, 'file', 2, 'a');
+      assert.deepEqual(await store.claimEmission(reportId, 'file', 2, lease('b')), { outcome: 'claimed', attempt: 2 }, 'a failed attempt may be claimed again');
       await store.recordEmission(reportId, { emitter: 'file', version: 2, status: 'delivered', at: new Date(T0).toISOString() });
-      assert.equal(await store.claimEmission(reportId, 'file', 2), false);
+      assert.deepEqual(await store.claimEmission(reportId, 'file', 2, lease('c')), { outcome: 'delivered' });
       await store.recordEmission(reportId, { emitter: 'slack', version: 1, status: 'failed', detail: 'HTTP 500', at: new Date(T0).toISOString() });
-      assert.equal(await store.claimEmission(reportId, 'console', 3), true);
+      assert.equal((await store.claimEmission(reportId, 'console', 3, lease('d'))).outcome, 'claimed');
       assert.deepEqual(
         (await store.listEmissions(reportId)).map((e) => [e.version, e.emitter, e.status, e.detail ?? '', e.at]),
         [
@@ -184,6 +192,40 @@ export const describeStoreContract = (name: string, start: () => Promise<StoreUn
       const state = await store.getState(reportId);
       assert.deepEqual(state?.lastVerdict, verdict);
       assert.equal(state?.lastEmitted?.alertCount, 1);
+    });
+
+    test('an emission lease: no second attempt while it runs, taken over once it has run out, released only by its holder', async () => {
+      const { reportId } = await open();
+      const first = { token: 'first', untilMs: now() + 60_000 };
+      assert.deepEqual(await store.claimEmission(reportId, 'ledger', 1, first), { outcome: 'claimed', attempt: 1 });
+      // A slow first attempt is still delivering: the second must wait, and learns until when.
+      assert.deepEqual(await store.claimEmission(reportId, 'ledger', 1, { token: 'second', untilMs: now() + 60_000 }), { outcome: 'leased', leaseUntilMs: first.untilMs });
+      // Only the holder's token gives the lease back.
+      await store.releaseEmission(reportId, 'ledger', 1, 'second');
+      assert.equal((await store.claimEmission(reportId, 'ledger', 1, { token: 'third', untilMs: now() + 60_000 })).outcome, 'leased');
+      // Other versions and emitters are not held by it.
+      assert.equal((await store.claimEmission(reportId, 'ledger', 2, { token: 'v2', untilMs: now() + 60_000 })).outcome, 'claimed');
+      assert.equal((await store.claimEmission(reportId, 'console', 1, { token: 'console', untilMs: now() + 60_000 })).outcome, 'claimed');
+
+      // The first attempt died: once its lease has run out, the next attempt takes over and is counted as a repeat.
+      skippedMs += 60_001;
+      const takeover = { token: 'takeover', untilMs: now() + 60_000 };
+      assert.deepEqual(await store.claimEmission(reportId, 'ledger', 1, takeover), { outcome: 'claimed', attempt: 2 });
+      // The dead attempt's late release does not free the new holder's lease.
+      await store.releaseEmission(reportId, 'ledger', 1, 'first');
+      assert.deepEqual(await store.claimEmission(reportId, 'ledger', 1, { token: 'late', untilMs: now() + 60_000 }), { outcome: 'leased', leaseUntilMs: takeover.untilMs });
+      // The holder releases after a failed attempt: a retry may claim at once.
+      await store.releaseEmission(reportId, 'ledger', 1, 'takeover');
+      assert.deepEqual(await store.claimEmission(reportId, 'ledger', 1, { token: 'retry', untilMs: now() + 60_000 }), { outcome: 'claimed', attempt: 3 });
+      await store.recordEmission(reportId, { emitter: 'ledger', version: 1, status: 'delivered', at: new Date(now()).toISOString() });
+      // A step that gave up afterwards does not overwrite the delivery, and nothing claims it again, even long after.
+      await store.recordEmission(reportId, { emitter: 'ledger', version: 1, status: 'failed', detail: 'States.Timeout', at: new Date(now()).toISOString() });
+      skippedMs += 120_000;
+      assert.deepEqual(await store.claimEmission(reportId, 'ledger', 1, { token: 'after', untilMs: now() + 60_000 }), { outcome: 'delivered' });
+      assert.deepEqual(
+        (await store.listEmissions(reportId)).filter((e) => e.emitter === 'ledger').map((e) => [e.version, e.status]),
+        [[1, 'delivered'], [2, 'pending']],
+      );
     });
 
     test('rejections and pipeline failures are listed per day; a retried failure is listed once', async () => {

@@ -45,6 +45,12 @@ const ConfigSchema = z.object({
     .string()
     .default('')
     .refine((v) => v === '' || v === 'console' || (/^https:\/\/[^\s]+$/.test(v) && v.includes('{reportId}')), 'must be empty, "console" or an https URL template holding {reportId}'),
+  /**
+   * How long one emit attempt holds its (version, emitter): longer than the emit Lambda's
+   * timeout and the ASL emit Task's TimeoutSeconds (test/deploy checks both), so no second
+   * attempt starts while a first may still be delivering.
+   */
+  ALERTWARDEN_EMISSION_LEASE_SECONDS: z.coerce.number().int().min(1).max(900).default(60),
 });
 
 export interface PipelineConfig {
@@ -65,6 +71,7 @@ export interface PipelineConfig {
   roundDeadlineSeconds: number;
   roundRetrySeconds: number;
   maxRoundRedrives: number;
+  emissionLeaseSeconds: number;
 }
 
 export const loadConfig = (env: Env): PipelineConfig => {
@@ -91,6 +98,7 @@ export const loadConfig = (env: Env): PipelineConfig => {
     roundDeadlineSeconds: c.ALERTWARDEN_ROUND_DEADLINE_SECONDS,
     roundRetrySeconds: c.ALERTWARDEN_ROUND_RETRY_SECONDS,
     maxRoundRedrives: c.ALERTWARDEN_ROUND_MAX_REDRIVES,
+    emissionLeaseSeconds: c.ALERTWARDEN_EMISSION_LEASE_SECONDS,
   };
 };
 

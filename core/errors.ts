@@ -49,6 +49,17 @@ export class PluginContractError extends AlertWardenError {
   }
 }
 
+/**
+ * Another attempt holds this (version, emitter)'s lease and may still be delivering: the emit
+ * step retries later (its own Retry entry in the ASL) instead of delivering a second time now.
+ */
+export class EmissionInProgressError extends AlertWardenError {
+  constructor(reportId: string, version: number, emitter: string, leaseUntil: string) {
+    super(`emitter ${emitter} is already delivering version ${version} of report ${reportId} (lease until ${leaseUntil})`);
+    this.name = 'EmissionInProgressError';
+  }
+}
+
 export class ReportNotFoundError extends AlertWardenError {
   constructor(reportId: string) {
     super(`report ${reportId} not found`);

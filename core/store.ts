@@ -96,6 +96,12 @@ export interface Membership {
   attributes: ReportAttribute[];
 }
 
+export type EmissionClaim =
+  /** `attempt` counts claims of this (version, emitter); above 1 the target may have seen it already. */
+  | { outcome: 'claimed'; attempt: number }
+  | { outcome: 'delivered' }
+  | { outcome: 'leased'; leaseUntilMs: number };
+
 export interface ReportStore {
   /** The report of the alert id's current window; creates it when there is none or the window has ended. */
   openReport(input: OpenReportInput): Promise<ReportState>;
@@ -138,8 +144,14 @@ export interface ReportStore {
     emitted?: ReportState['lastEmitted'],
   ): Promise<void>;
 
-  /** True when this emitter has not yet delivered this version. */
-  claimEmission(reportId: string, emitter: string, version: number): Promise<boolean>;
+  /**
+   * Takes the lease of one (version, emitter) for an emit attempt, unless it was delivered or
+   * another attempt's lease has not yet run out. `token` identifies this attempt's lease.
+   */
+  claimEmission(reportId: string, emitter: string, version: number, lease: { token: string; untilMs: number }): Promise<EmissionClaim>;
+  /** Gives the lease back after an attempt that failed, so the retry need not wait for it to run out. Only `token`'s holder can. */
+  releaseEmission(reportId: string, emitter: string, version: number, token: string): Promise<void>;
+  /** The outcome of an attempt (or of the whole emit step, on failure); ends the lease. */
   recordEmission(reportId: string, emission: Emission): Promise<void>;
   listEmissions(reportId: string): Promise<Emission[]>;
   /** An emitter's own state for a report (EmitContext.state); undefined before its first put. */

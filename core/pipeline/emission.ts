@@ -2,7 +2,9 @@
  * Emit one archived report version through one emitter: at least once per (version, emitter),
  * every attempt with the same idempotency key (see EmitContext in core/plugins.ts).
  */
-import { PluginContractError } from '../errors.ts';
+import { randomUUID } from 'node:crypto';
+import { EmissionInProgressError, PluginContractError } from '../errors.ts';
+import type { EmitResult } from '../plugins.ts';
 import { emissionKeyOf } from '../ids.ts';
 import type { Emission } from '../report.ts';
 import type { PipelineDeps } from './deps.ts';
@@ -10,36 +12,51 @@ import { describeCaughtError, type CaughtError } from './caught-error.ts';
 
 export const emitReport = async (
   input: { reportId: string; version: number; emitter: string },
-  deps: Pick<PipelineDeps, 'store' | 'archive' | 'plugins' | 'logger' | 'secrets' | 'now' | 'metrics'> & Partial<Pick<PipelineDeps, 'reportLinks'>>,
+  deps: Pick<PipelineDeps, 'store' | 'archive' | 'plugins' | 'logger' | 'secrets' | 'now' | 'metrics' | 'config'> & Partial<Pick<PipelineDeps, 'reportLinks'>>,
 ): Promise<{ status: Emission['status'] }> => {
   const emitter = deps.plugins.emitters.find((e) => e.name === input.emitter);
   if (!emitter) throw new PluginContractError(`emitter ${JSON.stringify(input.emitter)} is not enabled in this deployment`);
   const report = await deps.archive.get(input.reportId, input.version);
   // Defence in depth: the review already leaves such emitters out of a preliminary fan-out.
   if (report.phase === 'preliminary' && emitter.receivesPreliminary === false) return { status: 'skipped' };
-  if (!(await deps.store.claimEmission(input.reportId, emitter.name, input.version))) {
-    return { status: 'skipped' };
+  const token = randomUUID();
+  const claim = await deps.store.claimEmission(input.reportId, emitter.name, input.version, {
+    token,
+    untilMs: deps.now() + deps.config.emissionLeaseSeconds * 1000,
+  });
+  if (claim.outcome === 'delivered') return { status: 'skipped' };
+  if (claim.outcome === 'leased') {
+    throw new EmissionInProgressError(input.reportId, input.version, emitter.name, new Date(claim.leaseUntilMs).toISOString());
   }
+  // An earlier attempt's outcome was lost (timeout, crash, failed bookkeeping): the target may have it already.
+  if (claim.attempt > 1) deps.metrics.count('EmissionsRepeated');
   const idempotencyKey = emissionKeyOf(input.reportId, input.version, emitter.name);
   const state = {
     get: () => deps.store.getEmitterState(input.reportId, emitter.name),
     put: (value: Record<string, unknown>) => deps.store.putEmitterState(input.reportId, emitter.name, value),
   };
-  const reportUrl = deps.reportLinks ? await deps.reportLinks.urlOf(input.reportId, input.version) : undefined;
-  const result = await emitter.emit(report, {
-    idempotencyKey,
-    logger: deps.logger,
-    secrets: deps.secrets,
-    state,
-    ...(reportUrl !== undefined ? { reportUrl } : {}),
-  });
-  await deps.store.recordEmission(input.reportId, {
-    emitter: emitter.name,
-    version: input.version,
-    status: result.status,
-    ...(result.detail !== undefined ? { detail: result.detail } : {}),
-    at: new Date(deps.now()).toISOString(),
-  });
+  let result: EmitResult;
+  try {
+    const reportUrl = deps.reportLinks ? await deps.reportLinks.urlOf(input.reportId, input.version) : undefined;
+    result = await emitter.emit(report, {
+      idempotencyKey,
+      logger: deps.logger,
+      secrets: deps.secrets,
+      state,
+      ...(reportUrl !== undefined ? { reportUrl } : {}),
+    });
+    await deps.store.recordEmission(input.reportId, {
+      emitter: emitter.name,
+      version: input.version,
+      status: result.status,
+      ...(result.detail !== undefined ? { detail: result.detail } : {}),
+      at: new Date(deps.now()).toISOString(),
+    });
+  } catch (error) {
+    // The retry may claim at once; if this write fails too, the lease simply runs out.
+    await deps.store.releaseEmission(input.reportId, emitter.name, input.version, token).catch(() => undefined);
+    throw error;
+  }
   if (result.status === 'delivered') deps.metrics.count('EmissionsDelivered');
   return { status: result.status };
 };

@@ -2,7 +2,7 @@
  * Appends each report as one JSON line to a JSONL file: a local audit trail that `jq` and
  * `grep` can read. Parent directories are created as needed.
  */
-import { appendFile, mkdir } from 'node:fs/promises';
+import { mkdir, open } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { defineEmitter, type Emitter } from '../../core/plugins.ts';
 
@@ -10,22 +10,23 @@ export interface FileEmitterOptions {
   path: string;
 }
 
-// fs.appendFile writes a large buffer in 512 KiB chunks, so two concurrent appends of big
-// reports could interleave inside one line. One queue per file keeps each line whole.
-const queues = new Map<string, Promise<unknown>>();
-
-const appendLine = (path: string, line: string): Promise<void> => {
-  const previous = queues.get(path) ?? Promise.resolve();
-  const write = previous.then(async () => {
-    await mkdir(dirname(path), { recursive: true });
-    await appendFile(path, line, 'utf8');
-  });
-  const settled = write.catch(() => undefined);
-  queues.set(path, settled);
-  void settled.then(() => {
-    if (queues.get(path) === settled) queues.delete(path);
-  });
-  return write;
+/**
+ * One write(2) of the whole line on an O_APPEND descriptor: Linux appends it in one piece, so
+ * concurrent emits neither interleave inside a line nor wait for each other. (fs.appendFile
+ * writes in 512 KiB chunks, which could interleave; serialising every emit behind one queue
+ * instead made emits under load outlive their step's timeout and get delivered twice.)
+ */
+const appendLine = async (path: string, line: string): Promise<void> => {
+  await mkdir(dirname(path), { recursive: true });
+  const bytes = Buffer.from(line, 'utf8');
+  const file = await open(path, 'a');
+  try {
+    const { bytesWritten } = await file.write(bytes, 0, bytes.length, null);
+    // A short write (disk full) leaves a torn line; failing lets the step retry and the error show.
+    if (bytesWritten !== bytes.length) throw new Error(`short write: ${bytesWritten} of ${bytes.length} bytes`);
+  } finally {
+    await file.close();
+  }
 };
 
 /**

@@ -634,6 +634,23 @@ test('the round sweeper runs on an EventBridge schedule, one at a time', () => {
   assert.equal(resource('SweepRoundsLambdaFunction', 'AWS::Lambda::Function').Properties.ReservedConcurrentExecutions, 1);
 });
 
+test('an emit attempt ends before its Task stops waiting, its lease outlasts both, and a held lease is waited out', async () => {
+  const round = JSON.parse(await readFile(join(ROOT, 'statemachines/alert-round.asl.json'), 'utf8'));
+  const task = round.States.EmitReport.ItemProcessor.States.EmitToEmitter;
+  const emit = R.EmitLambdaFunction!.Properties;
+  const leaseSeconds = Number(emit.Environment.Variables.ALERTWARDEN_EMISSION_LEASE_SECONDS);
+  const figures = `emit Lambda timeout ${emit.Timeout} s, Task TimeoutSeconds ${task.TimeoutSeconds} s, lease ${leaseSeconds} s`;
+  assert.ok(emit.Timeout < task.TimeoutSeconds, figures);
+  assert.ok(leaseSeconds > task.TimeoutSeconds, figures);
+  // The lease retrier comes first (Step Functions uses the first retrier that matches) and, summed
+  // over its attempts, waits longer than a lease, so an attempt that died is taken over in time.
+  assert.deepEqual(task.Retry[0].ErrorEquals, ['EmissionInProgressError']);
+  const { IntervalSeconds, MaxAttempts, BackoffRate } = task.Retry[0];
+  const waited = Array.from({ length: MaxAttempts }, (_, n) => IntervalSeconds * BackoffRate ** n).reduce((a, b) => a + b, 0);
+  assert.ok(waited > leaseSeconds, `the lease retrier waits ${waited} s in all; ${figures}`);
+  assert.deepEqual(task.Retry.at(-1).ErrorEquals, ['States.ALL']);
+});
+
 test('every Lambda has its own role, assumable by Lambda only, logging to its own log group', () => {
   assert.equal(R.IamRoleLambdaExecution, undefined, 'no shared framework role');
   const seen = new Map<string, string>();
@@ -1013,6 +1030,7 @@ test('functions share the configuration environment; ingest and finishRun know t
   // Only the emitters use credentials and quarantine; only emit is told where they are.
   const emitOnly = {
     ALERTWARDEN_SECRETS_PATH: `/alertwarden/${STAGE}`,
+    ALERTWARDEN_EMISSION_LEASE_SECONDS: '60',
     ALERTWARDEN_SLACK_WEBHOOK_PARAMETER: '',
     ALERTWARDEN_SLACK_TOKEN_PARAMETER: '',
     ALERTWARDEN_SLACK_CHANNEL: '',

@@ -21,7 +21,9 @@ import { startFakeSns, type FakeSns } from '../support/fake-services.ts';
 const TOPIC = 'arn:aws:sns:us-east-1:000000000000:alertwarden-reports';
 // Attempts per emit step: the first plus the ASL's retries.
 const EMIT_ATTEMPTS =
-  1 + (JSON.parse(readFileSync(ROUND_DEFINITION, 'utf8')).States.EmitReport.ItemProcessor.States.EmitToEmitter.Retry[0].MaxAttempts as number);
+  1 +
+  (JSON.parse(readFileSync(ROUND_DEFINITION, 'utf8')).States.EmitReport.ItemProcessor.States.EmitToEmitter.Retry as { ErrorEquals: string[]; MaxAttempts: number }[])
+    .find((r) => r.ErrorEquals.includes('States.ALL'))!.MaxAttempts;
 
 let runtime: LocalRuntime;
 let sns: FakeSns;
