@@ -330,7 +330,7 @@ test('packages offline and writes one zip per function', async (t) => {
   }
   assert.equal(resource('IngestLambdaFunction', 'AWS::Lambda::Function').Properties.Timeout, 30);
   assert.equal(resource('InspectLambdaFunction', 'AWS::Lambda::Function').Properties.Timeout, 60);
-  assert.equal(resource('EmitLambdaFunction', 'AWS::Lambda::Function').Properties.Timeout, 60);
+  assert.equal(resource('EmitLambdaFunction', 'AWS::Lambda::Function').Properties.Timeout, 25);
   for (const [id, lg] of ofType('AWS::Logs::LogGroup')) assert.equal(lg.Properties.RetentionInDays, 30, `${id} retention`);
 });
 
