@@ -20,9 +20,10 @@
  * reads the few reports it must look at, never the table. One partition key value: rounds
  * change state a few times per report, far below a partition's write limit.
  *
- * A member alert is stored as JSON text, not as a DynamoDB map: alert bodies are arbitrary
- * JSON, and the SDK's marshaller drops a `__proto__` key and throws on a `constructor` key,
- * which would turn one odd alert into a retried, dead-lettered message.
+ * A member alert and an inspection's findings are stored as JSON text, not as DynamoDB maps:
+ * alert bodies and finding details are arbitrary JSON, and the SDK's marshaller drops a
+ * `__proto__` key and throws on a `constructor` key, which would turn one odd alert into a
+ * dead-lettered message and one odd finding into a lost verdict.
  *
  * No transactions: every multi-item step is ordered so that a crash between two writes is
  * repaired by the SQS redelivery (see core/pipeline.ts ingestAlert), and every state change
@@ -453,7 +454,8 @@ export class DynamoDbReportStore implements ReportStore {
     await this.doc.send(
       new PutCommand({
         TableName: this.table,
-        Item: { pk: reportPk(reportId), sk: `RESULT#${attributeId}#${inspector}`, findings, expiresAt: this.expiresAt(this.now()) },
+        // JSON text, like member alerts: a detail from a threat-intel API may hold `constructor` or `__proto__` keys.
+        Item: { pk: reportPk(reportId), sk: `RESULT#${attributeId}#${inspector}`, findingsJson: JSON.stringify(findings), expiresAt: this.expiresAt(this.now()) },
       }),
     );
   }
@@ -469,7 +471,7 @@ export class DynamoDbReportStore implements ReportStore {
           expiresAt: this.expiresAt(this.now()),
         },
         // Findings from a successful earlier attempt win over a late failure record.
-        ConditionExpression: 'attribute_not_exists(findings)',
+        ConditionExpression: 'attribute_not_exists(findingsJson) AND attribute_not_exists(findings)',
       }),
     ).catch((error: unknown) => {
       if (!isConditionFailure(error)) throw error;
@@ -501,7 +503,8 @@ export class DynamoDbReportStore implements ReportStore {
       else if (sk.startsWith('ATTR#')) snapshot.attributes.push(item.attribute as ReportAttribute);
       else if (sk.startsWith('RESULT#')) {
         snapshot.inspected.add(sk.slice('RESULT#'.length));
-        if (item.findings) snapshot.findings.push(...(item.findings as Finding[]));
+        if (item.findingsJson) snapshot.findings.push(...(JSON.parse(String(item.findingsJson)) as Finding[]));
+        else if (item.findings) snapshot.findings.push(...(item.findings as Finding[])); // written before findingsJson
         if (item.failure) snapshot.inspectionFailures.push(item.failure as InspectionFailure);
       }
     }

@@ -5,6 +5,7 @@
  */
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { invisibleCharacterIn, normalizeIdentifier } from './identifiers.ts';
 
 /** Limits inherited from deepalert's contract, so tools written for it fit ours. */
 export const ALERT_LIMITS = {
@@ -53,11 +54,19 @@ const byteLength = (s: string) => Buffer.byteLength(s, 'utf8');
 // Identifiers are hashed into the alert id with NUL as separator, so a NUL inside one would let
 // ("a\u0000b", "c") collide with ("a", "b\u0000c") and join someone else's report; no
 // legitimate detector, rule or key contains a control character.
+// Invisible characters are refused and the rest NFKC-normalised (core/identifiers.ts): the
+// policy and the aggregation must see what the analyst reads.
+const refuseInvisible = (what: string) => (s: string, ctx: z.RefinementCtx) => {
+  const why = invisibleCharacterIn(s);
+  if (why) ctx.addIssue({ code: 'custom', message: `${what} ${why}` });
+};
 const identifier = (what: string) =>
   z
     .string({ error: (issue) => (issue.input === undefined ? `${what} is required` : `${what} must be a string`) })
     .min(1, `${what} must not be empty`)
     .regex(/^[^\u0000-\u001f\u007f]*$/, `${what} must not contain control characters`)
+    .superRefine(refuseInvisible(what))
+    .transform(normalizeIdentifier)
     .refine((s) => byteLength(s) <= ALERT_LIMITS.idBytes, `${what} must be at most ${ALERT_LIMITS.idBytes} bytes`);
 
 /** Format checks per type: a value that cannot be what its type says is rejected at the edge. */
@@ -98,7 +107,9 @@ export const AttributeSchema = z
       .string()
       .min(1, 'key must not be empty')
       .max(256, 'key must be at most 256 characters')
-      .regex(/^[^\u0000-\u001f\u007f]*$/, 'key must not contain control characters'),
+      .regex(/^[^\u0000-\u001f\u007f]*$/, 'key must not contain control characters')
+      .superRefine(refuseInvisible('key'))
+      .transform(normalizeIdentifier),
     value: z
       .string({ error: 'value must be a string' })
       .min(1, 'value must not be empty')

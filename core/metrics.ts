@@ -29,6 +29,9 @@ export const METRIC_NAMES = [
 ] as const;
 export type MetricName = (typeof METRIC_NAMES)[number];
 
+/** Counters that only move when something went wrong: each has an alarm to the ops topic in serverless.yml. */
+export const ALARMED_METRICS: readonly MetricName[] = METRIC_NAMES.filter((name) => name !== 'AlertsIngested' && name !== 'EmissionsDelivered');
+
 export interface PipelineMetrics {
   /** Adds `value` (default 1) to a counter. */
   count(name: MetricName, value?: number): void;

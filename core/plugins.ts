@@ -50,7 +50,11 @@ export const InspectionResultSchema = z
             verdict: z.enum(VERDICTS),
             title: z.string().min(1, 'title must not be empty').max(1024),
             source: z.string().max(1024).optional(),
-            detail: z.record(z.string(), z.unknown()).optional(),
+            // Checked, not rebuilt: z.record copies key by key, and a `__proto__` key from parsed
+            // JSON would become the copy's prototype instead of data.
+            detail: z
+              .custom<Record<string, unknown>>((v) => typeof v === 'object' && v !== null && !Array.isArray(v), 'detail must be a JSON object')
+              .optional(),
           })
           .strict(),
       )

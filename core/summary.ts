@@ -12,8 +12,11 @@ const MAX_VALUE_CHARS = 300;
 // a URL or a user name): control characters could rewrite the terminal line and bidi overrides
 // can make "evil.example" display as something else.
 const LINE_BREAKS = /[\t\n\r\u0085\u2028\u2029]+/g;
-// Zero-width characters go too: "adm\u200bin" must not pass for "admin".
-const INVISIBLE = /[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/g;
+// Zero-width characters go too: "adm\u200bin" must not pass for "admin"; so do the soft hyphen,
+// the tag characters (invisible text some models and terminals still read) and the fillers
+// that render as blanks (U+3164 HANGUL FILLER passes for a space or for nothing).
+const INVISIBLE =
+  /[\u0000-\u001f\u007f-\u009f\u00ad\u034f\u061c\u115f\u1160\u180b-\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\u3164\ufe00-\ufe0f\ufeff\uffa0\u{e0000}-\u{e007f}\u{e0100}-\u{e01ef}]/gu;
 // Slack reads <!channel>, <@U123> and <#C123> as mentions even inside a code block, and
 // <https://evil|click> as a link whose text hides its target; a summary forwarded to chat
 // must not page a whole channel or dress up a link because an attacker chose a user name.

@@ -11,6 +11,7 @@ import { access, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promi
 import { extname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { toJsonLine } from '../core/jsonl.ts';
 import type { PipelineFailure, Rejection } from '../core/store.ts';
 import { splitDocuments, type InputDocument } from '../sources/read.ts';
 import { formatReportSummary, sanitizeText } from '../core/summary.ts';
@@ -277,7 +278,7 @@ const runPipeline = async (
     }
     const rejected = await runtime.rejections();
     if (values.json) {
-      for (const { report } of views) process.stdout.write(`${JSON.stringify(report)}\n`);
+      for (const { report } of views) process.stdout.write(toJsonLine(report));
       for (const r of rejected) progress(`rejected: ${describeRejection(r, origins)}`);
     } else {
       printHuman(views, rejected, origins, await runtime.pipelineFailures(), runtime.deadLetters.length, outDir);

@@ -47,19 +47,6 @@ interface TaskState {
   Retry?: unknown[];
 }
 
-/**
- * Retriers that wait for another attempt's lease to run out (an emit still delivering) keep
- * their real interval: shortening them would give up on a delivery that is merely slow.
- */
-const WAITS_FOR_LEASE = 'EmissionInProgressError';
-const localRetryIntervals = (retriers: unknown[], retryIntervalMs: number): number | number[] => {
-  const intervals = retriers.map((r) => {
-    const { ErrorEquals, IntervalSeconds } = r as { ErrorEquals?: string[]; IntervalSeconds?: number };
-    return ErrorEquals?.includes(WAITS_FOR_LEASE) ? (IntervalSeconds ?? 1) * 1000 : retryIntervalMs;
-  });
-  return intervals.every((ms) => ms === retryIntervalMs) ? retryIntervalMs : intervals;
-};
-
 /** Every Task state by name, nested Map and Parallel states included (overrides are keyed by state name). */
 const taskStates = (states: Record<string, Json>, into = new Map<string, TaskState>()) => {
   for (const [name, state] of Object.entries(states)) {
@@ -133,7 +120,7 @@ export class LocalEngine implements ExecutionStarter {
   private readonly roundStep: StateMachine;
   private readonly overrides: {
     taskResourceLocalHandlers: Record<string, (input: unknown) => Promise<unknown>>;
-    retryIntervalOverrides: Record<string, number | number[]>;
+    retryIntervalOverrides: Record<string, number>;
   };
   private readonly executions = new Map<string, { input: string; done: Promise<void> }>();
   private readonly live = new Set<string>();
@@ -172,7 +159,7 @@ export class LocalEngine implements ExecutionStarter {
     this.overrides = { taskResourceLocalHandlers: {}, retryIntervalOverrides: {} };
     for (const [name, state] of tasks) {
       this.overrides.taskResourceLocalHandlers[name] = this.handlerFor(name, state);
-      if (state.Retry && options.retryIntervalMs !== undefined) this.overrides.retryIntervalOverrides[name] = localRetryIntervals(state.Retry, options.retryIntervalMs);
+      if (state.Retry && options.retryIntervalMs !== undefined) this.overrides.retryIntervalOverrides[name] = options.retryIntervalMs;
     }
   }
 

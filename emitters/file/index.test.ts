@@ -24,6 +24,15 @@ test('appends the full report as one JSON line, creating parent directories', as
   assert.deepEqual(lines.map((l) => JSON.parse(l) as Report), [first, second]);
 });
 
+test('U+2028, U+2029 and NEL in a report are escaped: one report is one line for every line reader', async () => {
+  const path = join(await tempDir(), 'reports.jsonl');
+  const report = makeReport({ rule_name: 'a\u2028b\u2029c\u0085d' });
+  await createFileEmitter({ path }).emit(report, ctx);
+  const text = await readFile(path, 'utf8');
+  assert.equal(text.split(/\r\n|[\n\r\u0085\u2028\u2029]/).filter(Boolean).length, 1, text);
+  assert.deepEqual(JSON.parse(text), report);
+});
+
 test('concurrent emits of large reports never interleave', async () => {
   const path = join(await tempDir(), 'reports.jsonl');
   const emitter = createFileEmitter({ path });

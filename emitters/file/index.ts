@@ -4,6 +4,7 @@
  */
 import { mkdir, open } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
+import { toJsonLine } from '../../core/jsonl.ts';
 import { defineEmitter, type Emitter } from '../../core/plugins.ts';
 
 export interface FileEmitterOptions {
@@ -39,7 +40,7 @@ export const createFileEmitter = (options: FileEmitterOptions): Emitter => {
   return defineEmitter({
     name: 'file',
     async emit(report) {
-      const line = `${JSON.stringify(report)}\n`;
+      const line = toJsonLine(report);
       await appendLine(path, line);
       // The path is configuration; the detail says what was written, not where.
       return { status: 'delivered', detail: `appended ${Buffer.byteLength(line)} bytes` };

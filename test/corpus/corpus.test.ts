@@ -12,6 +12,7 @@ import { pathToFileURL } from 'node:url';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, test } from 'vitest';
 import type { SQSRecord } from 'aws-lambda';
+import { normalizeIdentifier } from '../../core/identifiers.ts';
 import { alertIdOf } from '../../core/ids.ts';
 import { defineEmitter } from '../../core/plugins.ts';
 import type { Report } from '../../core/report.ts';
@@ -54,12 +55,14 @@ const assertSafeSummary = (summary: string) => {
 const alertIdOfInput = (input: HostileInput): string => {
   let raw = JSON.parse('message' in input ? input.message : input.sqsBody) as Record<string, string>;
   if ('sqsBody' in input && raw.Type === 'Notification') raw = JSON.parse(raw.Message!) as Record<string, string>;
+  // Ingest hashes identifiers in their NFKC form (core/identifiers.ts), so the lookup does too.
+  const id = (s: string) => normalizeIdentifier(s);
   // A GuardDuty finding aggregates by its type and id, as documented in sources/guardduty.
   if (raw['detail-type'] === 'GuardDuty Finding') {
     const detail = raw.detail as unknown as Record<string, string>;
-    return alertIdOf({ detector: 'guardduty', rule_id: detail.type!, alert_key: detail.id! });
+    return alertIdOf({ detector: 'guardduty', rule_id: id(detail.type!), alert_key: id(detail.id!) });
   }
-  return alertIdOf({ detector: raw.detector!, rule_id: raw.rule_id!, ...(raw.alert_key !== undefined ? { alert_key: raw.alert_key } : {}) });
+  return alertIdOf({ detector: id(raw.detector!), rule_id: id(raw.rule_id!), ...(raw.alert_key !== undefined ? { alert_key: id(raw.alert_key) } : {}) });
 };
 
 const VALID_KEYS = 10;

@@ -17,6 +17,7 @@ import { readFixedResources, readFunctionConfigs } from '../../bench/cost/deploy
 import { builtinEmitters } from '../../emitters/index.ts';
 import { SWEEP_INDEX } from '../../adapters/dynamodb-store.ts';
 import { loadConfig } from '../../core/config.ts';
+import { ALARMED_METRICS } from '../../core/metrics.ts';
 import { collect, LOG_DELIVERY_ACTIONS, type Json } from './support.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -523,8 +524,22 @@ test('the report bucket blocks public access, is encrypted and refuses plain HTT
   assert.deepEqual(deny.Resource.map(refText), ['GetAtt:ReportBucket.Arn', `Sub:${JSON.stringify('${ReportBucket.Arn}/*')}`]);
 });
 
-test('alerts: SNS topic (aws/sns KMS) -> queue with the SNS envelope, topic-only policy, DLQ redrive', () => {
-  assert.equal(resource('AlertTopic', 'AWS::SNS::Topic').Properties.KmsMasterKeyId, 'alias/aws/sns');
+test('alerts: SNS topic (its own KMS key, usable by EventBridge and CloudWatch) -> queue with the SNS envelope, topic-only policy, DLQ redrive', () => {
+  // EventBridge and CloudWatch cannot use the AWS-managed alias/aws/sns key: the alert topic has its own.
+  assert.deepEqual(resource('AlertTopic', 'AWS::SNS::Topic').Properties.KmsMasterKeyId, { Ref: 'AlertTopicKey' });
+  const key = resource('AlertTopicKey', 'AWS::KMS::Key').Properties;
+  assert.equal(key.EnableKeyRotation, true);
+  const statements = key.KeyPolicy.Statement as Statement[];
+  const services = statements.filter((st) => (st.Principal as { Service?: unknown }).Service);
+  assert.deepEqual(
+    services.map((st) => ({ services: asArray((st.Principal as { Service: string | string[] }).Service).sort(), actions: asArray(st.Action).sort(), condition: st.Condition })),
+    [{ services: ['cloudwatch.amazonaws.com', 'events.amazonaws.com'], actions: ['kms:Decrypt', 'kms:GenerateDataKey*'], condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } } }],
+    'the services may use the key only for sources in this account',
+  );
+  // Account principals: administration, and use only through SNS (no kms:* anywhere).
+  for (const st of statements) assert.ok(!asArray(st.Action).includes('kms:*'), `${st.Sid} grants kms:*`);
+  const viaSns = statements.find((st) => st.Sid === 'AccountPublishersThroughSns');
+  assert.deepEqual(viaSns?.Condition, { StringEquals: { 'kms:ViaService': { 'Fn::Sub': 'sns.${AWS::Region}.amazonaws.com' } } });
   assert.equal(resource('ReportTopic', 'AWS::SNS::Topic').Properties.KmsMasterKeyId, 'alias/aws/sns');
 
   const q = resource('AlertQueue', 'AWS::SQS::Queue').Properties;
@@ -649,6 +664,39 @@ test('an emit attempt ends before its Task stops waiting, its lease outlasts bot
   const waited = Array.from({ length: MaxAttempts }, (_, n) => IntervalSeconds * BackoffRate ** n).reduce((a, b) => a + b, 0);
   assert.ok(waited > leaseSeconds, `the lease retrier waits ${waited} s in all; ${figures}`);
   assert.deepEqual(task.Retry.at(-1).ErrorEquals, ['States.ALL']);
+});
+
+test('every failure counter the handlers publish has an alarm to the ops topic, and ingest lag alarms too', () => {
+  const lambdaEnv = R.IngestLambdaFunction!.Properties.Environment.Variables;
+  const namespace = lambdaEnv.POWERTOOLS_METRICS_NAMESPACE;
+  assert.equal(namespace, `AlertWarden/${STAGE}`);
+  const byMetric = new Map(
+    ofType('AWS::CloudWatch::Alarm')
+      .filter(([, a]) => a.Properties.Namespace === namespace)
+      .map(([id, a]) => [a.Properties.MetricName as string, { id, ...a.Properties }]),
+  );
+  assert.deepEqual([...byMetric.keys()].sort(), [...ALARMED_METRICS].sort());
+  for (const [metric, a] of byMetric) {
+    // The EMF lines carry exactly one dimension, service = POWERTOOLS_SERVICE_NAME; an alarm on any other set sees no data.
+    assert.deepEqual(a.Dimensions, [{ Name: 'service', Value: lambdaEnv.POWERTOOLS_SERVICE_NAME }], metric);
+    assert.equal(a.Statistic, 'Sum', metric);
+    assert.equal(a.Threshold, 0, metric);
+    assert.equal(a.ComparisonOperator, 'GreaterThanThreshold', metric);
+    assert.equal(a.TreatMissingData, 'notBreaching', metric);
+    assert.deepEqual(a.AlarmActions, [{ Ref: 'OpsTopic' }], metric);
+  }
+  const queue = (metric: string) =>
+    ofType('AWS::CloudWatch::Alarm').find(
+      ([, a]) => a.Properties.Namespace === 'AWS/SQS' && a.Properties.MetricName === metric && JSON.stringify(a.Properties.Dimensions).includes('"AlertQueue"'),
+    )?.[1].Properties;
+  const age = queue('ApproximateAgeOfOldestMessage');
+  const backlog = queue('ApproximateNumberOfMessagesVisible');
+  assert.equal(Number(age?.Threshold), 900);
+  assert.equal(Number(backlog?.Threshold), 5000);
+  for (const a of [age, backlog]) {
+    assert.deepEqual(a.Dimensions, [{ Name: 'QueueName', Value: { 'Fn::GetAtt': ['AlertQueue', 'QueueName'] } }]);
+    assert.deepEqual(a.AlarmActions, [{ Ref: 'OpsTopic' }]);
+  }
 });
 
 test('every Lambda has its own role, assumable by Lambda only, logging to its own log group', () => {
@@ -1026,6 +1074,7 @@ test('functions share the configuration environment; ingest and finishRun know t
     ALERTWARDEN_ROUND_MAX_REDRIVES: '3',
     AWS_NODEJS_CONNECTION_REUSE_ENABLED: '1',
     POWERTOOLS_SERVICE_NAME: 'alertwarden',
+    POWERTOOLS_METRICS_NAMESPACE: `AlertWarden/${STAGE}`,
   };
   // Only the emitters use credentials and quarantine; only emit is told where they are.
   const emitOnly = {

@@ -30,7 +30,29 @@ hostileCase({
   expect: neutralised(({ report }) => assert.equal(report.alerts[0]?.description, 'a\u0000b\u007fc')),
 });
 hostileCase({ name: 'bidi override in a user name', input: attributeWith({ value: 'admin\u202egpj.exe' }), expect: shows('username=admingpj.exe') });
-hostileCase({ name: 'bidi isolate in rule_name and attribute key', input: alertWith({ rule_name: 'safe\u2067 evil\u2069', attributes: [{ type: 'username', key: 'k\u202d\u202c', value: 'bob' }] }), expect: shows('(safe evil)', 'username=bob (key k)') });
+hostileCase({ name: 'bidi isolate in rule_name', input: alertWith({ rule_name: 'safe\u2067 evil\u2069', attributes: [{ type: 'username', key: 'k', value: 'bob' }] }), expect: shows('(safe evil)', 'username=bob (key k)') });
+// Identifiers select the report and the policy rule: what renders as nothing is refused there, not just hidden (issue 8).
+const invisible = (path: string, codePoint: string, index: number) =>
+  rejected(path, `${path.replace(/^attributes\[0\]\./, '')} contains ${codePoint} (an invisible or formatting character) at index ${index}`);
+hostileCase({ name: 'zero-width space in rule_id slipping past the root policy rule', input: alertWith({ rule_id: 'ro\u200bot-console-login' }), expect: invisible('rule_id', 'U+200B', 2) });
+hostileCase({ name: 'soft hyphen in detector', input: alertWith({ detector: 'guard\u00adduty' }), expect: invisible('detector', 'U+00AD', 5) });
+hostileCase({ name: 'tag characters in alert_key', input: alertWith({ alert_key: 'host-1\u{e0068}\u{e0069}' }), expect: invisible('alert_key', 'U+E0068', 6) });
+hostileCase({ name: 'Hangul filler in rule_id', input: alertWith({ rule_id: 'root\u3164login' }), expect: invisible('rule_id', 'U+3164', 4) });
+hostileCase({ name: 'bidi controls in an attribute key', input: attributeWith({ key: 'k\u202d\u202c' }), expect: invisible('attributes[0].key', 'U+202D', 1) });
+hostileCase({
+  name: 'full-width rule_id is normalised (NFKC) and meets the root policy rule',
+  input: alertWith({ rule_id: 'ｒｏｏｔ-console-login' }),
+  expect: neutralised(({ report }) => {
+    assert.equal(report.rule_id, 'root-console-login');
+    assert.equal(report.verdict?.severity, 'critical');
+  }),
+});
+hostileCase({ name: 'soft hyphen, tag characters and a Hangul filler in a user name', input: attributeWith({ value: 'ad\u00adm\u{e0069}i\u3164n' }), expect: shows('username=admin ') });
+hostileCase({
+  name: 'Unicode line separators in a user name (JSONL stays one line per report)',
+  input: attributeWith({ value: 'alice\u2028INFO admin\u2029x\u0085y' }),
+  expect: shows('username=alice INFO admin x y '),
+});
 hostileCase({ name: 'zero-width space making admin look like admin', input: attributeWith({ value: 'adm\u200bin' }), expect: shows('username=admin ') });
 hostileCase({ name: 'Slack <!channel> in rule_name', input: alertWith({ rule_name: '<!channel> rotate your keys now' }), expect: shows('‹!channel> rotate') });
 hostileCase({ name: 'Slack <!here> in a user name', input: attributeWith({ value: '<!here>' }), expect: shows('username=‹!here>') });
