@@ -124,11 +124,11 @@ describe('deployment reader', () => {
     assert.throws(() => readFunctionConfigs('provider:\n  memorySize: lots\nfunctions:\n  a:\n'), /not a number/);
   });
 
-  test('the real serverless.yml: eight pipeline functions (the round sweeper too) and five detector sources, one key, eleven alarms, three polled queues', () => {
+  test('the real serverless.yml: eight pipeline functions (the round sweeper too) and five detector sources, two keys (ops and alert topics), eighteen alarms, three polled queues', () => {
     const configs = readFunctionConfigs();
     assert.deepEqual(Object.keys(configs), ['ingest', 'planInspection', 'inspect', 'recordFailure', 'review', 'emit', 'finishRun', 'sweepRounds', 'cloudTrailEvents', 'cloudTrailLogs', 'cloudTrailFiles', 'flowLogLogs', 'flowLogFiles']);
     // Detector sources add a DLQ alarm each and the two log-file queues their functions poll; rounds add re-driven and finally failed.
-    assert.deepEqual(readFixedResources(), { kmsKeys: 1, alarms: 11, polledQueues: 3 });
+    assert.deepEqual(readFixedResources(), { kmsKeys: 2, alarms: 18, polledQueues: 3 });
     assert.equal(functionKeyOf('FinishRunLambdaFunction'), 'finishRun');
   });
 });
