@@ -737,6 +737,8 @@ test('per-function IAM is exactly the least privilege the design calls for', () 
   const table = 'GetAtt:AlertWardenTable.Arn';
   const under = (prefix: string): string => `Sub:${JSON.stringify(`\${ReportBucket.Arn}/${prefix}/*`)}`;
   const ddb = (...a: string[]): string[] => pairs(a.map((x) => `dynamodb:${x}`), [table]);
+  // Publishing to the alert topic takes a data key from its customer-managed key.
+  const alertTopicKey = pairs(['kms:GenerateDataKey', 'kms:Decrypt'], ['GetAtt:AlertTopicKey.Arn']);
   const expected: Record<string, string[]> = {
     ingest: [
       ...ddb('GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem', 'Query', 'BatchWriteItem'),
@@ -781,16 +783,16 @@ test('per-function IAM is exactly the least privilege the design calls for', () 
     // Detector sources publish to the alert topic; CloudTrail ones keep first-seen state (one
     // conditional put), flow-log ones read the blocklists; async ones dead-letter, file ones
     // consume their notification queue. Reading the log bucket is a separate conditional policy.
-    cloudTrailEvents: ['sns:Publish @ Ref:AlertTopic', ...ddb('PutItem'), 'sqs:SendMessage @ GetAtt:CloudTrailEventsDeadLetterQueue.Arn'],
-    cloudTrailLogs: ['sns:Publish @ Ref:AlertTopic', ...ddb('PutItem'), 'sqs:SendMessage @ GetAtt:CloudTrailLogsDeadLetterQueue.Arn'],
+    cloudTrailEvents: ['sns:Publish @ Ref:AlertTopic', ...alertTopicKey, ...ddb('PutItem'), 'sqs:SendMessage @ GetAtt:CloudTrailEventsDeadLetterQueue.Arn'],
+    cloudTrailLogs: ['sns:Publish @ Ref:AlertTopic', ...alertTopicKey, ...ddb('PutItem'), 'sqs:SendMessage @ GetAtt:CloudTrailLogsDeadLetterQueue.Arn'],
     cloudTrailFiles: [
-      'sns:Publish @ Ref:AlertTopic',
+      'sns:Publish @ Ref:AlertTopic', ...alertTopicKey,
       ...ddb('PutItem'),
       ...pairs(['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'], ['GetAtt:CloudTrailFilesQueue.Arn']),
     ],
-    flowLogLogs: ['sns:Publish @ Ref:AlertTopic', `s3:GetObject @ ${under('blocklists')}`, 'sqs:SendMessage @ GetAtt:FlowLogLogsDeadLetterQueue.Arn'],
+    flowLogLogs: ['sns:Publish @ Ref:AlertTopic', ...alertTopicKey, `s3:GetObject @ ${under('blocklists')}`, 'sqs:SendMessage @ GetAtt:FlowLogLogsDeadLetterQueue.Arn'],
     flowLogFiles: [
-      'sns:Publish @ Ref:AlertTopic',
+      'sns:Publish @ Ref:AlertTopic', ...alertTopicKey,
       `s3:GetObject @ ${under('blocklists')}`,
       ...pairs(['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'], ['GetAtt:FlowLogFilesQueue.Arn']),
     ],
