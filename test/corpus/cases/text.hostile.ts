@@ -4,7 +4,7 @@
  * in the summary (core/summary.ts sanitizeText), and kept verbatim in the JSON report.
  */
 import assert from 'node:assert/strict';
-import { alertWith, attributeWith, hostileCase, neutralised, rejected } from '../registry.ts';
+import { alertWith, attributeWith, hostileCase, neutralised, rejected, unverified } from '../registry.ts';
 
 const shows = (...parts: (string | RegExp)[]) =>
   neutralised(({ summary }) => {
@@ -38,7 +38,8 @@ hostileCase({ name: 'zero-width space in rule_id slipping past the root policy r
 hostileCase({ name: 'soft hyphen in detector', input: alertWith({ detector: 'guard\u00adduty' }), expect: invisible('detector', 'U+00AD', 5) });
 hostileCase({ name: 'tag characters in alert_key', input: alertWith({ alert_key: 'host-1\u{e0068}\u{e0069}' }), expect: invisible('alert_key', 'U+E0068', 6) });
 hostileCase({ name: 'Hangul filler in rule_id', input: alertWith({ rule_id: 'root\u3164login' }), expect: invisible('rule_id', 'U+3164', 4) });
-hostileCase({ name: 'bidi controls in an attribute key', input: attributeWith({ key: 'k\u202d\u202c' }), expect: invisible('attributes[0].key', 'U+202D', 1) });
+// One bad attribute does not cost the alert (sources/): the key is refused, the attribute kept as a note, never inspected.
+hostileCase({ name: 'bidi controls in an attribute key', input: attributeWith({ key: 'k\u202d\u202c' }), expect: unverified(/key contains U\+202D \(an invisible or formatting character\) at index 1$/) });
 hostileCase({
   name: 'full-width rule_id is normalised (NFKC) and meets the root policy rule',
   input: alertWith({ rule_id: 'ｒｏｏｔ-console-login' }),
