@@ -84,6 +84,11 @@ export interface LocalEngineOptions {
   retryIntervalMs?: number;
   onExecutionEnd?: (name: string, outcome: { status: 'SUCCEEDED' | 'FAILED'; error?: string }) => void;
   /**
+   * Called as each state is entered, in order (Standard: the pipeline; Express: a round step),
+   * with the state's input: lets a test prove what happened before what, not how long it took.
+   */
+  onStateEntered?: (workflow: keyof TransitionCounts, state: string, input: unknown) => void;
+  /**
    * Pipeline executions running at once; the others wait, not yet started, so no Task clock
    * runs while they do. Without a cap a storm runs every round at once on two cores and each
    * Task's time runs out while it waits for CPU (States.Timeout); capping the round steps
@@ -220,12 +225,13 @@ export class LocalEngine implements ExecutionStarter {
     }
   }
 
-  private async count(events: AsyncGenerator<{ type: string; state?: { name: string } }>, kind: keyof TransitionCounts) {
+  private async count(events: AsyncGenerator<{ type: string; state?: { name: string; input?: unknown } }>, kind: keyof TransitionCounts) {
     for await (const event of events) {
       if (event.type !== 'StateEntered') continue;
       this.transitions[kind]++;
       const name = event.state?.name ?? '?';
       this.stateEntries[name] = (this.stateEntries[name] ?? 0) + 1;
+      this.options.onStateEntered?.(kind, name, event.state?.input);
     }
   }
 

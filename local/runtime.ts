@@ -26,7 +26,7 @@ import { createInspectHandler } from '../functions/inspect.ts';
 import { createPlanInspectionHandler } from '../functions/plan-inspection.ts';
 import { createRecordFailureHandler } from '../functions/record-failure.ts';
 import { createReviewHandler } from '../functions/review.ts';
-import { LocalEngine, type LocalLambda } from './engine.ts';
+import { LocalEngine, type LocalEngineOptions, type LocalLambda } from './engine.ts';
 import { QueueJournal } from './queue-journal.ts';
 import { MemoryReportArchive, MemoryReportStore } from '../adapters/memory-store.ts';
 import { localServerEnv, noLocalServers, startLocalServers, type LocalServers } from './servers.ts';
@@ -60,6 +60,8 @@ export interface LocalRuntimeOptions extends Omit<DepsOverrides, 'clients' | 'st
   taskTimeoutSeconds?: Record<string, number>;
   /** Pipeline executions running at once; more wait in line, not yet started (default 16). */
   maxExecutionsInFlight?: number;
+  /** Observes every state entered by the engine, in order (see LocalEngineOptions.onStateEntered). */
+  onStateEntered?: LocalEngineOptions['onStateEntered'];
   /** Ingest invocations running at once (Lambda concurrency). */
   ingestConcurrency?: number;
   /**
@@ -257,6 +259,7 @@ export class LocalRuntime {
       retryIntervalMs: options.retryIntervalMs ?? 20,
       ...(options.maxExecutionsInFlight !== undefined ? { maxExecutionsInFlight: options.maxExecutionsInFlight } : {}),
       ...(options.taskTimeoutSeconds !== undefined ? { taskTimeoutSeconds: options.taskTimeoutSeconds } : {}),
+      ...(options.onStateEntered !== undefined ? { onStateEntered: options.onStateEntered } : {}),
     });
     const ingestHandler = createIngestHandler(getDeps);
     const ingest = (records: SQSRecord[]) =>
