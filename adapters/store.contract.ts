@@ -194,6 +194,20 @@ export const describeStoreContract = (name: string, start: (options: { now: () =
       assert.equal(state?.lastEmitted?.alertCount, 1);
     });
 
+    test('a finding detail with constructor and __proto__ keys is stored and read back as data, and its verdict kept', async () => {
+      const { reportId } = await open();
+      const attributeId = `attr-${randomUUID()}`;
+      // Threat-intel answers are arbitrary JSON: these keys must neither fail the write nor touch prototypes.
+      const detail = JSON.parse('{"constructor":{"prototype":{"polluted":true}},"__proto__":{"polluted":true},"score":97}') as Record<string, unknown>;
+      const finding = { inspector: 'intel', attributeId, attribute: { type: 'ipaddr', key: 'remote', value: '203.0.113.9' }, verdict: 'malicious', title: 'listed', detail, inspectedAt: new Date(T0).toISOString() } as Finding;
+      await store.putFindings(reportId, attributeId, 'intel', [finding]);
+      const [read] = (await store.loadSnapshot(reportId)).findings;
+      assert.equal(read?.verdict, 'malicious');
+      assert.equal(JSON.stringify(read?.detail), JSON.stringify(detail));
+      assert.ok(Object.prototype.hasOwnProperty.call(read!.detail, '__proto__'), 'the __proto__ key is the finding\'s own data');
+      assert.equal(({} as Record<string, unknown>).polluted, undefined);
+    });
+
     test('an emission lease: no second attempt while it runs, taken over once it has run out, released only by its holder', async () => {
       const { reportId } = await open();
       const first = { token: 'first', untilMs: now() + 60_000 };

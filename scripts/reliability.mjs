@@ -14,7 +14,7 @@ const AREAS = [
   // The corpus test also runs every plugin's own *.hostile.ts cases.
   ['test/corpus', 'hostile input corpus (rejected or neutralised)'],
   ['test/e2e/ingest-faults.test.ts', 'ingest faults: failed start, DynamoDB down'],
-  ['test/e2e/round-faults.test.ts', 'round faults: timeout, long outage, contention'],
+  [['test/e2e/round-faults.test.ts', 'test/e2e/round-contention.test.ts'], 'round faults: timeout, long outage, contention'],
   ['test/e2e/inspector-failures.test.ts', 'inspector throws / hangs / returns garbage'],
   ['test/e2e/emitter-failures.test.ts', 'emitter fails once / fails for good'],
   ['test/e2e/reviewer-failures.test.ts', 'reviewer throws / policy unreadable'],
