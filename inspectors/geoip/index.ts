@@ -20,6 +20,7 @@ import { formatIp, formatRange, parseIp, specialPurposeOf, type IpKey } from '..
 import { configDirOf } from '../../core/paths.ts';
 import { defineInspector, type FindingInput, type Inspector, type PluginLogger } from '../../core/plugins.ts';
 import { buildAsnTable, type AsnTable } from './asn-table.ts';
+import { MmdbTree } from './mmdb-tree.ts';
 
 export const GEOIP_LOCATION_DB_ENV = 'ALERTWARDEN_GEOIP_LOCATION_DB';
 export const GEOIP_ASN_DB_ENV = 'ALERTWARDEN_GEOIP_ASN_DB';
@@ -80,13 +81,18 @@ interface AsnLookup {
 }
 
 interface Databases {
-  location: Reader<Response>;
+  location: (key: IpKey) => Location;
   asn: AsnLookup;
 }
 
-/** What geoip knows about one public address. */
+interface Mmdb {
+  reader: Reader<Response>;
+  tree: MmdbTree;
+}
+
+/** What geoip knows about one public address; its parts are shared between lookups, hence read-only. */
 export interface GeoipAnswer {
-  location: Location;
+  location: Readonly<Location>;
   asn?: { asn: number; organisation?: string; network?: string };
 }
 
@@ -112,24 +118,46 @@ const readDatabase = async (path: string, what: string): Promise<Buffer> => {
   }
 };
 
-const openMmdb = async (path: string, what: string): Promise<Reader<Response>> => {
+const openMmdb = async (path: string, what: string): Promise<Mmdb> => {
   const data = await readDatabase(path, what);
   try {
-    return new (loadReaderClass())<Response>(data);
+    const reader = new (loadReaderClass())<Response>(data);
+    return { reader, tree: new MmdbTree(data, reader.metadata) };
   } catch (error) {
     throw new GeoipError(`${path} is not a MaxMind DB (.mmdb) file: ${(error as Error).message}`, { cause: error });
   }
 };
 
-const mmdbAsn = (reader: Reader<Response>): AsnLookup => ({
-  lookup(key) {
-    const record = reader.get(formatIp(key));
-    const asn = number(field(record, 'autonomous_system_number'));
-    if (asn === undefined) return undefined;
-    const organisation = text(field(record, 'autonomous_system_organization'));
-    return { asn, ...(organisation ? { organisation } : {}) };
-  },
-});
+/** Decoded records kept per database; past this many (a city database has ~10^5) the cache starts over. */
+const MAX_CACHED_RECORDS = 50_000;
+
+/**
+ * A lookup that walks the tree and decodes each record once: a database holds far fewer
+ * records than networks (the bundled country one: a few hundred records for ~10^5 networks),
+ * and a decoded answer never changes, so it is frozen and shared. A record is decoded through
+ * mmdb-lib itself, on the address that first reached it, so answers are mmdb-lib's.
+ */
+const cachedLookup = <T>({ reader, tree }: Mmdb, decode: (record: unknown) => T): ((key: IpKey) => T) => {
+  const cache = new Map<number, T>();
+  return (key) => {
+    const pointer = tree.pointerOf(key);
+    const cached = cache.get(pointer);
+    if (cached !== undefined || cache.has(pointer)) return cached as T;
+    const value = decode(pointer ? reader.get(formatIp(key)) : null);
+    if (cache.size >= MAX_CACHED_RECORDS) cache.clear();
+    cache.set(pointer, value);
+    return value;
+  };
+};
+
+const asnOf = (record: unknown): GeoipAnswer['asn'] => {
+  const asn = number(field(record, 'autonomous_system_number'));
+  if (asn === undefined) return undefined;
+  const organisation = text(field(record, 'autonomous_system_organization'));
+  return Object.freeze({ asn, ...(organisation ? { organisation } : {}) });
+};
+
+const mmdbAsn = (mmdb: Mmdb): AsnLookup => ({ lookup: cachedLookup(mmdb, asnOf) });
 
 const csvAsn = (table: AsnTable): AsnLookup => ({
   lookup(key) {
@@ -146,11 +174,11 @@ const csvAsn = (table: AsnTable): AsnLookup => ({
  * geoip.lookup(parseIp('8.8.8.8')!) // { location: { country: 'US' }, asn: { asn: 15169, organisation: 'Google LLC', network: '8.8.8.0/24' } }
  */
 export const loadGeoip = async (options: GeoipInspectorOptions, logger: PluginLogger): Promise<Geoip> => {
-  const { location: reader, asn: asnDb } = await loadDatabases(options, logger);
+  const { location: locationAt, asn: asnDb } = await loadDatabases(options, logger);
   return {
     lookup(key) {
       if (specialPurposeOf(key)) return undefined;
-      const location = locationOf(reader.get(formatIp(key)));
+      const location = locationAt(key);
       const asn = asnDb.lookup(key);
       return asn ? { location, asn } : { location };
     },
@@ -170,7 +198,7 @@ const loadDatabases = async (options: GeoipInspectorOptions, logger: PluginLogge
           return csvAsn(table);
         })(),
   ]);
-  return { location, asn };
+  return { location: cachedLookup(location, (record) => Object.freeze(locationOf(record))), asn };
 };
 
 const describe = (location: Location, asn: { asn: number; organisation?: string } | undefined): string => {
