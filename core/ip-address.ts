@@ -20,17 +20,18 @@ const CODE_0 = 48;
 const CODE_DOT = 46;
 
 /**
- * Strict dotted-decimal IPv4 (as node:net accepts it: no leading zeros, no hex, four parts).
+ * Strict dotted-decimal IPv4 (as node:net accepts it: no leading zeros, no hex, four parts),
+ * of all of `text` or of text[start, end) (a list line read in place, without slicing it out).
  * Hand-written because it runs once per lookup and per list line: a million-line list parses
  * in well under a second this way.
  */
-export const parseIpv4 = (text: string): number | undefined => {
+export const parseIpv4 = (text: string, start = 0, end = text.length): number | undefined => {
   let value = 0;
   let part = 0;
   let digits = 0;
   let parts = 0;
   let leadingZero = false;
-  for (let i = 0; i < text.length; i++) {
+  for (let i = start; i < end; i++) {
     const c = text.charCodeAt(i) - CODE_0;
     if (c >= 0 && c <= 9) {
       if (leadingZero) return undefined;

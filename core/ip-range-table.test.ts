@@ -69,4 +69,33 @@ describe('IpRangeTable', () => {
       { numRuns: 300 },
     );
   });
+
+  test('agrees with a brute-force scan across the whole IPv4 space (16-bit digit boundaries, both ends)', () => {
+    // Starts near multiples of 2^16, at the top of the space and shared, so every digit the build sorts by varies.
+    const start = fc.oneof(
+      fc.integer({ min: 0, max: 0xffff_ffff }),
+      fc.tuple(fc.integer({ min: 0, max: 0xffff }), fc.integer({ min: -3, max: 3 })).map(([high, d]) => Math.min(0xffff_ffff, Math.max(0, high * 0x1_0000 + d))),
+      fc.integer({ min: 0xffff_ff00, max: 0xffff_ffff }),
+      // Shared starts, so nesting is decided by the ends alone, whichever digit they differ in.
+      fc.constantFrom(0, 0xffff, 0x1_0000, 0x7fff_0000, 0xfffe_fffe),
+    );
+    const range = fc.tuple(start, fc.oneof(fc.integer({ min: 0, max: 4 }), fc.integer({ min: 0, max: 0x3_0000 }), fc.integer({ min: 0, max: 0xffff_ffff }))).map(
+      ([first, len]): IpRange => ({ family: 4, first, last: Math.min(0xffff_ffff, first + len) }),
+    );
+    fc.assert(
+      fc.property(fc.array(range, { maxLength: 40 }), (ranges) => {
+        const builder = new IpRangeTableBuilder();
+        ranges.forEach((r, i) => builder.add(r, i));
+        const table = builder.build();
+        // Probe every edge: each start and end, and the points beside them.
+        const points = new Set<number>([0, 0xffff_ffff]);
+        for (const r of ranges as { first: number; last: number }[]) for (const p of [r.first - 1, r.first, r.first + 1, r.last - 1, r.last, r.last + 1]) if (p >= 0 && p <= 0xffff_ffff) points.add(p);
+        for (const point of points) {
+          const hit = table.lookup({ family: 4, value: point });
+          assert.equal(hit?.value ?? -1, expected(ranges, point), `point ${point}`);
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
 });

@@ -82,6 +82,104 @@ const flatten = <T extends number | bigint>(
   close(undefined);
 };
 
+/**
+ * The IPv4 sweep of `flatten`, written out for typed arrays: no callbacks, the entries first
+ * gathered in sorted order so the sweep reads memory in sequence, the output preallocated (a
+ * sweep emits at most 2n - 1 intervals). The generic sweep, shared with bigint, cost ~1 s of a
+ * 1M-CIDR build.
+ */
+const flatten4 = (firsts: Uint32Array, lasts: Uint32Array, order: Uint32Array): { firsts: Uint32Array; lasts: Uint32Array; owners: Uint32Array } => {
+  const n = order.length;
+  const sortedFirsts = new Uint32Array(n);
+  const sortedLasts = new Uint32Array(n);
+  for (let k = 0; k < n; k++) {
+    sortedFirsts[k] = firsts[order[k]!]!;
+    sortedLasts[k] = lasts[order[k]!]!;
+  }
+  const outFirsts = new Uint32Array(Math.max(0, 2 * n - 1));
+  const outLasts = new Uint32Array(outFirsts.length);
+  const outOwners = new Uint32Array(outFirsts.length);
+  let emitted = 0;
+  const stack = new Uint32Array(n); // positions in sorted order of the open ranges, innermost on top
+  let depth = 0;
+  let cursor = -1; // first point not yet emitted, once something was opened
+  for (let k = 0; k <= n; k++) {
+    // Past the end, close everything still open.
+    const first = k < n ? sortedFirsts[k]! : -1;
+    if (k < n && k > 0 && first === sortedFirsts[k - 1] && sortedLasts[k] === sortedLasts[k - 1]) continue; // exact duplicate: the first added stays
+    // Emit and pop every open range ending before this start.
+    while (depth > 0) {
+      const top = stack[depth - 1]!;
+      const last = sortedLasts[top]!;
+      if (first >= 0 && last >= first) break;
+      if (cursor >= 0 && cursor <= last) {
+        outFirsts[emitted] = cursor;
+        outLasts[emitted] = last;
+        outOwners[emitted++] = order[top]!;
+        cursor = last + 1;
+      }
+      depth--;
+    }
+    if (k === n) break;
+    // The enclosing range's part before this start.
+    if (depth > 0 && cursor >= 0 && cursor < first) {
+      outFirsts[emitted] = cursor;
+      outLasts[emitted] = first - 1;
+      outOwners[emitted++] = order[stack[depth - 1]!]!;
+    }
+    if (cursor < first) cursor = first;
+    stack[depth++] = k;
+  }
+  return { firsts: outFirsts.slice(0, emitted), lasts: outLasts.slice(0, emitted), owners: outOwners.slice(0, emitted) };
+};
+
+/** Where the low 32 bits of a 64-bit typed-array element sit in its Uint32Array view. */
+const LOW_WORD = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1 ? 0 : 1;
+
+/**
+ * Entry indexes in (first ascending, last descending, index ascending) order. Each entry
+ * becomes one uint64 `first << 32 | index`, written through a Uint32Array view (no BigInt is
+ * made), so the engine's native numeric sort does the work; only runs of equal starts (nested
+ * CIDRs on one base) are then ordered by end with a comparator. A comparator sort of a
+ * million entries took ~1.5 s (20M callbacks), an LSD radix sort ~0.4 s; this ~0.1 s.
+ */
+const sortOrder4 = (firsts: Uint32Array, lasts: Uint32Array): Uint32Array => {
+  const n = firsts.length;
+  const keys = new BigUint64Array(n);
+  const words = new Uint32Array(keys.buffer);
+  for (let i = 0; i < n; i++) {
+    words[2 * i + LOW_WORD] = i;
+    words[2 * i + 1 - LOW_WORD] = firsts[i]!;
+  }
+  keys.sort();
+  const order = new Uint32Array(n);
+  for (let k = 0; k < n; k++) order[k] = words[2 * k + LOW_WORD]!;
+  const byEndDescending = (a: number, b: number) => lasts[b]! - lasts[a]! || a - b;
+  for (let k = 0; k < n; ) {
+    let end = k + 1;
+    while (end < n && firsts[order[end]!] === firsts[order[k]!]) end++;
+    if (end - k > 1) order.subarray(k, end).sort(byEndDescending);
+    k = end;
+  }
+  return order;
+};
+
+const binarySearch4 = (firsts: Uint32Array, value: number): number => {
+  let lo = 0;
+  let hi = firsts.length - 1;
+  let found = -1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    if (firsts[mid]! <= value) {
+      found = mid;
+      lo = mid + 1;
+    } else {
+      hi = mid - 1;
+    }
+  }
+  return found;
+};
+
 const binarySearch = <T extends number | bigint>(firsts: ArrayLike<T>, value: T): number => {
   // Index of the last interval starting at or before `value`, or -1.
   let lo = 0;
@@ -101,7 +199,7 @@ const binarySearch = <T extends number | bigint>(firsts: ArrayLike<T>, value: T)
 
 export class IpRangeTable {
   constructor(
-    private readonly v4: Flat<number> & { entryFirsts: Uint32Array; entryLasts: Uint32Array; values: Uint32Array },
+    private readonly v4: Flat<number> & { firsts: Uint32Array; entryFirsts: Uint32Array; entryLasts: Uint32Array; values: Uint32Array },
     private readonly v6: Flat<bigint> & { entryFirsts: bigint[]; entryLasts: bigint[]; values: number[] },
   ) {}
 
@@ -114,7 +212,7 @@ export class IpRangeTable {
   lookup(key: IpKey): IpRangeHit | undefined {
     if (key.family === 4) {
       const t = this.v4;
-      const at = binarySearch(t.firsts, key.value);
+      const at = binarySearch4(t.firsts, key.value);
       if (at < 0 || key.value > t.lasts[at]!) return undefined;
       const owner = t.owners[at]!;
       return { value: t.values[owner]!, range: { family: 4, first: t.entryFirsts[owner]!, last: t.entryLasts[owner]! } };
@@ -149,9 +247,7 @@ export class IpRangeTableBuilder {
   /** `value` is a uint32 the caller maps back to its own data (a line number, a record index). */
   add(range: IpRange, value: number): void {
     if (range.family === 4) {
-      this.v4First.push(range.first);
-      this.v4Last.push(range.last);
-      this.v4Value.push(value);
+      this.addIpv4(range.first, range.last, value);
     } else {
       this.v6First.push(range.first);
       this.v6Last.push(range.last);
@@ -159,18 +255,18 @@ export class IpRangeTableBuilder {
     }
   }
 
+  /** `add` without building a range object, for loaders that read a million lines. */
+  addIpv4(first: number, last: number, value: number): void {
+    this.v4First.push(first);
+    this.v4Last.push(last);
+    this.v4Value.push(value);
+  }
+
   build(): IpRangeTable {
     const firsts4 = this.v4First.trimmed();
     const lasts4 = this.v4Last.trimmed();
     const values4 = this.v4Value.trimmed();
-    const order4 = new Uint32Array(firsts4.length).map((_, i) => i);
-    order4.sort((a, b) => firsts4[a]! - firsts4[b]! || lasts4[b]! - lasts4[a]! || a - b);
-    const out4 = { firsts: new GrowableUint32(), lasts: new GrowableUint32(), owners: new GrowableUint32() };
-    flatten<number>(firsts4, lasts4, order4, (x) => x + 1, (x) => x - 1, (first, last, owner) => {
-      out4.firsts.push(first);
-      out4.lasts.push(last);
-      out4.owners.push(owner);
-    });
+    const flat4 = flatten4(firsts4, lasts4, sortOrder4(firsts4, lasts4));
 
     const order6 = new Uint32Array(this.v6First.length).map((_, i) => i);
     const f6 = this.v6First;
@@ -185,9 +281,7 @@ export class IpRangeTableBuilder {
 
     return new IpRangeTable(
       {
-        firsts: out4.firsts.trimmed(),
-        lasts: out4.lasts.trimmed(),
-        owners: out4.owners.trimmed(),
+        ...flat4,
         entryFirsts: firsts4,
         entryLasts: lasts4,
         values: values4,

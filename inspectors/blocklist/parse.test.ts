@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import fc from 'fast-check';
 import { describe, test } from 'vitest';
 import { matchAddress, matchDomain } from './match.ts';
-import { parseBlocklist, parseBlocklistYielding, parseLine } from './parse.ts';
+import { parseBlocklist, parseBlocklistYielding, parseLine, scanIpv4Line } from './parse.ts';
 
 const parse = (text: string) => parseBlocklist(text, 'test', 'lists/test.txt');
 const entryOf = (list: ReturnType<typeof parse>, ip: string) => {
@@ -91,6 +92,33 @@ describe('parseBlocklist', () => {
     assert.deepEqual(b.skipped, a.skipped);
     assert.equal(entryOf(b, '10.195.79.9'), entryOf(a, '10.195.79.9'));
     assert.equal(entryOf(b, '10.195.79.9'), '10.195.79.0/24@50000');
+  });
+
+  test('the in-place IPv4 fast path reads a line as parseLine does, or leaves it to parseLine', () => {
+    // Lines near the fast path's shape: address-like tokens, prefixes, leading zeros, stray characters.
+    const octet = fc.oneof({ arbitrary: fc.integer({ min: 0, max: 255 }).map(String), weight: 12 }, { arbitrary: fc.constantFrom('256', '00', '01', '999', '', '1a', ' 1'), weight: 1 });
+    const address = fc.oneof({ arbitrary: fc.array(octet, { minLength: 4, maxLength: 4 }), weight: 4 }, { arbitrary: fc.array(octet, { minLength: 3, maxLength: 5 }), weight: 1 }).map((parts) => parts.join('.'));
+    const suffix = fc.oneof(
+      fc.constant(''),
+      fc.integer({ min: 0, max: 40 }).map((bits) => `/${bits}`),
+      fc.constantFrom('/', '/032', '/0008', '/3a', '\r', '/24\r', ' ', '\t443', ' # c', '; c', '-1.2.3.4', '/24/8', '\r\r'),
+    );
+    const line = fc.oneof({ arbitrary: fc.tuple(address, suffix).map(([a, s]) => a + s), weight: 6 }, fc.string({ maxLength: 20 }), fc.tuple(fc.constantFrom(' ', '\uFEFF', '#'), address).map(([p, a]) => p + a));
+    let fast = 0;
+    const out = new Float64Array(1);
+    fc.assert(
+      fc.property(fc.tuple(fc.constantFrom('', 'x\n'), line, fc.constantFrom('', '\nx')), ([before, text, after]) => {
+        const all = before + text + after;
+        const first = scanIpv4Line(all, before.length, before.length + text.length, out);
+        if (first === undefined) return;
+        fast++;
+        assert.deepEqual(parseLine(text), { range: { family: 4, first, last: out[0] } }, JSON.stringify(text));
+      }),
+      { numRuns: 5_000 },
+    );
+    assert.ok(fast > 500, `only ${fast} of 5,000 lines took the fast path`);
+    // The shapes big feeds are made of take it.
+    for (const text of ['203.0.113.7', '203.0.113.0/24', '0.0.0.0/0', '255.255.255.255/32', '198.51.100.0/24\r']) assert.notEqual(scanIpv4Line(text, 0, text.length, out), undefined, text);
   });
 
   test('the shipped sample list parses cleanly', () => {
