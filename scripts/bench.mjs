@@ -10,7 +10,8 @@ const files = process.argv.slice(2).length
 let failed = 0;
 for (const file of files) {
   console.log(`\n=== ${file}`);
-  const result = spawnSync(process.execPath, ['--import', 'tsx', file], {
+  // --expose-gc: heap figures are taken after a full collection.
+  const result = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', file], {
     stdio: 'inherit',
     env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...process.env },
   });
