@@ -52,7 +52,8 @@ export const parseIpv4 = (text: string, start = 0, end = text.length): number | 
   return value * 256 + part;
 };
 
-const foldIpv6 = (value: bigint): IpKey => {
+/** A 128-bit IPv6 value as a key: IPv4-mapped and NAT64 addresses fold to the IPv4 address they carry. */
+export const foldIpv6 = (value: bigint): IpKey => {
   const top = value >> 32n;
   if (top === IPV4_MAPPED_PREFIX || top === NAT64_PREFIX) return { family: 4, value: Number(value & LOW_32) };
   return { family: 6, value };

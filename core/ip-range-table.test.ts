@@ -54,19 +54,44 @@ describe('IpRangeTable', () => {
     return best;
   };
 
-  test('agrees with a brute-force scan on random overlapping ranges', () => {
+  /** The ranges as a data file would list them: start ascending, then end descending (what the build checks for to skip its sort). */
+  const sweepOrder = (ranges: IpRange[]) => [...ranges].sort((a, b) => (a.first < b.first ? -1 : a.first > b.first ? 1 : a.last > b.last ? -1 : a.last < b.last ? 1 : 0));
+
+  test('agrees with a brute-force scan on random overlapping ranges, added in any order or already sorted', () => {
     const range = fc.tuple(fc.integer({ min: 0, max: 200 }), fc.integer({ min: 0, max: 60 })).map(([first, len]): IpRange => ({ family: 4, first, last: first + len }));
     fc.assert(
-      fc.property(fc.array(range, { maxLength: 30 }), (ranges) => {
-        const builder = new IpRangeTableBuilder();
-        ranges.forEach((r, i) => builder.add(r, i));
-        const table = builder.build();
-        for (let point = 0; point <= 262; point++) {
-          const hit = table.lookup({ family: 4, value: point });
-          assert.equal(hit?.value ?? -1, expected(ranges, point), `point ${point}`);
+      fc.property(fc.array(range, { maxLength: 30 }), (unsorted) => {
+        for (const ranges of [unsorted, sweepOrder(unsorted)]) {
+          const builder = new IpRangeTableBuilder();
+          ranges.forEach((r, i) => builder.add(r, i));
+          const table = builder.build();
+          for (let point = 0; point <= 262; point++) {
+            const hit = table.lookup({ family: 4, value: point });
+            assert.equal(hit?.value ?? -1, expected(ranges, point), `point ${point}`);
+          }
         }
       }),
       { numRuns: 300 },
+    );
+  });
+
+  test('IPv6: agrees with a brute-force scan, added in any order or already sorted', () => {
+    const base = 0x2001_0db8n << 96n;
+    const range = fc.tuple(fc.integer({ min: 0, max: 200 }), fc.integer({ min: 0, max: 60 })).map(([first, len]): IpRange => ({ family: 6, first: base + BigInt(first), last: base + BigInt(first + len) }));
+    const expected6 = (ranges: IpRange[], point: bigint) => expected(ranges.map((r) => ({ family: 4, first: Number((r.first as bigint) - base), last: Number((r.last as bigint) - base) })), Number(point - base));
+    fc.assert(
+      fc.property(fc.array(range, { maxLength: 30 }), (unsorted) => {
+        for (const ranges of [unsorted, sweepOrder(unsorted)]) {
+          const builder = new IpRangeTableBuilder();
+          ranges.forEach((r, i) => builder.add(r, i));
+          const table = builder.build();
+          for (let point = base; point <= base + 262n; point++) {
+            const hit = table.lookup({ family: 6, value: point });
+            assert.equal(hit?.value ?? -1, expected6(ranges, point), `point ${point - base}`);
+          }
+        }
+      }),
+      { numRuns: 200 },
     );
   });
 

@@ -133,6 +133,24 @@ const flatten4 = (firsts: Uint32Array, lasts: Uint32Array, order: Uint32Array): 
   return { firsts: outFirsts.slice(0, emitted), lasts: outLasts.slice(0, emitted), owners: outOwners.slice(0, emitted) };
 };
 
+/** 0, 1, ..., n - 1. */
+const identity = (n: number): Uint32Array => {
+  const order = new Uint32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  return order;
+};
+
+/**
+ * Whether the entries were added already in sweep order (first ascending, last descending):
+ * data files such as the ASN CSV are written sorted, and one pass spares them the sort.
+ */
+const inOrder = <T extends number | bigint>(firsts: ArrayLike<T>, lasts: ArrayLike<T>): boolean => {
+  for (let i = 1; i < firsts.length; i++) {
+    if (firsts[i]! < firsts[i - 1]! || (firsts[i] === firsts[i - 1] && lasts[i]! > lasts[i - 1]!)) return false;
+  }
+  return true;
+};
+
 /** Where the low 32 bits of a 64-bit typed-array element sit in its Uint32Array view. */
 const LOW_WORD = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1 ? 0 : 1;
 
@@ -145,6 +163,7 @@ const LOW_WORD = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1 ? 0 : 1;
  */
 const sortOrder4 = (firsts: Uint32Array, lasts: Uint32Array): Uint32Array => {
   const n = firsts.length;
+  if (inOrder(firsts, lasts)) return identity(n);
   const keys = new BigUint64Array(n);
   const words = new Uint32Array(keys.buffer);
   for (let i = 0; i < n; i++) {
@@ -268,10 +287,10 @@ export class IpRangeTableBuilder {
     const values4 = this.v4Value.trimmed();
     const flat4 = flatten4(firsts4, lasts4, sortOrder4(firsts4, lasts4));
 
-    const order6 = new Uint32Array(this.v6First.length).map((_, i) => i);
     const f6 = this.v6First;
     const l6 = this.v6Last;
-    order6.sort((a, b) => (f6[a]! < f6[b]! ? -1 : f6[a]! > f6[b]! ? 1 : l6[a]! > l6[b]! ? -1 : l6[a]! < l6[b]! ? 1 : a - b));
+    const order6 = identity(f6.length);
+    if (!inOrder(f6, l6)) order6.sort((a, b) => (f6[a]! < f6[b]! ? -1 : f6[a]! > f6[b]! ? 1 : l6[a]! > l6[b]! ? -1 : l6[a]! < l6[b]! ? 1 : a - b));
     const out6 = { firsts: [] as bigint[], lasts: [] as bigint[], owners: new GrowableUint32() };
     flatten<bigint>(f6, l6, order6, (x) => x + 1n, (x) => x - 1n, (first, last, owner) => {
       out6.firsts.push(first);

@@ -29,7 +29,7 @@ export const GEOIP_ASN_DB_ENV = 'ALERTWARDEN_GEOIP_ASN_DB';
 export const BUNDLED_DATA = {
   location: '@ip-location-db/geo-whois-asn-country-mmdb/geo-whois-asn-country.mmdb',
   asnIpv4: '@ip-location-db/asn/asn-ipv4-num.csv',
-  asnIpv6: '@ip-location-db/asn/asn-ipv6.csv',
+  asnIpv6: '@ip-location-db/asn/asn-ipv6-num.csv',
 } as const;
 
 /** Base error of the geoip inspector: a database that cannot be read is a configuration problem. */
@@ -192,9 +192,12 @@ const loadDatabases = async (options: GeoipInspectorOptions, logger: PluginLogge
     options.asnDb
       ? openMmdb(options.asnDb, 'ASN').then(mmdbAsn)
       : (async () => {
-          const paths = [require.resolve(BUNDLED_DATA.asnIpv4), require.resolve(BUNDLED_DATA.asnIpv6)];
-          const texts = await Promise.all(paths.map(async (path) => (await readDatabase(path, 'ASN')).toString('utf8')));
-          const table = await buildAsnTable(texts);
+          const read = async (path: string) => (await readDatabase(require.resolve(path), 'ASN')).toString('utf8');
+          const [ipv4, ipv6] = await Promise.all([read(BUNDLED_DATA.asnIpv4), read(BUNDLED_DATA.asnIpv6)]);
+          const table = await buildAsnTable([
+            { text: ipv4, numbers: 4 },
+            { text: ipv6, numbers: 6 },
+          ]);
           return csvAsn(table);
         })(),
   ]);

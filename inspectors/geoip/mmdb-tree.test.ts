@@ -25,7 +25,7 @@ const announced = (file: string): bigint[][] =>
     .split('\n')
     .filter(Boolean)
     .map((row) => row.split(',', 2).map(BigInt));
-const networks = { 4: announced(BUNDLED_DATA.asnIpv4), 6: announced('@ip-location-db/asn/asn-ipv6-num.csv') };
+const networks = { 4: announced(BUNDLED_DATA.asnIpv4), 6: announced(BUNDLED_DATA.asnIpv6) };
 
 /**
  * Public addresses, half IPv4, half IPv6: a third anywhere, a third the first or last address

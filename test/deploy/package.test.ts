@@ -339,7 +339,7 @@ test('the inspect package alone ships the geoip and AWS-ranges data as files, by
   const data = [
     'node_modules/@ip-location-db/geo-whois-asn-country-mmdb/geo-whois-asn-country.mmdb',
     'node_modules/@ip-location-db/asn/asn-ipv4-num.csv',
-    'node_modules/@ip-location-db/asn/asn-ipv6.csv',
+    'node_modules/@ip-location-db/asn/asn-ipv6-num.csv',
     'inspectors/aws-ip-ranges/ip-ranges.snapshot.json',
   ];
   const { stat } = await import('node:fs/promises');
