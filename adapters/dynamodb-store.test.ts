@@ -12,7 +12,8 @@ describeStoreContract('DynamoDB and S3 (dynalite, s3rver)', async ({ now }) => {
     { dynamodb: servers.dynamodbRequestHandler },
   );
   return {
-    store: new DynamoDbReportStore(clients.dynamodb, { tableName: 'contract-table', ttlDays: 30, roundDeadlineMs: 900_000, now }),
+    store: new DynamoDbReportStore(clients.dynamodb, { tableName: 'contract-table', ttlDays: 30, roundDeadlineMs: 900_000, recordSightings: true, now }),
+    storeWithoutSightings: new DynamoDbReportStore(clients.dynamodb, { tableName: 'contract-table', ttlDays: 30, roundDeadlineMs: 900_000, now }),
     archive: new S3ReportArchive(clients.s3, 'contract-archive'),
     stop: () => servers.stop(),
   };

@@ -14,11 +14,24 @@
  *   pk REJECTED#<yyyy-mm-dd>  sk <iso time>#<messageId>[#<item>]  an input refused at ingest, with the reason (item: which one of a message carrying several)
  *   pk FAILED#<yyyy-mm-dd>    sk EMIT#<reportId>#<version>#<emitter> | ROUND#<reportId>#<round>
  *                                                             work given up after retries (the workflow's DLQ)
+ *   pk REPORT#<reportId>      sk BUDGET#<name>                lookups of a costly service this report took (atomic counter)
+ *   pk SEEN#<sightingKey>     sk <iso time>#<reportId>        the attribute value joined that report then (correlation)
  *
  * Index `sweep` (sparse, keys only): sweepShard ROUND, sweepAt <epoch ms>. Only META items of
  * reports with a round running or a retry scheduled carry both attributes, so the sweeper
  * reads the few reports it must look at, never the table. One partition key value: rounds
  * change state a few times per report, far below a partition's write limit.
+ *
+ * SEEN# (correlation): sightingKeyOf(type, value) hashes the value, not the attribute key, so
+ * "which earlier reports had this IP" is one Query on pk, newest first, bounded by a sort-key
+ * range (sk >= the window start), never a Scan. A sighting is written only while
+ * `recordSightings` is on (the correlation inspector is enabled), only for an attribute new to
+ * the report, in the same BatchWriteItem as the attribute (addMembers) or just before it
+ * (addAttributes): one small item (~120 bytes, 1 WRU) per new (report, attribute), none for the
+ * repeats of a storm. It expires with the report's other items (TTL). A redelivery may write a
+ * second sighting for the same report; readers merge sightings per report. The report's rule,
+ * detector and severity are read from its META at query time (one BatchGetItem), so a verdict
+ * given after the sighting is the one shown.
  *
  * A member alert and an inspection's findings are stored as JSON text, not as DynamoDB maps:
  * alert bodies and finding details are arbitrary JSON, and the SDK's marshaller drops a
@@ -42,10 +55,22 @@ import {
   UpdateCommand,
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
-import { reportIdOf } from '../core/ids.ts';
-import type { Emission, Finding, InspectionFailure, ReportAlert, ReportAttribute } from '../core/report.ts';
+import type { AttributeType } from '../core/alert.ts';
+import { reportIdOf, sightingKeyOf } from '../core/ids.ts';
+import type { Emission, Finding, InspectionFailure, ReportAlert, ReportAttribute, Severity } from '../core/report.ts';
 import { ReportNotFoundError } from '../core/errors.ts';
-import type { EmissionClaim, Membership, OpenReportInput, PipelineFailure, Rejection, ReportSnapshot, ReportState, ReportStore } from '../core/store.ts';
+import type {
+  EmissionClaim,
+  Membership,
+  OpenReportInput,
+  PastReport,
+  PipelineFailure,
+  Rejection,
+  ReportSnapshot,
+  ReportState,
+  ReportStore,
+  SightingQuery,
+} from '../core/store.ts';
 
 const reportPk = (reportId: string) => `REPORT#${reportId}`;
 const emissionSk = (version: number, emitter: string) => `EMIT#${String(version).padStart(6, '0')}#${emitter}`;
@@ -77,6 +102,8 @@ export interface DynamoDbReportStoreOptions {
   ttlDays: number;
   /** How long a claimed round may run before the sweeper takes it for dead. */
   roundDeadlineMs: number;
+  /** Record where each attribute value was seen (SEEN# items) for the correlation inspector. */
+  recordSightings?: boolean;
   now?: () => number;
 }
 
@@ -86,8 +113,10 @@ export class DynamoDbReportStore implements ReportStore {
   private readonly ttlSeconds: number;
   private readonly now: () => number;
   private readonly roundDeadlineMs: number;
+  private readonly recordSightings: boolean;
 
   constructor(client: DynamoDBClient, options: DynamoDbReportStoreOptions) {
+    this.recordSightings = options.recordSightings ?? false;
     this.doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
     this.table = options.tableName;
     this.ttlSeconds = options.ttlDays * DAY_SECONDS;
@@ -215,11 +244,11 @@ export class DynamoDbReportStore implements ReportStore {
    */
   async addMembers(members: Membership[]): Promise<{ added: boolean; registered: boolean }[]> {
     const memberKey = (m: Membership) => ({ pk: reportPk(m.reportId), sk: `ALERT#${m.alert.fingerprint}` });
-    const attributeItems = new Map<string, { key: Key; attribute: ReportAttribute }>();
+    const attributeItems = new Map<string, { key: Key; reportId: string; attribute: ReportAttribute }>();
     for (const m of members) {
       for (const attribute of m.attributes) {
         const key = { pk: reportPk(m.reportId), sk: `ATTR#${attribute.id}` };
-        if (!attributeItems.has(keyOf(key))) attributeItems.set(keyOf(key), { key, attribute });
+        if (!attributeItems.has(keyOf(key))) attributeItems.set(keyOf(key), { key, reportId: m.reportId, attribute });
       }
     }
     const existing = await this.batchGet([...members.map(memberKey), ...[...attributeItems.values()].map((a) => a.key)], {
@@ -232,13 +261,13 @@ export class DynamoDbReportStore implements ReportStore {
     });
     const wanted = new Set(members.filter((_, i) => !results[i]!.registered).flatMap((m) => m.attributes.map((a) => keyOf({ pk: reportPk(m.reportId), sk: `ATTR#${a.id}` }))));
     const expiresAt = this.expiresAt(this.now());
+    const newAttributes = [...attributeItems.entries()].filter(([k]) => wanted.has(k) && !existing.has(k)).map(([, a]) => a);
     await this.batchPut([
       ...members
         .filter((_, i) => results[i]!.added)
         .map((m) => ({ ...memberKey(m), alertJson: JSON.stringify(m.alert), registered: false, expiresAt })),
-      ...[...attributeItems.entries()]
-        .filter(([k]) => wanted.has(k) && !existing.has(k))
-        .map(([, a]) => ({ ...a.key, attribute: a.attribute, expiresAt })),
+      ...newAttributes.map((a) => ({ ...a.key, attribute: a.attribute, expiresAt })),
+      ...(this.recordSightings ? this.sightingItems(newAttributes) : []),
     ]);
     return results;
   }
@@ -343,6 +372,7 @@ export class DynamoDbReportStore implements ReportStore {
     // Sequential on purpose: at most 100 per alert, and parallel puts just trade latency for throttling.
     for (const attribute of attributes) {
       if (known.has(attribute.id)) continue;
+      if (this.recordSightings) await this.doc.send(new PutCommand({ TableName: this.table, Item: this.sightingItem(reportId, attribute) }));
       try {
         await this.doc.send(
           new PutCommand({
@@ -357,6 +387,83 @@ export class DynamoDbReportStore implements ReportStore {
       }
     }
     return added;
+  }
+
+  /** One per (report, value): a value under two attribute keys is one sighting, and BatchWriteItem refuses duplicate keys. */
+  private sightingItems(added: { reportId: string; attribute: ReportAttribute }[]): Record<string, unknown>[] {
+    const items = new Map<string, Record<string, unknown>>();
+    for (const { reportId, attribute } of added) {
+      const item = this.sightingItem(reportId, attribute);
+      items.set(keyOf(item as Key), item);
+    }
+    return [...items.values()];
+  }
+
+  private sightingItem(reportId: string, attribute: Pick<ReportAttribute, 'type' | 'value'>): Record<string, unknown> {
+    const now = this.now();
+    const seenAt = new Date(now).toISOString();
+    return { pk: `SEEN#${sightingKeyOf(attribute.type, attribute.value)}`, sk: `${seenAt}#${reportId}`, reportId, expiresAt: this.expiresAt(now) };
+  }
+
+  async findSightings(type: AttributeType, value: string, query: SightingQuery): Promise<PastReport[]> {
+    const seen = new Map<string, { firstSeen: string; lastSeen: string }>();
+    const pages = paginateQuery(
+      { client: this.doc, pageSize: 100 },
+      {
+        TableName: this.table,
+        KeyConditionExpression: 'pk = :pk AND sk >= :since',
+        ExpressionAttributeValues: { ':pk': `SEEN#${sightingKeyOf(type, value)}`, ':since': new Date(query.sinceMs).toISOString() },
+        ScanIndexForward: false,
+      },
+    );
+    pages: for await (const page of pages) {
+      for (const item of page.Items ?? []) {
+        const reportId = String(item.reportId);
+        const at = String(item.sk).slice(0, String(item.sk).indexOf('#'));
+        if (reportId === query.excludeReportId) continue;
+        const known = seen.get(reportId);
+        if (known) {
+          // Newest first: a later item of a known report is an earlier sighting.
+          known.firstSeen = at;
+          continue;
+        }
+        if (seen.size >= query.limit) break pages;
+        seen.set(reportId, { firstSeen: at, lastSeen: at });
+      }
+    }
+    if (seen.size === 0) return [];
+    const metas = await this.batchGet(
+      [...seen.keys()].map((id) => ({ pk: reportPk(id), sk: META })),
+      { consistent: false, projection: 'pk, sk, reportId, detector, rule_id, lastVerdict' },
+    );
+    const byReport = new Map([...metas.values()].map((item) => [String(item.reportId), item]));
+    // A report whose META expired is gone: its sighting outlived it by TTL's laziness.
+    return [...seen]
+      .filter(([id]) => byReport.has(id))
+      .map(([reportId, times]) => {
+        const meta = byReport.get(reportId)!;
+        const severity = (meta.lastVerdict as { severity?: Severity } | undefined)?.severity;
+        return { reportId, detector: String(meta.detector), rule_id: String(meta.rule_id), ...(severity ? { severity } : {}), ...times };
+      });
+  }
+
+  async takeBudget(reportId: string, name: string, limit: number): Promise<boolean> {
+    if (limit <= 0) return false;
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: reportPk(reportId), sk: `BUDGET#${name}` },
+          UpdateExpression: 'SET used = if_not_exists(used, :zero) + :one, expiresAt = :exp',
+          ConditionExpression: 'attribute_not_exists(used) OR used < :limit',
+          ExpressionAttributeValues: { ':zero': 0, ':one': 1, ':limit': limit, ':exp': this.expiresAt(this.now()) },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
   }
 
   /**

@@ -7,19 +7,22 @@
  * with the store. Nothing is persisted: a crash loses the run (use the default engine and
  * `--state DIR` for runs that must survive one).
  */
-import { reportIdOf } from '../core/ids.ts';
+import type { AttributeType } from '../core/alert.ts';
+import { reportIdOf, sightingKeyOf } from '../core/ids.ts';
 import { AlertWardenError, ReportNotFoundError } from '../core/errors.ts';
 import type { Emission, Finding, InspectionFailure, Report, ReportAlert, ReportAttribute, ReportPhase } from '../core/report.ts';
 import type {
   EmissionClaim,
   Membership,
   OpenReportInput,
+  PastReport,
   PipelineFailure,
   Rejection,
   ReportArchive,
   ReportSnapshot,
   ReportState,
   ReportStore,
+  SightingQuery,
 } from '../core/store.ts';
 
 export class MemoryStoreError extends AlertWardenError {
@@ -55,15 +58,19 @@ interface ReportEntry {
 export interface MemoryReportStoreOptions {
   /** How long a claimed round may run before the sweeper takes it for dead (as DynamoDbReportStore). */
   roundDeadlineMs?: number;
+  /** Record where each attribute value was seen, for the correlation inspector (as DynamoDbReportStore). */
+  recordSightings?: boolean;
   now?: () => number;
 }
 
 export class MemoryReportStore implements ReportStore {
   private readonly roundDeadlineMs: number;
   private readonly now: () => number;
+  private readonly recordSightings: boolean;
   constructor(options: MemoryReportStoreOptions = {}) {
     this.roundDeadlineMs = options.roundDeadlineMs ?? 15 * 60_000;
     this.now = options.now ?? Date.now;
+    this.recordSightings = options.recordSightings ?? false;
   }
 
   private deadline() {
@@ -74,6 +81,10 @@ export class MemoryReportStore implements ReportStore {
   private readonly reports = new Map<string, ReportEntry>();
   private readonly rejections = new Map<string, Map<string, Rejection>>();
   private readonly failures = new Map<string, Map<string, PipelineFailure>>();
+  /** sightingKeyOf(type, value) -> `${iso time}#${reportId}` -> reportId: the table's SEEN# items. */
+  private readonly sightings = new Map<string, Map<string, string>>();
+  /** `${reportId}#${name}` -> units taken. */
+  private readonly budgets = new Map<string, number>();
   /** `${reportId}#${emitter}` -> the emitter's state as JSON text, copied like the table stores it. */
   private readonly emitterStates = new Map<string, string>();
 
@@ -146,7 +157,11 @@ export class MemoryReportStore implements ReportStore {
       const existing = entry.alerts.get(m.alert.fingerprint);
       if (existing?.registered) return { added: false, registered: true };
       if (!existing) entry.alerts.set(m.alert.fingerprint, { alertJson: JSON.stringify(m.alert), registered: false });
-      for (const attribute of m.attributes) if (!entry.attributes.has(attribute.id)) entry.attributes.set(attribute.id, copy(attribute));
+      for (const attribute of m.attributes) {
+        if (entry.attributes.has(attribute.id)) continue;
+        entry.attributes.set(attribute.id, copy(attribute));
+        this.sight(m.reportId, attribute);
+      }
       return { added: !existing, registered: false };
     });
   }
@@ -174,10 +189,47 @@ export class MemoryReportStore implements ReportStore {
     let added = 0;
     for (const attribute of attributes) {
       if (entry.attributes.has(attribute.id)) continue;
+      this.sight(reportId, attribute);
       entry.attributes.set(attribute.id, copy(attribute));
       added++;
     }
     return added;
+  }
+
+  private sight(reportId: string, attribute: ReportAttribute): void {
+    if (!this.recordSightings) return;
+    const key = sightingKeyOf(attribute.type, attribute.value);
+    const items = this.sightings.get(key) ?? new Map<string, string>();
+    items.set(`${new Date(this.now()).toISOString()}#${reportId}`, reportId);
+    this.sightings.set(key, items);
+  }
+
+  async findSightings(type: AttributeType, value: string, query: SightingQuery): Promise<PastReport[]> {
+    const since = new Date(query.sinceMs).toISOString();
+    const newestFirst = [...(this.sightings.get(sightingKeyOf(type, value)) ?? [])].filter(([sk]) => sk >= since).sort(([a], [b]) => (a < b ? 1 : a > b ? -1 : 0));
+    const seen = new Map<string, { firstSeen: string; lastSeen: string }>();
+    for (const [sk, reportId] of newestFirst) {
+      if (reportId === query.excludeReportId) continue;
+      const at = sk.slice(0, sk.indexOf('#'));
+      const known = seen.get(reportId);
+      if (known) known.firstSeen = at;
+      else if (seen.size < query.limit) seen.set(reportId, { firstSeen: at, lastSeen: at });
+      else break;
+    }
+    return [...seen].flatMap(([reportId, times]) => {
+      const state = this.reports.get(reportId)?.state;
+      if (!state) return [];
+      const severity = state.lastVerdict?.severity;
+      return [{ reportId, detector: state.detector, rule_id: state.rule_id, ...(severity ? { severity } : {}), ...times }];
+    });
+  }
+
+  async takeBudget(reportId: string, name: string, limit: number): Promise<boolean> {
+    const key = `${reportId}#${name}`;
+    const used = this.budgets.get(key) ?? 0;
+    if (used >= limit) return false;
+    this.budgets.set(key, used + 1);
+    return true;
   }
 
   private stateOf(reportId: string): ReportState {

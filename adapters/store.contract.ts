@@ -13,10 +13,14 @@ import type { Finding, Report, ReportAlert, ReportAttribute } from '../core/repo
 import type { Membership, ReportArchive, ReportStore } from '../core/store.ts';
 
 export interface StoreUnderTest {
+  /** Records sightings (as when the correlation inspector is enabled). */
   store: ReportStore;
+  /** The same storage with sightings off (the default). */
+  storeWithoutSightings: ReportStore;
   archive: ReportArchive;
   stop(): Promise<void>;
 }
+
 
 const HOUR = 3_600_000;
 const T0 = Date.UTC(2026, 10, 23, 10);
@@ -51,7 +55,8 @@ export const describeStoreContract = (name: string, start: (options: { now: () =
     let subject: StoreUnderTest;
     let store: ReportStore;
     let skippedMs = 0;
-    const now = () => Date.now() + skippedMs;
+    let fixedNow: number | undefined;
+    const now = () => fixedNow ?? Date.now() + skippedMs;
     beforeAll(async () => {
       subject = await start({ now });
       store = subject.store;
@@ -266,6 +271,68 @@ export const describeStoreContract = (name: string, start: (options: { now: () =
       const state = (await store.getState(reportId))!;
       state.running = true;
       assert.equal((await store.getState(reportId))?.running, false);
+    });
+
+    test('sightings: earlier reports of a value in one lookup, newest first, within the window, merged per report, rule and severity from the report', async () => {
+      const value = `c2-${randomUUID().slice(0, 8)}.example`;
+      const domain = (key: string, depth = 0, origin = 'alert') =>
+        ({ type: 'domain', key, value, context: ['remote'], id: attributeIdOf({ type: 'domain', key, value }), depth, origin }) as ReportAttribute;
+      const at = (ms: number) => new Date(ms).toISOString();
+      // Ahead of the clock (it never goes back), on an hour so that times are exact.
+      const T1 = Math.ceil((now() + HOUR) / HOUR) * HOUR;
+      try {
+        // Report A: the value from an alert under two keys (one sighting), later reviewed high.
+        fixedNow = T1;
+        const a = alertOf();
+        const { reportId: ra } = await open(a, T1);
+        assert.deepEqual(await store.addMembers([{ ...memberOf(ra, a), attributes: [domain('query'), domain('answer')] }]), [{ added: true, registered: false }]);
+        await store.saveVerdict(ra, { severity: 'high', reason: 'listed', version: 1, phase: 'final' });
+        // Report B: the value discovered by an inspector an hour later; a repeat adds nothing.
+        fixedNow = T1 + HOUR;
+        const { reportId: rb } = await open(alertOf(), T1 + HOUR);
+        assert.equal(await store.addAttributes(rb, [domain('resolved', 1, 'dns')]), 1);
+        fixedNow = T1 + 90 * 60_000;
+        assert.equal(await store.addAttributes(rb, [domain('resolved', 1, 'dns')]), 0);
+        // Then under another key: a second sighting of B, merged into one entry.
+        assert.equal(await store.addAttributes(rb, [domain('cname', 1, 'dns')]), 1);
+        // Report C, the one being inspected now, also holds it.
+        fixedNow = T1 + 2 * HOUR;
+        const c = alertOf();
+        const { reportId: rc } = await open(c, T1 + 2 * HOUR);
+        await store.addMembers([{ ...memberOf(rc, c), attributes: [domain('query')] }]);
+
+        const found = await store.findSightings('domain', value.toUpperCase(), { sinceMs: T1 - HOUR, limit: 10, excludeReportId: rc });
+        assert.deepEqual(found, [
+          { reportId: rb, detector: 'contract', rule_id: 'scanner-contact', firstSeen: at(T1 + HOUR), lastSeen: at(T1 + 90 * 60_000) },
+          { reportId: ra, detector: 'contract', rule_id: 'scanner-contact', severity: 'high', firstSeen: at(T1), lastSeen: at(T1) },
+        ]);
+        assert.deepEqual((await store.findSightings('domain', value, { sinceMs: T1 - HOUR, limit: 10 })).map((r) => r.reportId), [rc, rb, ra], 'the current report too unless excluded');
+        assert.deepEqual((await store.findSightings('domain', value, { sinceMs: T1 + 30 * 60_000, limit: 10, excludeReportId: rc })).map((r) => r.reportId), [rb], 'older sightings are outside the window');
+        assert.deepEqual((await store.findSightings('domain', value, { sinceMs: T1 - HOUR, limit: 1, excludeReportId: rc })).map((r) => r.reportId), [rb], 'newest first, at most limit reports');
+        assert.deepEqual(await store.findSightings('ipaddr', value, { sinceMs: T1 - HOUR, limit: 10 }), [], 'the type is part of the key');
+
+        // Sightings off (the default): nothing recorded, nothing found.
+        const other = `quiet-${randomUUID().slice(0, 8)}.example`;
+        const quiet = subject.storeWithoutSightings;
+        const q = alertOf();
+        const { reportId: rq } = await quiet.openReport({ alertId: alertIdOf(q), alert: q, nowMs: T1, windowMs: HOUR });
+        await quiet.addMembers([{ ...memberOf(rq, q), attributes: [{ ...domain('query'), value: other, id: 'quiet-1' } as ReportAttribute] }]);
+        await quiet.addAttributes(rq, [{ ...domain('resolved'), value: other, id: 'quiet-2' } as ReportAttribute]);
+        assert.deepEqual(await store.findSightings('domain', other, { sinceMs: 0, limit: 10 }), []);
+      } finally {
+        fixedNow = undefined;
+        skippedMs = Math.max(skippedMs, T1 + 2 * HOUR - Date.now());
+      }
+    });
+
+    test('budgets: a per-report, per-name allowance taken atomically, never past its limit', async () => {
+      const reportId = `budget-${randomUUID()}`;
+      const taken = await Promise.all(Array.from({ length: 5 }, () => store.takeBudget(reportId, 'abuseipdb', 3)));
+      assert.equal(taken.filter(Boolean).length, 3, `taken ${JSON.stringify(taken)}`);
+      assert.equal(await store.takeBudget(reportId, 'abuseipdb', 3), false);
+      assert.equal(await store.takeBudget(reportId, 'greynoise', 3), true, 'each service has its own allowance');
+      assert.equal(await store.takeBudget(`${reportId}-2`, 'abuseipdb', 3), true, 'each report has its own');
+      assert.equal(await store.takeBudget(`${reportId}-3`, 'abuseipdb', 0), false, 'a zero budget allows nothing');
     });
 
     test('archive: one object per version, read back as written; a missing version is an error', async () => {

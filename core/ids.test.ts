@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'vitest';
 import { AlertSchema } from './alert.ts';
-import { alertFingerprintOf, alertIdOf, attributeIdOf, emissionKeyOf, executionNameOf, reportIdOf } from './ids.ts';
+import { alertFingerprintOf, alertIdOf, attributeIdOf, emissionKeyOf, executionNameOf, reportIdOf, sightingKeyOf } from './ids.ts';
 
 test('alert id depends on detector, rule and key only, and separates its parts', () => {
   const base = { detector: 'd', rule_id: 'r', alert_key: 'k' };
@@ -35,4 +35,14 @@ test('emission keys are stable per (report, version, emitter) and differ when an
   const longest = emissionKeyOf(reportId, 999_999, 'a'.repeat(40));
   assert.ok(longest.length <= 120, `${longest.length} chars`);
   assert.match(longest, /^[0-9A-Za-z-]+$/);
+});
+
+test('a sighting key names a value whatever its attribute key; case folded only where it means nothing', () => {
+  assert.equal(sightingKeyOf('ipaddr', '2001:DB8::1'), sightingKeyOf('ipaddr', '2001:db8::1'));
+  assert.equal(sightingKeyOf('domain', 'Evil.Example.'), sightingKeyOf('domain', 'evil.example'));
+  assert.equal(sightingKeyOf('aws_instance_id', 'i-0ABC'), sightingKeyOf('aws_instance_id', 'i-0abc'));
+  // User names and keys are case-sensitive in IAM; a URL path may be too.
+  assert.notEqual(sightingKeyOf('username', 'Alice'), sightingKeyOf('username', 'alice'));
+  assert.notEqual(sightingKeyOf('ipaddr', '10.0.0.1'), sightingKeyOf('domain', '10.0.0.1'));
+  assert.match(sightingKeyOf('url', 'https://x.example/a'), /^[0-9a-f]{32}$/);
 });

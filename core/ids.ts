@@ -44,3 +44,13 @@ export const executionNameOf = (reportId: string, round: number): string => `${r
  */
 export const emissionKeyOf = (reportId: string, version: number, emitter: string): string =>
   `${reportId}-v${version}-${emitter}`;
+
+/**
+ * The key of an attribute VALUE across reports (correlation): type and value, not the key,
+ * since one detector's "remote address" is another's "src_ip". Case is folded where it
+ * carries no meaning (IPv6 hex, DNS names, instance ids), and a domain's root dot dropped.
+ */
+export const sightingKeyOf = (type: Attribute['type'], value: string): string => {
+  const folded = type === 'ipaddr' || type === 'domain' || type === 'aws_instance_id' ? value.toLowerCase() : value;
+  return sha256([type, type === 'domain' ? folded.replace(/\.$/, '') : folded]).slice(0, 32);
+};

@@ -3,7 +3,7 @@
  * implementations live in `adapters/` and are the ONLY implementations, locally too
  * (pointed at loopback DynamoDB and S3 servers).
  */
-import type { Alert, Attribute } from './alert.ts';
+import type { Alert, Attribute, AttributeType } from './alert.ts';
 import type { Emission, Finding, InspectionFailure, Report, ReportAlert, ReportAttribute, ReportPhase, Severity, Verdict } from './report.ts';
 
 /** Pipeline bookkeeping of a report, held in one DynamoDB item and changed only by conditional updates. */
@@ -102,7 +102,40 @@ export type EmissionClaim =
   | { outcome: 'delivered' }
   | { outcome: 'leased'; leaseUntilMs: number };
 
-export interface ReportStore {
+/** An earlier report an attribute value appeared in, as the correlation inspector shows it. */
+export interface PastReport {
+  reportId: string;
+  detector: string;
+  rule_id: string;
+  /** The report's last verdict, when it has been reviewed. */
+  severity?: Severity;
+  /** When the value was first and last recorded in that report. */
+  firstSeen: string;
+  lastSeen: string;
+}
+
+export interface SightingQuery {
+  /** Sightings at or after this time only. */
+  sinceMs: number;
+  /** Reports returned at most, newest first. */
+  limit: number;
+  /** Left out (the report being inspected, which always has a sighting of its own). */
+  excludeReportId?: string;
+}
+
+/** Where an attribute value was seen before (recorded when a report gains the attribute, while sightings are on). */
+export interface SightingReader {
+  /** One indexed lookup of the value (type + value, whatever the attribute key), never a scan. */
+  findSightings(type: AttributeType, value: string, query: SightingQuery): Promise<PastReport[]>;
+}
+
+/** A per-report allowance for costly lookups (third-party APIs with daily quotas). */
+export interface InspectionBudget {
+  /** Takes one unit of the report's budget `name`; false once `limit` units are taken. Atomic across concurrent inspections. */
+  takeBudget(reportId: string, name: string, limit: number): Promise<boolean>;
+}
+
+export interface ReportStore extends SightingReader, InspectionBudget {
   /** The report of the alert id's current window; creates it when there is none or the window has ended. */
   openReport(input: OpenReportInput): Promise<ReportState>;
   /** Batch read: the report of each alert id whose window is still open at `nowMs`; alert ids without one are absent. */
