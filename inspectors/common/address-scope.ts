@@ -1,4 +1,5 @@
 import { BlockList, isIP } from 'node:net';
+import { formatIp, parseIp, specialPurposeOf } from '../../core/ip-address.ts';
 
 /**
  * Where an address can live: `private` (RFC 1918, unique-local IPv6), `shared` (CGNAT
@@ -42,4 +43,21 @@ export const addressScope = (ip: string): AddressScope => {
   if (PRIVATE.check(ip, family)) return 'private';
   if (SHARED.check(ip, family)) return 'shared';
   return 'public';
+};
+
+/**
+ * The address an outside service may be asked about: `value` in its plain form (IPv4-mapped and
+ * NAT64 spellings folded to IPv4, zone id and brackets dropped), or undefined when it is not an
+ * address or lies in a special-purpose block (private, CGNAT, loopback, documentation...). A
+ * private address written as `::ffff:10.1.2.3` must not leave the account either.
+ */
+export const publicAddressOf = (value: string): string | undefined => {
+  const key = parseIp(value);
+  return key && specialPurposeOf(key) === undefined ? formatIp(key) : undefined;
+};
+
+/** `value` in its plain form when it is an address (see publicAddressOf), else undefined. */
+export const plainAddressOf = (value: string): string | undefined => {
+  const key = parseIp(value);
+  return key ? formatIp(key) : undefined;
 };
