@@ -22,7 +22,7 @@ import { reportLinksOf, S3ReportArchive } from '../adapters/s3-archive.ts';
 import { SfnExecutionStarter } from '../adapters/sfn-starter.ts';
 import { SsmSecretReader } from '../adapters/ssm-secrets.ts';
 import { builtinEmitters } from '../emitters/index.ts';
-import { builtinInspectors } from '../inspectors/index.ts';
+import { builtinInspectors, recordsSightings } from '../inspectors/index.ts';
 import { loadReviewer } from '../reviewer/index.ts';
 
 export interface DepsOverrides {
@@ -83,10 +83,25 @@ export const buildDeps = async (env: Env, overrides: DepsOverrides = {}): Promis
       serviceName: env.POWERTOOLS_SERVICE_NAME ?? 'alertwarden',
       ...(env.POWERTOOLS_LOG_LEVEL ? { logLevel: env.POWERTOOLS_LOG_LEVEL as never } : {}),
     }));
+  // SSM in AWS; a local run may name a JSON file of the same parameter names instead.
+  const secrets =
+    overrides.secrets ?? (env.ALERTWARDEN_SECRETS_FILE ? fileSecretReader(env.ALERTWARDEN_SECRETS_FILE) : new SsmSecretReader(clients.ssm));
+  const store =
+    overrides.store ??
+    new DynamoDbReportStore(clients.dynamodb, {
+      tableName: config.tableName,
+      ttlDays: config.recordTtlDays,
+      roundDeadlineMs: (config.aggregationDelaySeconds + config.roundDeadlineSeconds) * 1000,
+      recordSightings: recordsSightings(config.inspectors),
+    });
   const invoker = overrides.invoker ?? new LambdaFunctionInvoker();
   // Naming an external inspector in its configuration is what enables it: one change, no list to extend too.
   const external = externalInspectorSpecsFrom(env).map((spec) => externalInspector(spec, invoker));
-  const builtin = selectEnabled('inspector', [...builtinInspectors(env, clients), ...(overrides.extraInspectors ?? [])], config.inspectors);
+  const builtin = selectEnabled(
+    'inspector',
+    [...builtinInspectors(env, { ...clients, secrets, store }), ...(overrides.extraInspectors ?? [])],
+    config.inspectors,
+  );
   const clash = external.find((e) => builtin.some((b) => b.name === e.name));
   if (clash) throw new ConfigError(`external inspector ${JSON.stringify(clash.name)} has the name of a built-in one`);
   const inspectors = [...builtin, ...external];
@@ -98,13 +113,7 @@ export const buildDeps = async (env: Env, overrides: DepsOverrides = {}): Promis
   return {
     config,
     ...(reportLinks ? { reportLinks } : {}),
-    store:
-      overrides.store ??
-      new DynamoDbReportStore(clients.dynamodb, {
-        tableName: config.tableName,
-        ttlDays: config.recordTtlDays,
-        roundDeadlineMs: (config.aggregationDelaySeconds + config.roundDeadlineSeconds) * 1000,
-      }),
+    store,
     archive: overrides.archive ?? new S3ReportArchive(clients.s3, config.bucketName),
     starter:
       overrides.starter ??
@@ -112,10 +121,7 @@ export const buildDeps = async (env: Env, overrides: DepsOverrides = {}): Promis
     plugins: { inspectors, emitters, reviewer },
     logger,
     metrics: overrides.metrics ?? PowertoolsMetrics.fromEnv(env),
-    // SSM in AWS; a local run may name a JSON file of the same parameter names instead.
-    secrets:
-      overrides.secrets ??
-      (env.ALERTWARDEN_SECRETS_FILE ? fileSecretReader(env.ALERTWARDEN_SECRETS_FILE) : new SsmSecretReader(clients.ssm)),
+    secrets,
     now: overrides.now ?? Date.now,
   };
 };

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'vitest';
 import { fileURLToPath } from 'node:url';
-import { runInspector } from '../core/testing.ts';
+import { defineInspector } from '../core/plugins.ts';
+import { runInspector, silentLogger } from '../core/testing.ts';
+import { lazyInspector } from './common/lazy.ts';
 import { builtinInspectors } from './index.ts';
 import './opt-in.ts';
 
@@ -27,4 +29,40 @@ test('inspectors that call AWS APIs run only when ALERTWARDEN_INSPECTORS names t
     ['blocklist', 'geoip', 'aws-ip-ranges', 'aws-ec2', 'aws-iam'],
   );
   assert.deepEqual(builtinInspectors({ ALERTWARDEN_INSPECTORS: 'aws-iam' }).map((i) => i.name), ['blocklist', 'geoip', 'aws-ip-ranges', 'aws-iam']);
+});
+
+test('cloudtrail history and correlation run when named; intel inspectors also need their key parameter', async () => {
+  const store = { findSightings: async () => [], takeBudget: async () => true };
+  const secrets = { read: async () => 'k' };
+  assert.throws(() => builtinInspectors({ ALERTWARDEN_INSPECTORS: 'correlation' }), /correlation needs the report store/);
+  assert.throws(() => builtinInspectors({ ALERTWARDEN_INSPECTORS: 'abuseipdb' }, { store, secrets }), /ALERTWARDEN_ABUSEIPDB_API_KEY_PARAMETER/);
+  // A key alone does not switch an inspector on: naming it does (one place decides, for every function).
+  assert.deepEqual(builtinInspectors({ ALERTWARDEN_GREYNOISE_API_KEY_PARAMETER: '/alertwarden/dev/greynoise' }, { store, secrets }).map((i) => i.name), ['blocklist', 'geoip', 'aws-ip-ranges']);
+  const env = {
+    ALERTWARDEN_INSPECTORS: 'aws-cloudtrail-history,correlation,abuseipdb,greynoise',
+    ALERTWARDEN_ABUSEIPDB_API_KEY_PARAMETER: '/alertwarden/dev/abuseipdb',
+    ALERTWARDEN_GREYNOISE_API_KEY_PARAMETER: '/alertwarden/dev/greynoise',
+  };
+  const inspectors = builtinInspectors(env, { store, secrets }).slice(3);
+  assert.deepEqual(inspectors.map((i) => i.name), ['aws-cloudtrail-history', 'correlation', 'abuseipdb', 'greynoise']);
+  // Their code loads on prepare and must declare what the catalog routes by.
+  for (const inspector of inspectors) await inspector.prepare!({ logger: silentLogger });
+  assert.deepEqual((await runInspector(inspectors[1]!, { type: 'ipaddr', key: 'r', value: '198.51.100.7' })).findings, []);
+});
+
+test('a lazy inspector loads once, retries a failed load, and refuses code that disagrees with its catalog entry', async () => {
+  let loads = 0;
+  const outcomes: (Error | undefined)[] = [new Error('chunk missing'), undefined];
+  const real = defineInspector({ name: 'late', accepts: ['ipaddr'], inspect: () => ({ findings: [{ verdict: 'info', title: 'loaded' }] }) });
+  const lazy = lazyInspector({ name: 'late', accepts: ['ipaddr'] }, async () => {
+    const outcome = outcomes[loads++];
+    if (outcome) throw outcome;
+    return real;
+  });
+  await assert.rejects(lazy.prepare!({ logger: silentLogger }), /chunk missing/);
+  assert.equal((await runInspector(lazy, { type: 'ipaddr', key: 'r', value: '198.51.100.7' })).findings[0]?.title, 'loaded');
+  await runInspector(lazy, { type: 'ipaddr', key: 'r', value: '198.51.100.8' });
+  assert.equal(loads, 2);
+  const wrong = lazyInspector({ name: 'late', accepts: ['ipaddr', 'domain'] }, async () => real);
+  await assert.rejects(wrong.prepare!({ logger: silentLogger }), { name: 'PluginContractError' });
 });

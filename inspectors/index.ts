@@ -13,6 +13,8 @@ import type { Lazy } from '../adapters/aws-clients.ts';
 import { ConfigError } from '../core/errors.ts';
 import type { Inspector } from '../core/plugins.ts';
 import type { AttributeType } from '../core/alert.ts';
+import type { SecretReader } from '../core/secrets.ts';
+import type { InspectionBudget, SightingReader } from '../core/store.ts';
 import { defineInspector } from '../core/plugins.ts';
 import { awsIpRangesFromEnv } from './aws-ip-ranges/index.ts';
 import { blocklistFromEnv } from './blocklist/index.ts';
@@ -20,6 +22,10 @@ import { geoipFromEnv } from './geoip/index.ts';
 
 export interface InspectorClients {
   s3?: Lazy<S3Client>;
+  /** API keys of the external intel inspectors, by SSM parameter name. */
+  secrets?: SecretReader;
+  /** The report store: earlier sightings (correlation) and per-report lookup budgets (intel). */
+  store?: SightingReader & InspectionBudget;
 }
 
 
@@ -36,10 +42,20 @@ export type InspectorFactory = (env: Env, clients: InspectorClients) => Inspecto
  * inspector" and must not start describing an account's instances (with IAM it has not been
  * given) because a new inspector shipped.
  */
-export const OPT_IN_CATALOG: Record<string, { accepts: readonly AttributeType[]; timeoutMs?: number }> = {
+export const OPT_IN_CATALOG: Record<string, { accepts: readonly AttributeType[]; timeoutMs?: number; requires?: string }> = {
   'aws-ec2': { accepts: ['aws_instance_id', 'ipaddr'] },
   'aws-iam': { accepts: ['username', 'aws_access_key_id', 'aws_arn'] },
+  // Up to maxEvents / 50 sequential LookupEvents pages at CloudTrail's 2 calls/s per account and region.
+  'aws-cloudtrail-history': { accepts: ['aws_access_key_id', 'username', 'ipaddr'], timeoutMs: 30_000 },
+  // Adds a sighting write per new attribute of every report while enabled, hence opt-in.
+  correlation: { accepts: ['ipaddr', 'domain', 'url', 'username', 'filehash', 'aws_instance_id', 'aws_access_key_id', 'aws_account_id', 'aws_arn'] },
+  // Third parties: off without the SSM parameter name of an API key.
+  abuseipdb: { accepts: ['ipaddr'], requires: 'ALERTWARDEN_ABUSEIPDB_API_KEY_PARAMETER' },
+  greynoise: { accepts: ['ipaddr'], requires: 'ALERTWARDEN_GREYNOISE_API_KEY_PARAMETER' },
 };
+
+/** Whether the store must record sightings: only while the inspector that reads them runs (a write per new attribute). */
+export const recordsSightings = (enabledInspectors: readonly string[]): boolean => enabledInspectors.includes('correlation');
 
 const factories = new Map<string, InspectorFactory>();
 
@@ -64,6 +80,9 @@ const routingOnly = (name: string): Inspector => {
 const optIn = (env: Env, clients: InspectorClients, named: Set<string>): Inspector[] =>
   Object.keys(OPT_IN_CATALOG).flatMap((name) => {
     if (!named.has(name)) return [];
+    const requires = OPT_IN_CATALOG[name]!.requires;
+    // Every function checks, so a missing key fails each cold start, not every inspection quietly.
+    if (requires && !env[requires]?.trim()) throw new ConfigError(`inspector ${name} is enabled but ${requires} (the SSM parameter holding its API key) is not set`);
     const factory = factories.get(name);
     const inspector = factory ? factory(env, clients) : routingOnly(name);
     return inspector ? [inspector] : [];

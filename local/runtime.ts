@@ -29,6 +29,7 @@ import { createReviewHandler } from '../functions/review.ts';
 import { LocalEngine, type LocalEngineOptions, type LocalLambda } from './engine.ts';
 import { QueueJournal } from './queue-journal.ts';
 import { MemoryReportArchive, MemoryReportStore } from '../adapters/memory-store.ts';
+import { recordsSightings } from '../inspectors/index.ts';
 import { localServerEnv, noLocalServers, startLocalServers, type LocalServers } from './servers.ts';
 
 const LOCAL_TABLE = 'alertwarden-local';
@@ -101,7 +102,10 @@ export interface LocalRuntimeOptions extends Omit<DepsOverrides, 'clients' | 'st
 /** The in-memory store with the same round deadline the DynamoDB store gets from the configuration. */
 const memoryStoreFor = (env: Env) => {
   const config = loadConfig(env);
-  return new MemoryReportStore({ roundDeadlineMs: (config.aggregationDelaySeconds + config.roundDeadlineSeconds) * 1000 });
+  return new MemoryReportStore({
+    roundDeadlineMs: (config.aggregationDelaySeconds + config.roundDeadlineSeconds) * 1000,
+    recordSightings: recordsSightings(config.inspectors),
+  });
 };
 
 export class LocalRuntimeOptionsError extends Error {
