@@ -730,8 +730,10 @@ test('every Lambda has its own role, assumable by Lambda only, logging to its ow
 /**
  * Read-only calls of the AWS-context inspectors for which the Service Authorization Reference
  * lists no resource type: they can only be granted on Resource "*", and only to the inspect role.
+ * cloudtrail:LookupEvents (aws-cloudtrail-history) is one: CloudTrail's table lists no resource
+ * and no condition key for it, so the only narrower grant is none at all.
  */
-const RESOURCELESS_READS = new Set(['ec2:DescribeInstances', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeSecurityGroups']);
+const RESOURCELESS_READS = new Set(['ec2:DescribeInstances', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeSecurityGroups', 'cloudtrail:LookupEvents']);
 
 test('per-function IAM is exactly the least privilege the design calls for', () => {
   const table = 'GetAtt:AlertWardenTable.Arn';
@@ -747,7 +749,8 @@ test('per-function IAM is exactly the least privilege the design calls for', () 
     ],
     planInspection: ddb('Query', 'GetItem'),
     inspect: [
-      ...ddb('GetItem', 'BatchGetItem', 'PutItem', 'Query'),
+      // UpdateItem: the intel inspectors' per-report budget counter.
+      ...ddb('GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem', 'Query'),
       `s3:GetObject @ ${under('blocklists')}`,
       `s3:GetObject @ ${under('aws-ip-ranges')}`,
       // The AWS-context inspectors: read-only, only the calls they make.
@@ -914,6 +917,10 @@ test('AWS-context inspectors: only inspect is configured for them; other account
     ALERTWARDEN_AWS_ACCOUNTS: '',
     ALERTWARDEN_AWS_ROLE_NAME: '',
     ALERTWARDEN_EC2_OWNER_TAGS: 'Owner,owner,Team,team,Contact',
+    ALERTWARDEN_CLOUDTRAIL_WINDOW_HOURS: '24',
+    ALERTWARDEN_CLOUDTRAIL_MAX_EVENTS: '250',
+    ALERTWARDEN_CORRELATION_DAYS: '30',
+    ALERTWARDEN_INTEL_BUDGET_PER_REPORT: '20',
   };
   for (const key of Object.keys(FUNCTIONS)) {
     const vars = R[lambdaId(key)]!.Properties.Environment.Variables as Record<string, Json>;
@@ -932,6 +939,32 @@ test('AWS-context inspectors: only inspect is configured for them; other account
       Condition: { StringEquals: { 'aws:ResourceAccount': { 'Fn::Split': [',', ''] } } },
     },
   ]);
+});
+
+test('aws-cloudtrail-history: LookupEvents on Resource "*" in one statement of its own, only in the inspect role', () => {
+  const lookups = allStatements().filter(({ statement }) => asArray(statement.Action).includes('cloudtrail:LookupEvents'));
+  assert.deepEqual(
+    lookups.map(({ owner, statement }) => [owner, statement.Sid, statement.Action, statement.Resource, statement.Condition]),
+    [['InspectRole', 'AwsContextCloudTrail', 'cloudtrail:LookupEvents', '*', undefined]],
+  );
+  assert.equal(allStatements().filter(({ statement }) => asArray(statement.Action).some((a) => /^cloudtrail:/.test(a))).length, 1, 'no other CloudTrail action anywhere');
+});
+
+test('intel inspectors: the inspect role may read exactly the named key parameters, and none while unnamed', () => {
+  for (const [id, condition, sid, param] of [
+    ['InspectAbuseIpdbKeyPolicy', 'HasAbuseIpdbKey', 'ReadAbuseIpdbKey', 'abuseIpdbApiKeyParameter'],
+    ['InspectGreyNoiseKeyPolicy', 'HasGreyNoiseKey', 'ReadGreyNoiseKey', 'greyNoiseApiKeyParameter'],
+  ] as const) {
+    const policy = resource(id, 'AWS::IAM::Policy');
+    assert.equal(policy.Condition, condition, id);
+    // Packaged with the default (empty) parameter name: the policy is not created.
+    assert.equal(conditionValue(template, condition), false, `${condition} with ${param} empty`);
+    assert.deepEqual(policy.Properties.Roles, [{ Ref: 'InspectRole' }]);
+    // `${param:...}` resolves to the parameter name (empty here): the ARN of exactly that parameter, no wildcard.
+    assert.deepEqual(policy.Properties.PolicyDocument.Statement, [
+      { Sid: sid, Effect: 'Allow', Action: 'ssm:GetParameter', Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter' } },
+    ]);
+  }
 });
 
 test('the email emitter may send only as the named SES identity, and has no SES permission while none is named', () => {
@@ -1071,6 +1104,9 @@ test('functions share the configuration environment; ingest and finishRun know t
     ALERTWARDEN_REPORT_TOPIC_ARN: { Ref: 'ReportTopic' },
     ALERTWARDEN_RECORD_TTL_DAYS: '30',
     ALERTWARDEN_EXTERNAL_INSPECTORS: '[]',
+    // Names of the intel inspectors' key parameters (not keys): every function checks a named intel inspector has one.
+    ALERTWARDEN_ABUSEIPDB_API_KEY_PARAMETER: '',
+    ALERTWARDEN_GREYNOISE_API_KEY_PARAMETER: '',
     ALERTWARDEN_ROUND_DEADLINE_SECONDS: '900',
     ALERTWARDEN_ROUND_RETRY_SECONDS: '60',
     ALERTWARDEN_ROUND_MAX_REDRIVES: '3',
