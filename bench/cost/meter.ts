@@ -129,6 +129,14 @@ export class Meter {
               0,
             );
             add('rru', Math.max(spent, floor));
+          } else if (command === 'BatchWriteItemCommand') {
+            // Billed like one PutItem per item (1 WRU per KB each): memberships, attributes, sightings.
+            const requested = Object.values(input.RequestItems as Record<string, unknown[]>).reduce((n, r) => n + r.length, 0);
+            const spent = ((result.output as { ConsumedCapacity?: { CapacityUnits?: number }[] }).ConsumedCapacity ?? []).reduce(
+              (n, c) => n + (c.CapacityUnits ?? 0),
+              0,
+            );
+            add('wru', Math.max(spent, requested));
           } else if (WRITES.has(command)) add('wru', Math.max(consumed, 1));
           else if (READS.has(command)) add('rru', Math.max(consumed, input.ConsistentRead ? 1 : 0.5));
           return result;

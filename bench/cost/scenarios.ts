@@ -18,7 +18,8 @@ const REPORT_TOPIC = 'arn:aws:sns:us-east-1:000000000000:alertwarden-cost-report
 const BLOCKLIST = new URL('../../examples/blocklists/known-bad.txt', import.meta.url).pathname;
 /** The deployed defaults (serverless.yml params.default) plus the file emitter: three emitters. */
 const EMITTERS = ['console', 'file', 'sns'];
-const INSPECTORS = ['blocklist'];
+/** COST_INSPECTORS prices another set, e.g. `blocklist,correlation` for what sightings add. */
+const INSPECTORS = (process.env.COST_INSPECTORS ?? 'blocklist').split(',').map((s) => s.trim()).filter(Boolean);
 
 export interface Measured {
   meter: Meter;
