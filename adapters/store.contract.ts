@@ -318,7 +318,7 @@ export const describeStoreContract = (name: string, start: (options: { now: () =
         const { reportId: rq } = await quiet.openReport({ alertId: alertIdOf(q), alert: q, nowMs: T1, windowMs: HOUR });
         await quiet.addMembers([{ ...memberOf(rq, q), attributes: [{ ...domain('query'), value: other, id: 'quiet-1' } as ReportAttribute] }]);
         await quiet.addAttributes(rq, [{ ...domain('resolved'), value: other, id: 'quiet-2' } as ReportAttribute]);
-        assert.deepEqual(await store.findSightings('domain', other, { sinceMs: 0, limit: 10 }), []);
+        assert.deepEqual(await quiet.findSightings('domain', other, { sinceMs: 0, limit: 10 }), []);
       } finally {
         fixedNow = undefined;
         skippedMs = Math.max(skippedMs, T1 + 2 * HOUR - Date.now());
