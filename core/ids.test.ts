@@ -39,6 +39,8 @@ test('emission keys are stable per (report, version, emitter) and differ when an
 
 test('a sighting key names a value whatever its attribute key; case folded only where it means nothing', () => {
   assert.equal(sightingKeyOf('ipaddr', '2001:DB8::1'), sightingKeyOf('ipaddr', '2001:db8::1'));
+  for (const spelling of ['::ffff:198.51.100.20', '64:ff9b::198.51.100.20', '::FFFF:c633:6414']) assert.equal(sightingKeyOf('ipaddr', spelling), sightingKeyOf('ipaddr', '198.51.100.20'), spelling);
+  assert.equal(sightingKeyOf('ipaddr', 'fe80::1%eth0'), sightingKeyOf('ipaddr', 'fe80::1'));
   assert.equal(sightingKeyOf('domain', 'Evil.Example.'), sightingKeyOf('domain', 'evil.example'));
   assert.equal(sightingKeyOf('aws_instance_id', 'i-0ABC'), sightingKeyOf('aws_instance_id', 'i-0abc'));
   // User names and keys are case-sensitive in IAM; a URL path may be too.

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Alert, Attribute } from './alert.ts';
+import { formatIp, parseIp } from './ip-address.ts';
 
 const sha256 = (parts: readonly string[]) =>
   // The NUL separator keeps ("ab","c") and ("a","bc") apart.
@@ -47,10 +48,12 @@ export const emissionKeyOf = (reportId: string, version: number, emitter: string
 
 /**
  * The key of an attribute VALUE across reports (correlation): type and value, not the key,
- * since one detector's "remote address" is another's "src_ip". Case is folded where it
- * carries no meaning (IPv6 hex, DNS names, instance ids), and a domain's root dot dropped.
+ * since one detector's "remote address" is another's "src_ip". Spellings that name the same
+ * thing meet: an address in its plain form (IPv4-mapped, NAT64, zone id, IPv6 case), a DNS
+ * name or instance id in lower case, a domain without its root dot.
  */
 export const sightingKeyOf = (type: Attribute['type'], value: string): string => {
-  const folded = type === 'ipaddr' || type === 'domain' || type === 'aws_instance_id' ? value.toLowerCase() : value;
+  const address = type === 'ipaddr' ? parseIp(value) : undefined;
+  const folded = address ? formatIp(address) : type === 'ipaddr' || type === 'domain' || type === 'aws_instance_id' ? value.toLowerCase() : value;
   return sha256([type, type === 'domain' ? folded.replace(/\.$/, '') : folded]).slice(0, 32);
 };
