@@ -18,6 +18,7 @@ import { defineEmitter } from '../../core/plugins.ts';
 import type { Report } from '../../core/report.ts';
 import type { Rejection } from '../../core/store.ts';
 import { createConsoleEmitter } from '../../emitters/console/index.ts';
+import { builtinInspectors } from '../../inspectors/index.ts';
 import { snsEnvelopeOf, sqsRecordOf, type LocalRuntime, type ReportView } from '../../local/runtime.ts';
 import { reportAlertMetrics } from '../support/metrics.ts';
 import { startTestPipeline, type TestPipeline } from '../support/pipeline.ts';
@@ -93,7 +94,11 @@ const consoleCapture = defineEmitter({
 });
 
 beforeAll(async () => {
-  pipeline = await startTestPipeline({ env: { ALERTWARDEN_EMITTERS: 'file,console-capture' }, extraEmitters: [consoleCapture] });
+  pipeline = await startTestPipeline({
+    // Every default inspector plus correlation, which is opt-in (its hostile cases need it on).
+    env: { ALERTWARDEN_EMITTERS: 'file,console-capture', ALERTWARDEN_INSPECTORS: [...builtinInspectors({}).map((i) => i.name), 'correlation'].join(',') },
+    extraEmitters: [consoleCapture],
+  });
   runtime = pipeline.runtime;
   const records: SQSRecord[] = [];
   cases.forEach((c, n) => {
