@@ -33,7 +33,7 @@ const started = performance.now();
 const result = spawnSync(
   process.execPath,
   [
-    'node_modules/vitest/vitest.mjs', 'run',
+    'node_modules/vitest/vitest.mjs', 'run', '--config', 'scripts/reliability.vitest.config.ts',
     '--reporter=default', '--reporter=json', `--outputFile.json=${jsonFile}`,
     ...AREAS.flatMap(([paths]) => pathsOf(paths)),
   ],

@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { Worker } from 'node:worker_threads';
 import { test } from 'vitest';
-import { deliveredAlerts, reportAlertMetrics } from '../support/metrics.ts';
+import { deliveredAlerts, repeatedDeliveries, reportAlertMetrics } from '../support/metrics.ts';
 import { startTestPipeline } from '../support/pipeline.ts';
 
 const alertFor = (key: string, n: number, detector: string) =>
@@ -36,17 +36,21 @@ test(`${CONTENTION_REPORTS} alerts over ${CONTENTION_REPORTS} reports on one key
     await runtime.publish(messages);
     await runtime.drain();
     const seconds = (Date.now() - started) / 1000;
-    const delivery = deliveredAlerts(messages, await pipeline.emitted());
-    const finals = new Set((await pipeline.emitted()).filter((r) => r.phase === 'final').map((r) => r.id));
+    const emitted = await pipeline.emitted();
+    const delivery = deliveredAlerts(messages, emitted);
+    const finals = new Set(emitted.filter((r) => r.phase === 'final').map((r) => r.id));
+    const repeated = repeatedDeliveries(emitted);
     reportAlertMetrics(t, {
       sent: messages.length,
       inReports: delivery.delivered,
-      notes: `${finals.size} final reports in ${seconds.toFixed(0)} s under contention, ${runtime.engine.failures.length} failed executions, ${runtime.swept.redriven.length} re-driven, peak ${runtime.engine.peakExecutionsInFlight} executions in flight`,
+      notes: `${finals.size} final reports in ${seconds.toFixed(0)} s under contention, ${runtime.engine.failures.length} failed executions, ${runtime.swept.redriven.length} re-driven, peak ${runtime.engine.peakExecutionsInFlight} executions in flight, ${repeated.length} versions delivered twice`,
     });
     assert.equal(finals.size, CONTENTION_REPORTS);
     assert.deepEqual(delivery.lost.slice(0, 5), [], `${delivery.lost.length} alerts lost`);
     assert.deepEqual(delivery.notFinal, []);
     assert.equal(runtime.deadLetters.length, 0);
+    assert.deepEqual(repeated, [], 'no report version reached the emitter twice');
+    assert.deepEqual(await runtime.pipelineFailures(), [], 'no emission or round given up on');
   } finally {
     await busy.terminate();
     await pipeline.stop();

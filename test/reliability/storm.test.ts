@@ -10,7 +10,7 @@ import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, test } from 'vitest';
 import type { LocalRuntime } from '../../local/runtime.ts';
 import { startTestPipeline, type TestPipeline } from '../support/pipeline.ts';
-import { deliveredAlerts, reportAlertMetrics } from '../support/metrics.ts';
+import { deliveredAlerts, repeatedDeliveries, reportAlertMetrics } from '../support/metrics.ts';
 
 const ALERTS = Number(process.env.STORM_ALERTS ?? 1_000);
 const KEYS = Number(process.env.STORM_KEYS ?? 100);
@@ -47,7 +47,9 @@ test(`a storm of ${ALERTS} alerts over ${KEYS} keys: ${KEYS} reports, ${ALERTS} 
 
   const { store } = runtime.deps;
   const views = await runtime.reports();
-  const delivery = deliveredAlerts(messages, await pipeline.emitted());
+  const emitted = await pipeline.emitted();
+  const delivery = deliveredAlerts(messages, emitted);
+  const repeated = repeatedDeliveries(emitted);
   const members = new Map<string, number>();
   const unfinished: string[] = [];
   for (const { report } of views) {
@@ -62,7 +64,7 @@ test(`a storm of ${ALERTS} alerts over ${KEYS} keys: ${KEYS} reports, ${ALERTS} 
   reportAlertMetrics(t, {
     sent: ALERTS,
     inReports: delivery.delivered,
-    notes: `${(ALERTS / seconds).toFixed(0)} alerts/s end to end (ingest ${(ALERTS / ((ingested - started) / 1000)).toFixed(0)}/s), ${runtime.engine.executionCount} executions, ${runtime.engine.failures.length} failed, ${seconds.toFixed(0)} s`,
+    notes: `${(ALERTS / seconds).toFixed(0)} alerts/s end to end (ingest ${(ALERTS / ((ingested - started) / 1000)).toFixed(0)}/s), ${runtime.engine.executionCount} executions, ${runtime.engine.failures.length} failed, ${emitted.length} versions emitted, ${repeated.length} delivered twice (EmissionsRepeated ${runtime.metrics.get('EmissionsRepeated')}), ${seconds.toFixed(0)} s`,
   });
   assert.deepEqual(delivery.lost.slice(0, 5), [], `${delivery.lost.length} of ${ALERTS} alerts are not in the last emitted version of their report`);
   assert.deepEqual(delivery.notFinal, [], 'reports whose last emitted version is not final');
@@ -73,4 +75,6 @@ test(`a storm of ${ALERTS} alerts over ${KEYS} keys: ${KEYS} reports, ${ALERTS} 
   assert.equal(runtime.deadLetters.length, 0);
   assert.deepEqual(runtime.engine.failures, []);
   assert.deepEqual(await runtime.rejections(), []);
+  assert.deepEqual(repeated, [], 'no report version reached the emitter twice');
+  assert.deepEqual(await runtime.pipelineFailures(), [], 'no emission or round given up on');
 });

@@ -41,6 +41,17 @@ export interface Delivery {
 }
 
 /**
+ * Report versions an emitter received more than once (`<report id> v<version>`). Emission is
+ * at-least-once, but a second delivery should only follow an attempt whose outcome was lost;
+ * in a local run nothing dies, so any here means attempts overlapped (the emission lease failed).
+ */
+export const repeatedDeliveries = (emitted: readonly Report[]): string[] => {
+  const seen = new Map<string, number>();
+  for (const report of emitted) seen.set(`${report.id} v${report.version}`, (seen.get(`${report.id} v${report.version}`) ?? 0) + 1);
+  return [...seen].filter(([, n]) => n > 1).map(([version, n]) => `${version} x${n}`);
+};
+
+/**
  * What "nothing lost" means to a user: every alert published is in the last version of its
  * report that the emitters received. Store memberships do not count: a member that no review
  * covered (a dead round, a review taken before it joined) reached nobody. Alerts are matched
