@@ -136,12 +136,14 @@ const blocklistBench = () => {
 };
 
 const geoipBench = async () => {
+  const before = heapMb();
   const cpu = process.cpuUsage();
   const started = performance.now();
   const geoip = await loadGeoip({}, silentLogger);
   const loadWallMs = performance.now() - started;
   const used = process.cpuUsage(cpu);
   const loadCpuMs = (used.user + used.system) / 1000;
+  const loadedMb = heapMb() - before;
 
   const next = random(20);
   const queries: string[] = [];
@@ -159,7 +161,7 @@ const geoipBench = async () => {
   const reader = new Reader<Response>(readFileSync(createRequire(import.meta.url).resolve(BUNDLED_DATA.location)));
   countHits(queries.slice(0, 20_000), (q) => reader.get(q));
   const mmdbLib = medianOf(RUNS, () => countHits(queries, (q) => reader.get(formatIp(parseIp(q)!))));
-  return { loadWallMs, loadCpuMs, queries: queries.length, fast, warm, mmdbLib };
+  return { loadWallMs, loadCpuMs, loadedMb, queries: queries.length, fast, warm, mmdbLib };
 };
 
 interface Goal {
@@ -201,7 +203,7 @@ const main = async () => {
   process.stdout.write(
     [
       `geoip, bundled databases (country MMDB + ASN table), ${fmt(g.queries)} public IPv4 addresses:`,
-      `  load (prepare)                     ${fmt(g.loadWallMs)} ms / ${fmt(g.loadCpuMs)} ms CPU`,
+      `  load (prepare)                     ${fmt(g.loadWallMs)} ms / ${fmt(g.loadCpuMs)} ms CPU, ${g.loadedMb.toFixed(0)} MB heap (the country file held as read, the ASN table)`,
       `  lookups/s, first pass (cold cache) ${fmt(perSecond(g.queries, g.fast.wallMs))} wall, ${fmt(coldPerCpuSecond)} per CPU-second`,
       `  lookups/s, later passes            ${fmt(perSecond(g.queries, g.warm.wallMs))} wall, ${fmt(warmPerCpuSecond)} per CPU-second (${fmt(g.warm.result)} answered)`,
       `  baseline: mmdb-lib Reader.get      ${fmt(perSecond(g.queries, g.mmdbLib.wallMs))} wall, ${fmt(libPerCpuSecond)} per CPU-second (country only) -> geoip ${(warmPerCpuSecond / libPerCpuSecond).toFixed(1)}x`,

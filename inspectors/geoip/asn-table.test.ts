@@ -29,9 +29,20 @@ test('reads numeric IPv4 and textual IPv6 rows, quoted organisations with commas
 });
 
 test('malformed rows are skipped and counted', async () => {
-  const table = await buildAsnTable([{ text: '1,2\nx,5,1,A\n10,5,1,Backwards\n5,10,-1,Negative\n16777216,16777471,13335,Cloudflare\n4294967296,4294967297,1,Past IPv4\n', numbers: 4 }]);
-  assert.equal(table.skipped, 5);
+  const table = await buildAsnTable([
+    { text: '1,2\nx,5,1,A\n10,5,1,Backwards\n5,10,-1,Negative\n16777216,16777471,13335,Cloudflare\n4294967296,4294967297,1,Past IPv4\n20,30,4294967296,ASN past 32 bits\n40,50,1e3,ASN not digits\n', numbers: 4 },
+  ]);
+  assert.equal(table.skipped, 7);
   assert.equal(table.rows, 1);
+});
+
+test('adjacent rows keep their own organisation, however alike the names', async () => {
+  const rows = ['1,1,1,Example A', '2,2,2,Example A', '3,3,3,Example B', '4,4,4,"Example A"', '5,5,5,xample A', '6,6,6,Example A'];
+  const table = await buildAsnTable([{ text: rows.join('\n'), numbers: 4 }]);
+  assert.deepEqual(
+    [1, 2, 3, 4, 5, 6].map((value) => table.lookup({ family: 4, value })?.organisation),
+    ['Example A', 'Example A', 'Example B', 'Example A', 'xample A', 'Example A'],
+  );
 });
 
 test('IPv6 rows written as numbers: read as IPv6, folded to IPv4 inside ::ffff:0:0/96 as the textual form is, past 128 bits refused', async () => {

@@ -52,6 +52,22 @@ const addressOf = (text: string, numbers: 4 | 6): IpKey | undefined => {
 };
 
 /**
+ * A field of 1 to 10 decimal digits read in place as a number, or -1 for anything else: the
+ * IPv4 bounds and the ASN of nearly every row, read without slicing them out (~15% of the
+ * IPv4 file's load time). A bound refused here still goes through addressOf.
+ */
+const decimalIn = (text: string, start: number, end: number): number => {
+  if (end <= start || end - start > 10) return -1;
+  let value = 0;
+  for (let i = start; i < end; i++) {
+    const d = text.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return -1;
+    value = value * 10 + d;
+  }
+  return value;
+};
+
+/**
  * @example
  * const table = await buildAsnTable([{ text: await readFile(ipv4Csv, 'utf8'), numbers: 4 }, { text: await readFile(ipv6Csv, 'utf8'), numbers: 6 }]);
  * table.lookup(parseIp('1.1.1.1')!) // { asn: 13335, organisation: 'Cloudflare, Inc.', range: ... }
@@ -64,6 +80,8 @@ export const buildAsnTable = async (csvs: readonly AsnCsv[]): Promise<AsnTable> 
   const organisationIndex = new Map<string, number>();
   let skipped = 0;
   let sinceYield = 0;
+  let previousRaw = '\u0000';
+  let previousId = 0;
   for (const { text, numbers } of csvs) {
     let offset = 0;
     while (offset < text.length) {
@@ -79,20 +97,38 @@ export const buildAsnTable = async (csvs: readonly AsnCsv[]): Promise<AsnTable> 
       const c1 = line.indexOf(',');
       const c2 = line.indexOf(',', c1 + 1);
       const c3 = line.indexOf(',', c2 + 1);
-      const first = c1 > 0 ? addressOf(line.slice(0, c1), numbers) : undefined;
-      const last = c2 > c1 ? addressOf(line.slice(c1 + 1, c2), numbers) : undefined;
-      const asn = c3 > c2 ? Number(line.slice(c2 + 1, c3)) : Number.NaN;
-      if (!first || !last || first.family !== last.family || first.value > last.value || !Number.isInteger(asn) || asn < 0) {
+      const asn = c3 > c2 && c2 > c1 ? decimalIn(line, c2 + 1, c3) : -1;
+      if (asn < 0 || asn > 0xffff_ffff) {
         skipped++;
         continue;
       }
-      const organisation = organisationOf(line.slice(c3 + 1));
-      let id = organisationIndex.get(organisation);
-      if (id === undefined) {
-        id = organisations.push(organisation) - 1;
-        organisationIndex.set(organisation, id);
+      const first4 = numbers === 4 && c1 > 0 ? decimalIn(line, 0, c1) : -1;
+      const last4 = first4 >= 0 ? decimalIn(line, c1 + 1, c2) : -1;
+      if (first4 >= 0 && last4 >= 0 && first4 <= last4 && last4 <= 0xffff_ffff) {
+        builder.addIpv4(first4, last4, asns.length);
+      } else {
+        const first = c1 > 0 ? addressOf(line.slice(0, c1), numbers) : undefined;
+        const last = c2 > c1 ? addressOf(line.slice(c1 + 1, c2), numbers) : undefined;
+        if (!first || !last || first.family !== last.family || first.value > last.value) {
+          skipped++;
+          continue;
+        }
+        builder.add({ family: first.family, first: first.value, last: last.value } as IpRange, asns.length);
       }
-      builder.add({ family: first.family, first: first.value, last: last.value } as IpRange, asns.length);
+      // Adjacent rows are mostly one organisation's: compare in place before slicing and hashing.
+      let id: number | undefined;
+      const rawLength = line.length - c3 - 1;
+      if (previousRaw.length === rawLength && line.endsWith(previousRaw)) id = previousId;
+      else {
+        previousRaw = line.slice(c3 + 1);
+        const organisation = organisationOf(previousRaw);
+        id = organisationIndex.get(organisation);
+        if (id === undefined) {
+          id = organisations.push(organisation) - 1;
+          organisationIndex.set(organisation, id);
+        }
+        previousId = id;
+      }
       asns.push(asn);
       organisationIds.push(id);
     }
