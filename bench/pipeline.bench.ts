@@ -97,7 +97,7 @@ const dynamoCeilings = () =>
   });
 
 const ingestOnly = (storage: LocalRuntimeOptions['storage'] = 'dynamodb') =>
-  withRuntime({ storage, env: { ALERTWARDEN_AGGREGATION_DELAY_SECONDS: '0' }, wrapStarter: () => ({ start: async () => undefined }) }, async (rt) => {
+  withRuntime({ storage, sweeper: false, env: { ALERTWARDEN_AGGREGATION_DELAY_SECONDS: '0' }, wrapStarter: () => ({ start: async () => undefined }) }, async (rt) => {
     const messages = alertsOver(ALERTS, KEYS);
     const calls = countCalls(rt);
     const { seconds, cpu } = await cpuMs(() => rt.publish(messages));

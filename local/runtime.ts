@@ -189,6 +189,8 @@ export class LocalRuntime {
   readonly resumed = { rounds: 0, messages: 0 };
   private journal: QueueJournal | undefined;
   private sweepTimer: NodeJS.Timeout | undefined;
+  /** The timer's sweep in progress: stop() waits for it, or its writes would meet a closed DynamoDB. */
+  private timedSweep: Promise<unknown> | undefined;
   /** What the sweeper did over this runtime's life. */
   readonly swept: SweepOutcome = { redriven: [], givenUp: [] };
   private constructor(
@@ -272,15 +274,13 @@ export class LocalRuntime {
     if (options.stateDir !== undefined) await runtime.recover(new QueueJournal(options.stateDir));
     const interval = options.sweepIntervalMs ?? 5_000;
     if (options.sweeper !== false && interval > 0) {
-      let sweeping = false;
       runtime.sweepTimer = setInterval(() => {
-        if (sweeping) return; // one at a time, as the deployed sweeper's reserved concurrency of 1
-        sweeping = true;
+        if (runtime.timedSweep) return; // one at a time, as the deployed sweeper's reserved concurrency of 1
         // A failed sweep is tried again at the next tick, as the schedule would.
-        runtime
+        runtime.timedSweep = runtime
           .sweep()
           .catch((error: unknown) => deps.logger.warn('sweep failed', { error: (error as Error).message }))
-          .finally(() => (sweeping = false));
+          .finally(() => (runtime.timedSweep = undefined));
       }, interval);
       runtime.sweepTimer.unref();
     }
@@ -456,6 +456,7 @@ export class LocalRuntime {
 
   async stop(): Promise<void> {
     clearInterval(this.sweepTimer);
+    await this.timedSweep;
     await this.servers.stop();
   }
 }
