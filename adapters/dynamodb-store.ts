@@ -61,6 +61,7 @@ import type { Emission, Finding, InspectionFailure, ReportAlert, ReportAttribute
 import { ReportNotFoundError } from '../core/errors.ts';
 import type {
   EmissionClaim,
+  InspectionResult,
   Membership,
   OpenReportInput,
   PastReport,
@@ -545,11 +546,14 @@ export class DynamoDbReportStore implements ReportStore {
     return items.map((i) => i.attribute as ReportAttribute);
   }
 
-  async getAttribute(reportId: string, attributeId: string): Promise<ReportAttribute | undefined> {
-    const result = await this.doc.send(
-      new GetCommand({ TableName: this.table, Key: { pk: reportPk(reportId), sk: `ATTR#${attributeId}` } }),
-    );
-    return result.Item?.attribute as ReportAttribute | undefined;
+  /** Consistent: the planner's Query that named them was, and an attribute discovered this round must be found. */
+  async getAttributes(reportId: string, attributeIds: string[]): Promise<ReportAttribute[]> {
+    const keys = attributeIds.map((id) => ({ pk: reportPk(reportId), sk: `ATTR#${id}` }));
+    const items = await this.batchGet(keys, { consistent: true });
+    return keys.flatMap((key) => {
+      const item = items.get(keyOf(key));
+      return item ? [item.attribute as ReportAttribute] : [];
+    });
   }
 
   async listInspected(reportId: string): Promise<Set<string>> {
@@ -557,14 +561,17 @@ export class DynamoDbReportStore implements ReportStore {
     return new Set(items.map((i) => String(i.sk).slice('RESULT#'.length)));
   }
 
-  async putFindings(reportId: string, attributeId: string, inspector: string, findings: Finding[]): Promise<void> {
-    await this.doc.send(
-      new PutCommand({
-        TableName: this.table,
-        // JSON text, like member alerts: a detail from a threat-intel API may hold `constructor` or `__proto__` keys.
-        Item: { pk: reportPk(reportId), sk: `RESULT#${attributeId}#${inspector}`, findingsJson: JSON.stringify(findings), expiresAt: this.expiresAt(this.now()) },
-      }),
-    );
+  /** Unconditional puts in batches of 25: findings win over a failure record of the same pair, as a PutItem did. */
+  async putFindings(reportId: string, results: InspectionResult[]): Promise<void> {
+    const expiresAt = this.expiresAt(this.now());
+    const items = new Map<string, Record<string, unknown>>();
+    // BatchWriteItem refuses two puts of one key in a request: the last result of a pair wins.
+    for (const { attributeId, inspector, findings } of results) {
+      const sk = `RESULT#${attributeId}#${inspector}`;
+      // JSON text, like member alerts: a detail from a threat-intel API may hold `constructor` or `__proto__` keys.
+      items.set(sk, { pk: reportPk(reportId), sk, findingsJson: JSON.stringify(findings), expiresAt });
+    }
+    await this.batchPut([...items.values()]);
   }
 
   async putInspectionFailure(reportId: string, failure: InspectionFailure): Promise<void> {

@@ -13,6 +13,7 @@ import { AlertWardenError, ReportNotFoundError } from '../core/errors.ts';
 import type { Emission, Finding, InspectionFailure, Report, ReportAlert, ReportAttribute, ReportPhase } from '../core/report.ts';
 import type {
   EmissionClaim,
+  InspectionResult,
   Membership,
   OpenReportInput,
   PastReport,
@@ -265,17 +266,21 @@ export class MemoryReportStore implements ReportStore {
     return entry ? byKey(entry.attributes).map(copy) : [];
   }
 
-  async getAttribute(reportId: string, attributeId: string): Promise<ReportAttribute | undefined> {
-    const attribute = this.reports.get(reportId)?.attributes.get(attributeId);
-    return attribute ? copy(attribute) : undefined;
+  async getAttributes(reportId: string, attributeIds: string[]): Promise<ReportAttribute[]> {
+    const attributes = this.reports.get(reportId)?.attributes;
+    return attributeIds.flatMap((id) => {
+      const attribute = attributes?.get(id);
+      return attribute ? [copy(attribute)] : [];
+    });
   }
 
   async listInspected(reportId: string): Promise<Set<string>> {
     return new Set(this.reports.get(reportId)?.results.keys() ?? []);
   }
 
-  async putFindings(reportId: string, attributeId: string, inspector: string, findings: Finding[]): Promise<void> {
-    this.entryOrNew(reportId).results.set(`${attributeId}#${inspector}`, { findings: copy(findings) });
+  async putFindings(reportId: string, results: InspectionResult[]): Promise<void> {
+    const entry = this.entryOrNew(reportId);
+    for (const { attributeId, inspector, findings } of results) entry.results.set(`${attributeId}#${inspector}`, { findings: copy(findings) });
   }
 
   async putInspectionFailure(reportId: string, failure: InspectionFailure): Promise<void> {

@@ -99,7 +99,7 @@ export const describeStoreContract = (name: string, start: (options: { now: () =
       assert.equal(await store.addAttributes(reportId, [discovered]), 0);
       const other = alertOf(alert.alert_key, { description: 'second' });
       await store.addMembers([{ ...memberOf(reportId, other), attributes: [{ ...discovered, depth: 0, origin: 'alert' } as ReportAttribute] }]);
-      assert.equal((await store.getAttribute(reportId, 'x-discovered'))?.depth, 1);
+      assert.deepEqual((await store.getAttributes(reportId, ['x-discovered'])).map((a) => a.depth), [1]);
       const snapshot = await store.loadSnapshot(reportId);
       assert.equal(snapshot.alerts.length, 2);
     });
@@ -162,7 +162,7 @@ export const describeStoreContract = (name: string, start: (options: { now: () =
       const [a1, a2] = member.attributes.map((a) => a.id).sort();
       const at = new Date(T0).toISOString();
       const finding: Finding = { inspector: 'blocklist', attributeId: a1!, attribute: { type: 'ipaddr', key: 'remote', value: '203.0.113.9' }, verdict: 'malicious', title: 'listed', inspectedAt: at };
-      await store.putFindings(reportId, a1!, 'blocklist', [finding]);
+      await store.putFindings(reportId, [{ attributeId: a1!, inspector: 'blocklist', findings: [finding] }]);
       await store.putInspectionFailure(reportId, { attributeId: a1!, inspector: 'blocklist', error: 'Error', message: 'late', failedAt: at });
       await store.putInspectionFailure(reportId, { attributeId: a2!, inspector: 'blocklist', error: 'TimeoutError', message: 'timeout', failedAt: at });
       assert.deepEqual([...(await store.listInspected(reportId))].sort(), [`${a1}#blocklist`, `${a2}#blocklist`].sort());
@@ -172,6 +172,40 @@ export const describeStoreContract = (name: string, start: (options: { now: () =
       assert.deepEqual(snapshot.attributes.map((a) => a.id), [a1, a2]);
       assert.deepEqual(snapshot.inspected, await store.listInspected(reportId));
       await assert.rejects(store.loadSnapshot('no-such-report'));
+    });
+
+    test('inspection batches: attributes read in the order asked, unknown ids left out; many pairs written in one call', async () => {
+      const alert = alertOf();
+      const { reportId } = await open(alert);
+      // More than BatchWriteItem's 25 puts and BatchGetItem's 100 keys: the adapter slices.
+      const attributes = Array.from(
+        { length: 120 },
+        (_, i) => ({ type: 'ipaddr', key: 'remote', value: `198.51.100.${i}`, context: ['remote'], depth: 1, origin: 'discovery' }) as unknown as ReportAttribute,
+      ).map((a) => ({ ...a, id: attributeIdOf(a) }));
+      await store.addMembers([{ ...memberOf(reportId, alert), attributes }]);
+      const asked = [attributes[7]!.id, 'no-such-attribute', ...attributes.slice(20, 110).map((a) => a.id), attributes[3]!.id];
+      assert.deepEqual(
+        (await store.getAttributes(reportId, asked)).map((a) => a.id),
+        asked.filter((id) => id !== 'no-such-attribute'),
+      );
+      const at = new Date(T0).toISOString();
+      const findingOf = (a: ReportAttribute, title: string): Finding => ({
+        inspector: 'blocklist', attributeId: a.id, attribute: { type: 'ipaddr', key: 'remote', value: a.value }, verdict: 'malicious', title, inspectedAt: at,
+      });
+      await store.putInspectionFailure(reportId, { attributeId: attributes[0]!.id, inspector: 'blocklist', error: 'Error', message: 'first attempt', failedAt: at });
+      await store.putFindings(reportId, [
+        ...attributes.slice(0, 60).map((a) => ({ attributeId: a.id, inspector: 'blocklist', findings: [findingOf(a, 'listed')] })),
+        ...attributes.slice(0, 60).map((a) => ({ attributeId: a.id, inspector: 'geoip', findings: [] })),
+        // The same pair twice in one batch: the later result is the one kept.
+        { attributeId: attributes[1]!.id, inspector: 'blocklist', findings: [findingOf(attributes[1]!, 'listed again')] },
+      ]);
+      const inspected = await store.listInspected(reportId);
+      assert.equal(inspected.size, 120);
+      assert.ok(inspected.has(`${attributes[59]!.id}#geoip`) && !inspected.has(`${attributes[60]!.id}#blocklist`));
+      const snapshot = await store.loadSnapshot(reportId);
+      assert.deepEqual(snapshot.inspectionFailures, [], 'findings replace the failure record of their pair');
+      assert.equal(snapshot.findings.length, 60);
+      assert.deepEqual(snapshot.findings.filter((f) => f.attributeId === attributes[1]!.id).map((f) => f.title), ['listed again']);
     });
 
     test('emissions: claimed until delivered, listed in version order; verdicts saved on the state', async () => {

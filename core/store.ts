@@ -51,6 +51,19 @@ export interface InspectionTask {
   inspector: string;
 }
 
+/** One inspector over several attributes of a report: the unit the round step's Map runs. */
+export interface InspectionBatch {
+  inspector: string;
+  attributeIds: string[];
+}
+
+/** The findings of one (attribute, inspector) pair. */
+export interface InspectionResult {
+  attributeId: string;
+  inspector: string;
+  findings: Finding[];
+}
+
 export interface ReportSnapshot {
   state: ReportState;
   alerts: ReportAlert[];
@@ -162,10 +175,12 @@ export interface ReportStore extends SightingReader, InspectionBudget {
   confirmStarted(reportId: string, round: number): Promise<void>;
 
   listAttributes(reportId: string): Promise<ReportAttribute[]>;
-  getAttribute(reportId: string, attributeId: string): Promise<ReportAttribute | undefined>;
+  /** Batch read (strongly consistent): the attributes of these ids the report holds, in input order; unknown ids are left out. */
+  getAttributes(reportId: string, attributeIds: string[]): Promise<ReportAttribute[]>;
   /** `${attributeId}#${inspector}` of every pair that has a result (findings or a failure). */
   listInspected(reportId: string): Promise<Set<string>>;
-  putFindings(reportId: string, attributeId: string, inspector: string, findings: Finding[]): Promise<void>;
+  /** Batch write of pairs' findings; findings replace an earlier failure record of the same pair. */
+  putFindings(reportId: string, results: InspectionResult[]): Promise<void>;
   putInspectionFailure(reportId: string, failure: InspectionFailure): Promise<void>;
 
   /** Bumps the version; a final review also clears `dirty`, taking the snapshot point. */

@@ -2,12 +2,18 @@
 import middy from '@middy/core';
 import { z } from 'zod';
 import { recordEmissionFailure } from '../core/pipeline/emission.ts';
-import { recordInspectionFailure } from '../core/pipeline/inspection.ts';
+import { INSPECTION_BATCH_SIZE, recordInspectionFailure } from '../core/pipeline/inspection.ts';
 import { containerDepsProvider, flushMetrics, type DepsProvider } from './deps.ts';
 import { CaughtErrorSchema, parseEvent } from './event.ts';
 
 const FailureEvent = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('inspection'), reportId: z.string().min(1), attributeId: z.string().min(1), inspector: z.string().min(1), error: CaughtErrorSchema }),
+  z.object({
+    kind: z.literal('inspection'),
+    reportId: z.string().min(1),
+    inspector: z.string().min(1),
+    attributeIds: z.array(z.string().min(1)).min(1).max(INSPECTION_BATCH_SIZE),
+    error: CaughtErrorSchema,
+  }),
   z.object({ kind: z.literal('emission'), reportId: z.string().min(1), version: z.number().int(), emitter: z.string().min(1), error: CaughtErrorSchema }),
 ]);
 

@@ -749,8 +749,8 @@ test('per-function IAM is exactly the least privilege the design calls for', () 
     ],
     planInspection: ddb('Query', 'GetItem'),
     inspect: [
-      // UpdateItem: the intel inspectors' per-report budget counter.
-      ...ddb('GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem', 'Query'),
+      // UpdateItem: the intel inspectors' per-report budget counter. Batches: attributes read with BatchGetItem, findings written with BatchWriteItem.
+      ...ddb('GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem', 'BatchWriteItem', 'Query'),
       `s3:GetObject @ ${under('blocklists')}`,
       `s3:GetObject @ ${under('aws-ip-ranges')}`,
       // The AWS-context inspectors: read-only, only the calls they make.

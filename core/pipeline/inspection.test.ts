@@ -1,0 +1,90 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'vitest';
+import { MemoryReportStore } from '../../adapters/memory-store.ts';
+import { loadConfig } from '../config.ts';
+import { alertFingerprintOf } from '../ids.ts';
+import { CountingMetrics } from '../metrics.ts';
+import { defineInspector, type Inspector } from '../plugins.ts';
+import type { ReportAlert } from '../report.ts';
+import { makeAttribute, silentLogger } from '../testing.ts';
+import { batchInspections, inspectAttributes, planInspection, INSPECTION_BATCH_SIZE } from './inspection.ts';
+
+const T0 = Date.UTC(2026, 10, 23, 10);
+
+const reportWith = async (values: string[]) => {
+  const store = new MemoryReportStore();
+  const alert = { detector: 'unit', rule_id: 'batch', alert_key: 'k', attributes: [] } as unknown as ReportAlert;
+  const { reportId } = await store.openReport({ alertId: 'a', alert, nowMs: T0, windowMs: 3_600_000 });
+  const attributes = values.map((value) => makeAttribute({ value }));
+  await store.addMembers([{ reportId, alert: { ...alert, fingerprint: alertFingerprintOf(alert), receivedAt: new Date(T0).toISOString() }, attributes }]);
+  return { store, reportId, attributes };
+};
+
+const depsOf = (store: MemoryReportStore, inspectors: Inspector[]) => ({
+  store,
+  plugins: { inspectors, reviewer: undefined as never, emitters: [] },
+  config: loadConfig({ ALERTWARDEN_TABLE: 't', ALERTWARDEN_BUCKET: 'b' }),
+  logger: silentLogger,
+  metrics: new CountingMetrics(),
+  now: () => T0,
+});
+
+describe('inspection batches', () => {
+  test('pairs are grouped per inspector, at most the batch size each', () => {
+    const tasks = [
+      ...Array.from({ length: 12 }, (_, i) => ({ attributeId: `ip${i}`, inspector: 'blocklist' })),
+      { attributeId: 'ip0', inspector: 'geoip' },
+    ];
+    assert.deepEqual(
+      batchInspections(tasks, 5).map((b) => [b.inspector, b.attributeIds.length]),
+      [['blocklist', 5], ['blocklist', 5], ['blocklist', 2], ['geoip', 1]],
+    );
+  });
+
+  test('the plan hands the Map one batch per inspector and INSPECTION_BATCH_SIZE attributes', async () => {
+    const { store, reportId } = await reportWith(Array.from({ length: INSPECTION_BATCH_SIZE + 1 }, (_, i) => `203.0.113.${i}`));
+    const quiet = (name: string) => defineInspector({ name, accepts: ['ipaddr'], inspect: () => ({ findings: [] }) });
+    const plan = await planInspection(reportId, depsOf(store, [quiet('one'), quiet('two')]));
+    assert.deepEqual(plan.tasks.map((t) => [t.inspector, t.attributeIds.length]), [['one', INSPECTION_BATCH_SIZE], ['one', 1], ['two', INSPECTION_BATCH_SIZE], ['two', 1]]);
+  });
+
+  test('a mixed batch: results and discoveries written, a timeout recorded with its own error, a transient failure thrown for the retry', async () => {
+    const { store, reportId, attributes } = await reportWith(['203.0.113.1', '203.0.113.2', '203.0.113.3', '203.0.113.4']);
+    const [ok, slow, flaky] = attributes;
+    const mixed = defineInspector({
+      name: 'mixed',
+      accepts: ['ipaddr'],
+      timeoutMs: 50,
+      inspect: (a) => {
+        if (a.value === slow!.value) return new Promise(() => undefined);
+        if (a.value === flaky!.value) throw new Error('threat-intel API answered 503');
+        return { findings: [{ verdict: 'malicious', title: `listed ${a.value}` }], newAttributes: a.value === ok!.value ? [{ type: 'domain', key: 'ptr', value: 'scanner.example.net', context: [] }] : [] };
+      },
+    });
+    const deps = depsOf(store, [mixed]);
+    const ids = [...attributes.map((a) => a.id), 'not-in-report'];
+    const thrown = await inspectAttributes({ reportId, inspector: 'mixed', attributeIds: ids }, deps).then(
+      () => assert.fail('a transient failure must be thrown for the retry'),
+      (error: Error) => error,
+    );
+    assert.equal(thrown.name, 'Error', 'named after the failure, as the Retry matches names');
+    assert.match(thrown.message, new RegExp(`${flaky!.id}: threat-intel API answered 503`));
+    const snapshot = await store.loadSnapshot(reportId);
+    assert.deepEqual(snapshot.findings.map((f) => f.title).sort(), ['listed 203.0.113.1', 'listed 203.0.113.4']);
+    assert.deepEqual(
+      snapshot.inspectionFailures.map((f) => [f.attributeId, f.error]).sort(),
+      [[slow!.id, 'InspectorTimeoutError'], ['not-in-report', 'PluginContractError']].sort(),
+      'failures for good are recorded at once, each with its own error; the transient one waits for its retries',
+    );
+    assert.deepEqual(snapshot.attributes.filter((a) => a.depth === 1).map((a) => [a.value, a.origin]), [['scanner.example.net', 'mixed']]);
+    assert.equal(deps.metrics.get('InspectionsFailed'), 2);
+  });
+
+  test('a batch where every pair succeeds returns the counts', async () => {
+    const { store, reportId, attributes } = await reportWith(['203.0.113.1', '203.0.113.2']);
+    const listed = defineInspector({ name: 'listed', accepts: ['ipaddr'], inspect: () => ({ findings: [{ verdict: 'suspicious', title: 'seen' }] }) });
+    const outcome = await inspectAttributes({ reportId, inspector: 'listed', attributeIds: attributes.map((a) => a.id) }, depsOf(store, [listed]));
+    assert.deepEqual(outcome, { findings: 2, newAttributes: 0 });
+    assert.equal((await store.listInspected(reportId)).size, 2);
+  });
+});
