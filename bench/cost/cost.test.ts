@@ -222,6 +222,10 @@ describe('the meter on a real local run', () => {
     assert.equal(u.s3Get, u.lambda.emit?.requests);
     assert.equal(u.sqsRequests, 3, 'SNS -> SQS send, receive, batch delete');
     assert.ok(u.dynamodbWru >= (m.meter.dynamodb.requests.get('PutItemCommand') ?? 0) + (m.meter.dynamodb.requests.get('UpdateItemCommand') ?? 0));
+    // Ingest and inspection write in batches: every item of a BatchWriteItem is billed (a unit at least), none for free.
+    const batchWrites = m.meter.dynamodbByCommand.get('BatchWriteItemCommand');
+    assert.ok(batchWrites && batchWrites.requests > 0, 'the run wrote in batches');
+    assert.ok(batchWrites.wru >= batchWrites.requests, `BatchWriteItem: ${batchWrites.wru} WRU billed for ${batchWrites.requests} requests`);
     for (const [name, l] of Object.entries(u.lambda)) assert.ok(l.gbSeconds > 0 && l.architecture === 'arm64', name);
     const c = compare('single', u, deepalertUsage(m.workload, prices).usage, prices);
     assert.ok(c.oursUsd > 0 && c.theirsUsd > 0);
