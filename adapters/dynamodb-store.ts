@@ -541,9 +541,29 @@ export class DynamoDbReportStore implements ReportStore {
     }
   }
 
-  async listAttributes(reportId: string): Promise<ReportAttribute[]> {
-    const items = await this.queryPrefix(reportId, 'ATTR#');
-    return items.map((i) => i.attribute as ReportAttribute);
+  /**
+   * One Query for the planner instead of one per prefix: the sort keys from ATTR# to RESULT#
+   * hold the attributes and the results (and, between them, the few EMIT# items and META, left
+   * out here); only the key and the attribute are read, not the findings.
+   */
+  async listInspectionState(reportId: string): Promise<{ attributes: ReportAttribute[]; inspected: Set<string> }> {
+    const items = await this.query({
+      TableName: this.table,
+      // '$' sorts right after '#': every RESULT#... key is below RESULT$.
+      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+      ExpressionAttributeValues: { ':pk': reportPk(reportId), ':from': 'ATTR#', ':to': 'RESULT$' },
+      ProjectionExpression: 'sk, #attribute',
+      ExpressionAttributeNames: { '#attribute': 'attribute' },
+      ConsistentRead: true,
+    });
+    const attributes: ReportAttribute[] = [];
+    const inspected = new Set<string>();
+    for (const item of items) {
+      const sk = String(item.sk);
+      if (sk.startsWith('ATTR#')) attributes.push(item.attribute as ReportAttribute);
+      else if (sk.startsWith('RESULT#')) inspected.add(sk.slice('RESULT#'.length));
+    }
+    return { attributes, inspected };
   }
 
   /** Consistent: the planner's Query that named them was, and an attribute discovered this round must be found. */
@@ -554,11 +574,6 @@ export class DynamoDbReportStore implements ReportStore {
       const item = items.get(keyOf(key));
       return item ? [item.attribute as ReportAttribute] : [];
     });
-  }
-
-  async listInspected(reportId: string): Promise<Set<string>> {
-    const items = await this.queryPrefix(reportId, 'RESULT#', 'sk');
-    return new Set(items.map((i) => String(i.sk).slice('RESULT#'.length)));
   }
 
   /** Unconditional puts in batches of 25: findings win over a failure record of the same pair, as a PutItem did. */

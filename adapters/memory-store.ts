@@ -261,9 +261,9 @@ export class MemoryReportStore implements ReportStore {
     if (state && state.startedRound < round) state.startedRound = round;
   }
 
-  async listAttributes(reportId: string): Promise<ReportAttribute[]> {
+  async listInspectionState(reportId: string): Promise<{ attributes: ReportAttribute[]; inspected: Set<string> }> {
     const entry = this.reports.get(reportId);
-    return entry ? byKey(entry.attributes).map(copy) : [];
+    return { attributes: entry ? byKey(entry.attributes).map(copy) : [], inspected: new Set(entry?.results.keys() ?? []) };
   }
 
   async getAttributes(reportId: string, attributeIds: string[]): Promise<ReportAttribute[]> {
@@ -272,10 +272,6 @@ export class MemoryReportStore implements ReportStore {
       const attribute = attributes?.get(id);
       return attribute ? [copy(attribute)] : [];
     });
-  }
-
-  async listInspected(reportId: string): Promise<Set<string>> {
-    return new Set(this.reports.get(reportId)?.results.keys() ?? []);
   }
 
   async putFindings(reportId: string, results: InspectionResult[]): Promise<void> {

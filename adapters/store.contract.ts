@@ -92,7 +92,7 @@ export const describeStoreContract = (name: string, start: (options: { now: () =
       assert.deepEqual(await store.addMembers([member]), [{ added: false, registered: false }], 'a redelivery finds it unregistered');
       await store.markMembersRegistered([member]);
       assert.deepEqual(await store.addMembers([member]), [{ added: false, registered: true }]);
-      assert.deepEqual((await store.listAttributes(reportId)).map((a) => a.id).sort(), member.attributes.map((a) => a.id).sort());
+      assert.deepEqual((await store.listInspectionState(reportId)).attributes.map((a) => a.id).sort(), member.attributes.map((a) => a.id).sort());
       // A discovered attribute is not overwritten by a later alert carrying it.
       const discovered = { type: 'ipaddr', key: 'resolved', value: '198.51.100.7', context: ['remote'], id: 'x-discovered', depth: 1, origin: 'discovery' } as unknown as ReportAttribute;
       assert.equal(await store.addAttributes(reportId, [discovered]), 1);
@@ -165,12 +165,14 @@ export const describeStoreContract = (name: string, start: (options: { now: () =
       await store.putFindings(reportId, [{ attributeId: a1!, inspector: 'blocklist', findings: [finding] }]);
       await store.putInspectionFailure(reportId, { attributeId: a1!, inspector: 'blocklist', error: 'Error', message: 'late', failedAt: at });
       await store.putInspectionFailure(reportId, { attributeId: a2!, inspector: 'blocklist', error: 'TimeoutError', message: 'timeout', failedAt: at });
-      assert.deepEqual([...(await store.listInspected(reportId))].sort(), [`${a1}#blocklist`, `${a2}#blocklist`].sort());
+      assert.deepEqual([...(await store.listInspectionState(reportId)).inspected].sort(), [`${a1}#blocklist`, `${a2}#blocklist`].sort());
       const snapshot = await store.loadSnapshot(reportId);
       assert.deepEqual(snapshot.findings, [finding]);
       assert.deepEqual(snapshot.inspectionFailures.map((f) => f.attributeId), [a2]);
       assert.deepEqual(snapshot.attributes.map((a) => a.id), [a1, a2]);
-      assert.deepEqual(snapshot.inspected, await store.listInspected(reportId));
+      const planned = await store.listInspectionState(reportId);
+      assert.deepEqual(snapshot.inspected, planned.inspected);
+      assert.deepEqual(planned.attributes.map((a) => a.id).sort(), snapshot.attributes.map((a) => a.id).sort(), 'attributes only: no emission or META item among them');
       await assert.rejects(store.loadSnapshot('no-such-report'));
     });
 
@@ -199,7 +201,10 @@ export const describeStoreContract = (name: string, start: (options: { now: () =
         // The same pair twice in one batch: the later result is the one kept.
         { attributeId: attributes[1]!.id, inspector: 'blocklist', findings: [findingOf(attributes[1]!, 'listed again')] },
       ]);
-      const inspected = await store.listInspected(reportId);
+      // An emission record sorts between the attributes and the results: it is neither.
+      await store.recordEmission(reportId, { emitter: 'file', version: 1, status: 'delivered', at });
+      const { inspected, attributes: listed } = await store.listInspectionState(reportId);
+      assert.equal(listed.length, 120, 'the 120 attributes, nothing else of the report');
       assert.equal(inspected.size, 120);
       assert.ok(inspected.has(`${attributes[59]!.id}#geoip`) && !inspected.has(`${attributes[60]!.id}#blocklist`));
       const snapshot = await store.loadSnapshot(reportId);

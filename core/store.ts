@@ -70,7 +70,7 @@ export interface ReportSnapshot {
   attributes: ReportAttribute[];
   findings: Finding[];
   inspectionFailures: InspectionFailure[];
-  /** `${attributeId}#${inspector}` of every pair with a result, as listInspected gives. */
+  /** `${attributeId}#${inspector}` of every pair with a result, as listInspectionState gives. */
   inspected: Set<string>;
 }
 
@@ -174,11 +174,13 @@ export interface ReportStore extends SightingReader, InspectionBudget {
   claimRound(reportId: string): Promise<ReportState | undefined>;
   confirmStarted(reportId: string, round: number): Promise<void>;
 
-  listAttributes(reportId: string): Promise<ReportAttribute[]>;
+  /**
+   * What the planner needs, in one read: every attribute of the report, and
+   * `${attributeId}#${inspector}` of every pair that has a result (findings or a failure).
+   */
+  listInspectionState(reportId: string): Promise<{ attributes: ReportAttribute[]; inspected: Set<string> }>;
   /** Batch read (strongly consistent): the attributes of these ids the report holds, in input order; unknown ids are left out. */
   getAttributes(reportId: string, attributeIds: string[]): Promise<ReportAttribute[]>;
-  /** `${attributeId}#${inspector}` of every pair that has a result (findings or a failure). */
-  listInspected(reportId: string): Promise<Set<string>>;
   /** Batch write of pairs' findings; findings replace an earlier failure record of the same pair. */
   putFindings(reportId: string, results: InspectionResult[]): Promise<void>;
   putInspectionFailure(reportId: string, failure: InspectionFailure): Promise<void>;

@@ -85,6 +85,6 @@ describe('inspection batches', () => {
     const listed = defineInspector({ name: 'listed', accepts: ['ipaddr'], inspect: () => ({ findings: [{ verdict: 'suspicious', title: 'seen' }] }) });
     const outcome = await inspectAttributes({ reportId, inspector: 'listed', attributeIds: attributes.map((a) => a.id) }, depsOf(store, [listed]));
     assert.deepEqual(outcome, { findings: 2, newAttributes: 0 });
-    assert.equal((await store.listInspected(reportId)).size, 2);
+    assert.equal((await store.listInspectionState(reportId)).inspected.size, 2);
   });
 });

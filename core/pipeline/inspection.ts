@@ -32,7 +32,7 @@ export const planInspection = async (
   reportId: string,
   deps: Pick<PipelineDeps, 'store' | 'plugins' | 'config'>,
 ): Promise<InspectionPlan> => {
-  const [attributes, inspected] = await Promise.all([deps.store.listAttributes(reportId), deps.store.listInspected(reportId)]);
+  const { attributes, inspected } = await deps.store.listInspectionState(reportId);
   const planned = pendingInspections(attributes, inspected, deps.plugins.inspectors, deps.config.maxInspectionDepth).slice(0, MAX_TASKS_PER_PLAN);
   const tasks = batchInspections(planned, INSPECTION_BATCH_SIZE);
   return { tasks, pending: tasks.length > 0 };
