@@ -589,8 +589,8 @@ export class DynamoDbReportStore implements ReportStore {
     await this.batchPut([...items.values()]);
   }
 
-  async putInspectionFailure(reportId: string, failure: InspectionFailure): Promise<void> {
-    await this.doc.send(
+  async putInspectionFailure(reportId: string, failure: InspectionFailure): Promise<boolean> {
+    return this.doc.send(
       new PutCommand({
         TableName: this.table,
         Item: {
@@ -599,12 +599,18 @@ export class DynamoDbReportStore implements ReportStore {
           failure,
           expiresAt: this.expiresAt(this.now()),
         },
-        // Findings from a successful earlier attempt win over a late failure record.
-        ConditionExpression: 'attribute_not_exists(findingsJson) AND attribute_not_exists(findings)',
+        // The first result of a pair stays: findings from a successful earlier attempt, or the
+        // failure an inspect batch recorded with the pair's own error, win over the batch-wide
+        // failure its Catch records later.
+        ConditionExpression: 'attribute_not_exists(pk)',
       }),
-    ).catch((error: unknown) => {
-      if (!isConditionFailure(error)) throw error;
-    });
+    ).then(
+      () => true,
+      (error: unknown) => {
+        if (!isConditionFailure(error)) throw error;
+        return false;
+      },
+    );
   }
 
   async beginReview(reportId: string, phase: 'preliminary' | 'final'): Promise<ReportState> {

@@ -279,12 +279,13 @@ export class MemoryReportStore implements ReportStore {
     for (const { attributeId, inspector, findings } of results) entry.results.set(`${attributeId}#${inspector}`, { findings: copy(findings) });
   }
 
-  async putInspectionFailure(reportId: string, failure: InspectionFailure): Promise<void> {
+  async putInspectionFailure(reportId: string, failure: InspectionFailure): Promise<boolean> {
     const results = this.entryOrNew(reportId).results;
     const key = `${failure.attributeId}#${failure.inspector}`;
-    // Findings from a successful earlier attempt win over a late failure record.
-    if (results.get(key)?.findings) return;
+    // The first result of a pair stays (findings, or the failure recorded with the pair's own error).
+    if (results.has(key)) return false;
     results.set(key, { failure: copy(failure) });
+    return true;
   }
 
   async beginReview(reportId: string, phase: ReportPhase): Promise<ReportState> {

@@ -163,12 +163,14 @@ export const describeStoreContract = (name: string, start: (options: { now: () =
       const at = new Date(T0).toISOString();
       const finding: Finding = { inspector: 'blocklist', attributeId: a1!, attribute: { type: 'ipaddr', key: 'remote', value: '203.0.113.9' }, verdict: 'malicious', title: 'listed', inspectedAt: at };
       await store.putFindings(reportId, [{ attributeId: a1!, inspector: 'blocklist', findings: [finding] }]);
-      await store.putInspectionFailure(reportId, { attributeId: a1!, inspector: 'blocklist', error: 'Error', message: 'late', failedAt: at });
-      await store.putInspectionFailure(reportId, { attributeId: a2!, inspector: 'blocklist', error: 'TimeoutError', message: 'timeout', failedAt: at });
+      assert.equal(await store.putInspectionFailure(reportId, { attributeId: a1!, inspector: 'blocklist', error: 'Error', message: 'late', failedAt: at }), false, 'findings win');
+      assert.equal(await store.putInspectionFailure(reportId, { attributeId: a2!, inspector: 'blocklist', error: 'TimeoutError', message: 'timeout', failedAt: at }), true);
+      // A batch's Catch records its error for every pair: the pair's own, recorded first, stays.
+      assert.equal(await store.putInspectionFailure(reportId, { attributeId: a2!, inspector: 'blocklist', error: 'Error', message: 'batch failed', failedAt: at }), false);
       assert.deepEqual([...(await store.listInspectionState(reportId)).inspected].sort(), [`${a1}#blocklist`, `${a2}#blocklist`].sort());
       const snapshot = await store.loadSnapshot(reportId);
       assert.deepEqual(snapshot.findings, [finding]);
-      assert.deepEqual(snapshot.inspectionFailures.map((f) => f.attributeId), [a2]);
+      assert.deepEqual(snapshot.inspectionFailures.map((f) => [f.attributeId, f.error, f.message]), [[a2, 'TimeoutError', 'timeout']]);
       assert.deepEqual(snapshot.attributes.map((a) => a.id), [a1, a2]);
       const planned = await store.listInspectionState(reportId);
       assert.deepEqual(snapshot.inspected, planned.inspected);

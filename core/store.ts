@@ -51,10 +51,9 @@ export interface InspectionTask {
   inspector: string;
 }
 
-/** One inspector over several attributes of a report: the unit the round step's Map runs. */
+/** Several (attribute, inspector) pairs of a report: the unit the round step's Map runs. */
 export interface InspectionBatch {
-  inspector: string;
-  attributeIds: string[];
+  tasks: InspectionTask[];
 }
 
 /** The findings of one (attribute, inspector) pair. */
@@ -183,7 +182,8 @@ export interface ReportStore extends SightingReader, InspectionBudget {
   getAttributes(reportId: string, attributeIds: string[]): Promise<ReportAttribute[]>;
   /** Batch write of pairs' findings; findings replace an earlier failure record of the same pair. */
   putFindings(reportId: string, results: InspectionResult[]): Promise<void>;
-  putInspectionFailure(reportId: string, failure: InspectionFailure): Promise<void>;
+  /** Records a pair's failure unless the pair already has a result (findings or an earlier failure); true when recorded. */
+  putInspectionFailure(reportId: string, failure: InspectionFailure): Promise<boolean>;
 
   /** Bumps the version; a final review also clears `dirty`, taking the snapshot point. */
   beginReview(reportId: string, phase: ReportPhase): Promise<ReportState>;

@@ -8,8 +8,7 @@ import { parseEvent } from './event.ts';
 
 const InspectEvent = z.object({
   reportId: z.string().min(1),
-  inspector: z.string().min(1),
-  attributeIds: z.array(z.string().min(1)).min(1).max(INSPECTION_BATCH_SIZE),
+  tasks: z.array(z.object({ attributeId: z.string().min(1), inspector: z.string().min(1) })).min(1).max(INSPECTION_BATCH_SIZE),
 });
 
 export const createInspectHandler = (getDeps: DepsProvider) =>

@@ -10,8 +10,7 @@ const FailureEvent = z.discriminatedUnion('kind', [
   z.object({
     kind: z.literal('inspection'),
     reportId: z.string().min(1),
-    inspector: z.string().min(1),
-    attributeIds: z.array(z.string().min(1)).min(1).max(INSPECTION_BATCH_SIZE),
+    tasks: z.array(z.object({ attributeId: z.string().min(1), inspector: z.string().min(1) })).min(1).max(INSPECTION_BATCH_SIZE),
     error: CaughtErrorSchema,
   }),
   z.object({ kind: z.literal('emission'), reportId: z.string().min(1), version: z.number().int(), emitter: z.string().min(1), error: CaughtErrorSchema }),

@@ -30,22 +30,22 @@ const depsOf = (store: MemoryReportStore, inspectors: Inspector[]) => ({
 });
 
 describe('inspection batches', () => {
-  test('pairs are grouped per inspector, at most the batch size each', () => {
+  test('pairs are cut into batches in order, at most the batch size each', () => {
     const tasks = [
       ...Array.from({ length: 12 }, (_, i) => ({ attributeId: `ip${i}`, inspector: 'blocklist' })),
       { attributeId: 'ip0', inspector: 'geoip' },
     ];
-    assert.deepEqual(
-      batchInspections(tasks, 5).map((b) => [b.inspector, b.attributeIds.length]),
-      [['blocklist', 5], ['blocklist', 5], ['blocklist', 2], ['geoip', 1]],
-    );
+    assert.deepEqual(batchInspections(tasks, 5).map((b) => b.tasks.length), [5, 5, 3]);
+    assert.deepEqual(batchInspections(tasks, 5).flatMap((b) => b.tasks), tasks, 'every pair once, in order');
   });
 
-  test('the plan hands the Map one batch per inspector and INSPECTION_BATCH_SIZE attributes', async () => {
-    const { store, reportId } = await reportWith(Array.from({ length: INSPECTION_BATCH_SIZE + 1 }, (_, i) => `203.0.113.${i}`));
+  test('the plan hands the Map batches of INSPECTION_BATCH_SIZE pairs, an attribute\'s inspectors side by side', async () => {
+    const { store, reportId, attributes } = await reportWith(Array.from({ length: INSPECTION_BATCH_SIZE }, (_, i) => `203.0.113.${i}`));
     const quiet = (name: string) => defineInspector({ name, accepts: ['ipaddr'], inspect: () => ({ findings: [] }) });
     const plan = await planInspection(reportId, depsOf(store, [quiet('one'), quiet('two')]));
-    assert.deepEqual(plan.tasks.map((t) => [t.inspector, t.attributeIds.length]), [['one', INSPECTION_BATCH_SIZE], ['one', 1], ['two', INSPECTION_BATCH_SIZE], ['two', 1]]);
+    assert.deepEqual(plan.tasks.map((t) => t.tasks.length), [INSPECTION_BATCH_SIZE, INSPECTION_BATCH_SIZE]);
+    const first = [...attributes].sort((a, b) => a.id.localeCompare(b.id))[0]!;
+    assert.deepEqual(plan.tasks[0]!.tasks.slice(0, 2), [{ attributeId: first.id, inspector: 'one' }, { attributeId: first.id, inspector: 'two' }]);
   });
 
   test('a mixed batch: results and discoveries written, a timeout recorded with its own error, a transient failure thrown for the retry', async () => {
@@ -62,28 +62,28 @@ describe('inspection batches', () => {
       },
     });
     const deps = depsOf(store, [mixed]);
-    const ids = [...attributes.map((a) => a.id), 'not-in-report'];
-    const thrown = await inspectAttributes({ reportId, inspector: 'mixed', attributeIds: ids }, deps).then(
+    const tasks = [...attributes.map((a) => ({ attributeId: a.id, inspector: 'mixed' })), { attributeId: 'not-in-report', inspector: 'mixed' }, { attributeId: ok!.id, inspector: 'disabled' }];
+    const thrown = await inspectAttributes({ reportId, tasks }, deps).then(
       () => assert.fail('a transient failure must be thrown for the retry'),
       (error: Error) => error,
     );
     assert.equal(thrown.name, 'Error', 'named after the failure, as the Retry matches names');
-    assert.match(thrown.message, new RegExp(`${flaky!.id}: threat-intel API answered 503`));
+    assert.match(thrown.message, new RegExp(`mixed on ${flaky!.id}: threat-intel API answered 503`));
     const snapshot = await store.loadSnapshot(reportId);
     assert.deepEqual(snapshot.findings.map((f) => f.title).sort(), ['listed 203.0.113.1', 'listed 203.0.113.4']);
     assert.deepEqual(
       snapshot.inspectionFailures.map((f) => [f.attributeId, f.error]).sort(),
-      [[slow!.id, 'InspectorTimeoutError'], ['not-in-report', 'PluginContractError']].sort(),
+      [[slow!.id, 'InspectorTimeoutError'], ['not-in-report', 'PluginContractError'], [ok!.id, 'PluginContractError']].sort(),
       'failures for good are recorded at once, each with its own error; the transient one waits for its retries',
     );
     assert.deepEqual(snapshot.attributes.filter((a) => a.depth === 1).map((a) => [a.value, a.origin]), [['scanner.example.net', 'mixed']]);
-    assert.equal(deps.metrics.get('InspectionsFailed'), 2);
+    assert.equal(deps.metrics.get('InspectionsFailed'), 3);
   });
 
   test('a batch where every pair succeeds returns the counts', async () => {
     const { store, reportId, attributes } = await reportWith(['203.0.113.1', '203.0.113.2']);
     const listed = defineInspector({ name: 'listed', accepts: ['ipaddr'], inspect: () => ({ findings: [{ verdict: 'suspicious', title: 'seen' }] }) });
-    const outcome = await inspectAttributes({ reportId, inspector: 'listed', attributeIds: attributes.map((a) => a.id) }, depsOf(store, [listed]));
+    const outcome = await inspectAttributes({ reportId, tasks: attributes.map((a) => ({ attributeId: a.id, inspector: 'listed' })) }, depsOf(store, [listed]));
     assert.deepEqual(outcome, { findings: 2, newAttributes: 0 });
     assert.equal((await store.listInspectionState(reportId)).inspected.size, 2);
   });

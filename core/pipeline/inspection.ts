@@ -15,19 +15,20 @@ import type { PipelineDeps } from './deps.ts';
 /** Keeps one Map state's input far below Step Functions' 256 KB payload cap; the rest waits for the next plan. */
 export const MAX_TASKS_PER_PLAN = 400;
 /**
- * Attributes one inspect invocation takes for one inspector, inspected at once, each with its
- * own time budget (so a batch takes as long as its slowest pair, as one pair did). One
- * invocation per pair cost a Lambda call, two DynamoDB calls and two Express states each;
- * batches read and write them together.
+ * (attribute, inspector) pairs one inspect invocation takes, inspected at once, each with its
+ * own time budget (so a batch takes as long as its slowest pair, as one pair did), and written
+ * with one BatchWriteItem (25 puts). One invocation per pair cost a Lambda call, two DynamoDB
+ * calls and two Express states each.
  */
-export const INSPECTION_BATCH_SIZE = 10;
+export const INSPECTION_BATCH_SIZE = 25;
 
 export interface InspectionPlan {
+  /** Batches of pairs, one Map item each. */
   tasks: InspectionBatch[];
   pending: boolean;
 }
 
-/** The next batches of inspections for the Map state: pending pairs grouped by inspector. */
+/** The next batches of inspections for the Map state. */
 export const planInspection = async (
   reportId: string,
   deps: Pick<PipelineDeps, 'store' | 'plugins' | 'config'>,
@@ -38,14 +39,10 @@ export const planInspection = async (
   return { tasks, pending: tasks.length > 0 };
 };
 
-/** Pairs grouped by inspector (in the order inspectors first appear), at most `size` attributes a batch. */
+/** Pairs in order, at most `size` a batch: an attribute's inspectors stay together, so a batch reads few attributes. */
 export const batchInspections = (tasks: readonly InspectionTask[], size: number): InspectionBatch[] => {
-  const byInspector = new Map<string, string[]>();
-  for (const { inspector, attributeId } of tasks) byInspector.set(inspector, [...(byInspector.get(inspector) ?? []), attributeId]);
   const batches: InspectionBatch[] = [];
-  for (const [inspector, ids] of byInspector) {
-    for (let i = 0; i < ids.length; i += size) batches.push({ inspector, attributeIds: ids.slice(i, i + size) });
-  }
+  for (let i = 0; i < tasks.length; i += size) batches.push({ tasks: tasks.slice(i, i + size) });
   return batches;
 };
 
@@ -126,12 +123,6 @@ export const prepareInspectors = async (inspectors: readonly Inspector[], logger
   );
 };
 
-const findInspector = (inspectors: readonly Inspector[], name: string): Inspector => {
-  const inspector = inspectors.find((i) => i.name === name);
-  if (!inspector) throw new PluginContractError(`inspector ${JSON.stringify(name)} is not enabled in this deployment`);
-  return inspector;
-};
-
 export interface InspectOutcome {
   findings: number;
   newAttributes: number;
@@ -154,33 +145,40 @@ export class InspectionBatchError extends AlertWardenError {
 }
 
 /**
- * Runs one inspector on a batch of a report's attributes, all at once. Discovered attributes
+ * Runs a batch of (attribute, inspector) pairs of a report, all at once. Discovered attributes
  * are stored before the results, so a crash in between re-runs the pairs rather than losing
  * what they found. A pair that failed for good (timeout, broken contract) is recorded as an
- * inspection failure here, with its own error, as the round step's Catch would have done
- * for it alone; any other failure is thrown after the rest is written, to be retried.
+ * inspection failure here, with its own error, as the round step's Catch would have done for
+ * it alone; any other failure is thrown after the rest is written, to be retried.
  */
 export const inspectAttributes = async (
   batch: InspectionBatch & { reportId: string },
   deps: Pick<PipelineDeps, 'store' | 'plugins' | 'config' | 'logger' | 'now' | 'metrics'>,
 ): Promise<InspectOutcome> => {
-  const { reportId } = batch;
-  const inspector = findInspector(deps.plugins.inspectors, batch.inspector);
-  const attributes = await deps.store.getAttributes(reportId, batch.attributeIds);
-  const known = new Set(attributes.map((a) => a.id));
-  const failed: { attributeId: string; error: unknown }[] = batch.attributeIds
-    .filter((id) => !known.has(id))
-    .map((attributeId) => ({ attributeId, error: new PluginContractError(`attribute ${attributeId} is not part of report ${reportId}`) }));
+  const { reportId, tasks } = batch;
+  const attributes = new Map((await deps.store.getAttributes(reportId, [...new Set(tasks.map((t) => t.attributeId))])).map((a) => [a.id, a]));
+  const failed: { task: InspectionTask; error: unknown }[] = [];
+  const runnable: { task: InspectionTask; inspector: Inspector; attribute: ReportAttribute }[] = [];
+  for (const task of tasks) {
+    const attribute = attributes.get(task.attributeId);
+    const inspector = deps.plugins.inspectors.find((i) => i.name === task.inspector);
+    if (!inspector) failed.push({ task, error: new PluginContractError(`inspector ${JSON.stringify(task.inspector)} is not enabled in this deployment`) });
+    else if (!attribute) failed.push({ task, error: new PluginContractError(`attribute ${task.attributeId} is not part of report ${reportId}`) });
+    else runnable.push({ task, inspector, attribute });
+  }
   // Loading lists and databases is not part of one attribute's time budget.
-  await prepareInspectors([inspector], deps.logger);
-  const timeoutMs = inspector.timeoutMs ?? deps.config.inspectorTimeoutMs;
-  const settled = await Promise.allSettled(attributes.map((attribute) => callInspector(inspector, attribute, { reportId, logger: deps.logger, timeoutMs })));
+  await prepareInspectors([...new Set(runnable.map((r) => r.inspector))], deps.logger);
+  const settled = await Promise.allSettled(
+    runnable.map(({ inspector, attribute }) =>
+      callInspector(inspector, attribute, { reportId, logger: deps.logger, timeoutMs: inspector.timeoutMs ?? deps.config.inspectorTimeoutMs }),
+    ),
+  );
   const inspectedAt = new Date(deps.now()).toISOString();
   const results: InspectionResult[] = [];
   const discovered: ReportAttribute[] = [];
   settled.forEach((outcome, i) => {
-    const attribute = attributes[i]!;
-    if (outcome.status === 'rejected') return void failed.push({ attributeId: attribute.id, error: outcome.reason });
+    const { task, inspector, attribute } = runnable[i]!;
+    if (outcome.status === 'rejected') return void failed.push({ task, error: outcome.reason });
     for (const a of outcome.value.newAttributes ?? []) discovered.push({ ...a, id: attributeIdOf(a), depth: attribute.depth + 1, origin: inspector.name });
     results.push({
       attributeId: attribute.id,
@@ -199,32 +197,32 @@ export const inspectAttributes = async (
   });
   const added = discovered.length ? await deps.store.addAttributes(reportId, discovered) : 0;
   if (results.length > 0) await deps.store.putFindings(reportId, results);
-  for (const { attributeId, error } of failed.filter((f) => isFinal(f.error))) {
+  for (const { task, error } of failed.filter((f) => isFinal(f.error))) {
     const { name, message } = error as Error;
-    await recordInspectionFailure({ reportId, inspector: inspector.name, attributeIds: [attributeId], error: { Error: name, Cause: JSON.stringify({ errorType: name, errorMessage: message }) } }, deps);
+    await recordInspectionFailure({ reportId, tasks: [task], error: { Error: name, Cause: JSON.stringify({ errorType: name, errorMessage: message }) } }, deps);
   }
   const retry = failed.filter((f) => !isFinal(f.error));
   if (retry.length > 0) {
     const first = retry[0]!.error as Error;
     throw new InspectionBatchError(
       first?.name ?? 'Error',
-      `inspector ${inspector.name} failed on ${retry.length} of ${batch.attributeIds.length} attributes: ` +
-        retry.map(({ attributeId, error }) => `${attributeId}: ${(error as Error)?.message ?? String(error)}`).join('; '),
+      `${retry.length} of ${tasks.length} inspections failed: ` +
+        retry.map(({ task, error }) => `${task.inspector} on ${task.attributeId}: ${(error as Error)?.message ?? String(error)}`).join('; '),
       { cause: first },
     );
   }
   return { findings: results.reduce((n, r) => n + r.findings.length, 0), newAttributes: added };
 };
 
-/** One failure record per pair of the batch; a pair that has findings keeps them (the store's condition). */
+/** One failure record per pair of the batch; a pair that already has a result (findings or its own failure) keeps it. */
 export const recordInspectionFailure = async (
-  input: { reportId: string; attributeIds: string[]; inspector: string; error?: CaughtError },
+  input: { reportId: string; tasks: InspectionTask[]; error?: CaughtError },
   deps: Pick<PipelineDeps, 'store' | 'now' | 'metrics'>,
 ): Promise<void> => {
   const failedAt = new Date(deps.now()).toISOString();
-  for (const attributeId of input.attributeIds) {
-    const failure: InspectionFailure = { inspector: input.inspector, attributeId, ...describeCaughtError(input.error), failedAt };
-    await deps.store.putInspectionFailure(input.reportId, failure);
-    deps.metrics.count('InspectionsFailed');
+  for (const { attributeId, inspector } of input.tasks) {
+    const failure: InspectionFailure = { inspector, attributeId, ...describeCaughtError(input.error), failedAt };
+    // Counted once per pair: a retried batch or its Catch finds the pair's failure already there.
+    if (await deps.store.putInspectionFailure(input.reportId, failure)) deps.metrics.count('InspectionsFailed');
   }
 };
