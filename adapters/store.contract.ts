@@ -246,7 +246,7 @@ export const describeStoreContract = (name: string, start: (options: { now: () =
       // Threat-intel answers are arbitrary JSON: these keys must neither fail the write nor touch prototypes.
       const detail = JSON.parse('{"constructor":{"prototype":{"polluted":true}},"__proto__":{"polluted":true},"score":97}') as Record<string, unknown>;
       const finding = { inspector: 'intel', attributeId, attribute: { type: 'ipaddr', key: 'remote', value: '203.0.113.9' }, verdict: 'malicious', title: 'listed', detail, inspectedAt: new Date(T0).toISOString() } as Finding;
-      await store.putFindings(reportId, attributeId, 'intel', [finding]);
+      await store.putFindings(reportId, [{ attributeId, inspector: 'intel', findings: [finding] }]);
       const [read] = (await store.loadSnapshot(reportId)).findings;
       assert.equal(read?.verdict, 'malicious');
       assert.equal(JSON.stringify(read?.detail), JSON.stringify(detail));
