@@ -127,6 +127,15 @@ describe('aws-cloudtrail-history', () => {
     assert.equal(result.findings[0]?.detail?.events, 1);
   });
 
+  test('a record with a forged event name (control characters, 5,000 characters) still makes one short plain title', async () => {
+    const forged = event({ name: 'x', ip: '198.51.100.7' });
+    forged.CloudTrailEvent = forged.CloudTrailEvent!.replace('"eventName":"x"', `"eventName":${JSON.stringify(`Get\r\nFAKE\u202e${'A'.repeat(5000)}`)}`);
+    trail.on(LookupEventsCommand).resolves({ Events: [forged] });
+    const [summary] = (await runInspector(createCloudTrailInspector({ now: () => NOW }), { type: 'username', key: 'u', value: 'alice' })).findings;
+    assert.doesNotMatch(summary!.title, /[\r\n\u202e]/);
+    assert.ok(summary!.title.length < 200, `title of ${summary!.title.length} characters`);
+  });
+
   test('special-purpose addresses are not scanned for', async () => {
     for (const value of ['127.0.0.1', '169.254.169.254', 'ff02::1']) {
       assert.deepEqual(await runInspector(createCloudTrailInspector(), { type: 'ipaddr', key: 'r', value }), { findings: [] });

@@ -19,6 +19,7 @@ import type { AttributeInput } from '../../core/alert.ts';
 import { ConfigError } from '../../core/errors.ts';
 import { defineInspector, type FindingInput, type Inspector } from '../../core/plugins.ts';
 import { addressScope, plainAddressOf } from '../common/address-scope.ts';
+import { cleanText } from '../common/text.ts';
 import { AwsSessions, sessionOptionsFromEnv, type AwsSessionsOptions, type ClientConfig } from '../aws-common/sessions.ts';
 import { isDenied, sourceIpsOf, summariseTrail, type TrailRecord } from './summary.ts';
 
@@ -118,7 +119,8 @@ export const createCloudTrailInspector = (options: CloudTrailInspectorOptions = 
         const { records, scanned, truncated } = await lookup(await sessions.client(account), filter, keep, ctx.signal);
         if (records.length === 0) continue;
         const summary = summariseTrail(records);
-        const topNames = Object.entries(summary.byEventName).slice(0, 3).map(([name, n]) => `${name} ×${n}`).join(', ');
+        // Event names are AWS's, but a title is what an analyst reads: bounded and plain whatever a record holds.
+        const topNames = Object.entries(summary.byEventName).slice(0, 3).map(([name, n]) => `${cleanText(name, 80)} ×${n}`).join(', ');
         const findings: FindingInput[] = [
           {
             verdict: 'info',

@@ -64,3 +64,12 @@ test('configuration', () => {
   assert.throws(() => correlationInspectorFromEnv({ ALERTWARDEN_CORRELATION_DAYS: '0' }, reader([]).sightings), /ALERTWARDEN_CORRELATION_DAYS/);
   assert.equal(correlationInspectorFromEnv({ ALERTWARDEN_CORRELATION_DAYS: '7' }, reader([]).sightings).name, 'correlation');
 });
+
+test('rule ids as long as an alert allows still make one short title (the contract caps titles at 1024)', async () => {
+  const long = (n: number): PastReport => ({ ...past(n), rule_id: `${n}-${'r'.repeat(1020)}` });
+  const { sightings } = reader([1, 2, 3, 4, 5, 6].map(long));
+  const result = await runInspector(createCorrelationInspector({ sightings, now: () => NOW }), { type: 'ipaddr', key: 'remote', value: '198.51.100.7' });
+  const [finding] = result.findings;
+  assert.ok(finding!.title.length <= 600, `title of ${finding!.title.length} characters`);
+  assert.equal((finding?.detail?.reports as PastReport[])[0]?.rule_id.length, 1022, 'the detail keeps the full ids');
+});

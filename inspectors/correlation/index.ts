@@ -13,6 +13,7 @@ import { ConfigError } from '../../core/errors.ts';
 import { defineInspector, type Inspector } from '../../core/plugins.ts';
 import { isAtLeast } from '../../core/report.ts';
 import type { PastReport, SightingReader } from '../../core/store.ts';
+import { cleanText } from '../common/text.ts';
 
 export const CORRELATION_DAYS_ENV = 'ALERTWARDEN_CORRELATION_DAYS';
 const DAY_MS = 86_400_000;
@@ -46,7 +47,8 @@ export const createCorrelationInspector = (options: CorrelationInspectorOptions)
       });
       const reports: PastReport[] = found.slice(0, MAX_REPORTS);
       if (reports.length === 0) return { findings: [] };
-      const rules = [...new Set(reports.map((r) => r.rule_id))];
+      // Rule ids come from alerts (up to 1 KB each): five of them must not push the title past its limit.
+      const rules = [...new Set(reports.map((r) => cleanText(r.rule_id, 80)))];
       const severe = reports.filter((r) => r.severity && isAtLeast(r.severity, 'high'));
       const worst = reports.map((r) => r.severity).filter((s) => s !== undefined).sort((a, b) => (isAtLeast(a, b) ? -1 : 1))[0];
       const more = found.length > MAX_REPORTS ? ' or more' : '';
