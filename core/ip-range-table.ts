@@ -227,6 +227,22 @@ export class IpRangeTable {
     return this.v4.entryFirsts.length + this.v6.entryFirsts.length;
   }
 
+  /**
+   * Whether any range holds the IPv4 address `value` (a uint32), allocating nothing: the
+   * flow-log detector asks this for two addresses of every line, nearly always for a miss.
+   */
+  containsV4(value: number): boolean {
+    const firsts = this.v4.firsts as Uint32Array;
+    let lo = 0;
+    let hi = firsts.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      if (firsts[mid]! <= value) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return hi >= 0 && value <= this.v4.lasts[hi]!;
+  }
+
   /** The innermost range holding `key`, or undefined. */
   lookup(key: IpKey): IpRangeHit | undefined {
     if (key.family === 4) {

@@ -7,7 +7,7 @@
 import { AttributeSchema, type AlertInput, type AttributeInput } from '../core/alert.ts';
 import { cloudTrailAttributes, type CloudTrailRecord } from './cloudtrail/record.ts';
 import type { FlowLogRecord } from './flowlogs/format.ts';
-import { flowLogAttributes } from './flowlogs/format.ts';
+import { flowLogAttributes, toFlowLogRecord } from './flowlogs/format.ts';
 import type { FirstSeenKey, LogSource, Rule, RuleContext } from './rule.ts';
 
 export interface Detection {
@@ -118,7 +118,7 @@ export const createFlowLogDetector = (rules: readonly Rule<FlowLogRecord>[], ctx
         if (!rule.match(record, ctx)) continue;
         const start = Number(record.start);
         const timestamp = Number.isFinite(start) && start > 0 ? new Date(start * 1000).toISOString() : undefined;
-        (out ??= []).push(alertOf(rule, record, ctx, flowLogAttributes(record, ctx.network), timestamp, record));
+        (out ??= []).push(alertOf(rule, record, ctx, flowLogAttributes(record, ctx.network), timestamp, toFlowLogRecord(record)));
       }
       return out ?? NONE;
     },

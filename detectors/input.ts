@@ -8,7 +8,7 @@
 import { gunzipSync } from 'node:zlib';
 import { isCloudTrailRecord, type CloudTrailRecord } from './cloudtrail/record.ts';
 import { LogFormatError } from './errors.ts';
-import { flowLogParser, isHeaderLine, type FlowLogParser, type FlowLogRecord } from './flowlogs/format.ts';
+import { FlowLogLine, isHeaderLine, toFlowLogRecord, type FlowLogRecord } from './flowlogs/format.ts';
 
 export const isGzip = (data: Uint8Array): boolean => data.length > 2 && data[0] === 0x1f && data[1] === 0x8b;
 
@@ -146,37 +146,40 @@ export const readFlowLogs = (text: string, where: string, format: readonly strin
 /**
  * Reads flow-log lines one at a time, as a stream delivers them: a header line switches the
  * format for the lines after it; a line that does not fit is counted as a problem (the first
- * 100 kept, with their line numbers).
+ * 100 kept, with their line numbers). The record `read` returns is reused for the next line:
+ * run the rules on it there and then, or keep a copy (toFlowLogRecord).
  */
 export class FlowLogLineReader {
   records = 0;
   readonly problems: string[] = [];
   private fields: readonly string[];
-  private parse: FlowLogParser;
+  private current: FlowLogLine;
   private line = 0;
   constructor(
     private readonly where: string,
     format: readonly string[],
   ) {
     this.fields = format;
-    this.parse = flowLogParser(format);
+    this.current = new FlowLogLine(format);
   }
 
   read(raw: string): FlowLogRecord | undefined {
     this.line++;
-    const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+    const line = raw.charCodeAt(raw.length - 1) === 13 ? raw.slice(0, -1) : raw;
     if (line === '') return undefined;
     // A header is only looked for where a field name could start (a-z); data rarely starts so.
     const c = line.charCodeAt(0);
     if (c >= 97 && c <= 122 && isHeaderLine(line)) {
       this.fields = line.trim().split(/\s+/);
-      this.parse = flowLogParser(this.fields, `${this.where}:${this.line}`);
+      this.current = new FlowLogLine(this.fields, `${this.where}:${this.line}`);
       return undefined;
     }
-    const record = this.parse(line);
-    if (record) this.records++;
-    else if (this.problems.length < 100) this.problems.push(`${this.where}:${this.line}: ${line.split(' ').length} fields where the format has ${this.fields.length}`);
-    return record;
+    if (this.current.load(line)) {
+      this.records++;
+      return this.current;
+    }
+    if (this.problems.length < 100) this.problems.push(`${this.where}:${this.line}: ${line.split(' ').length} fields where the format has ${this.fields.length}`);
+    return undefined;
   }
 }
 
@@ -189,7 +192,7 @@ export const readFlowLogLines = (
   const reader = new FlowLogLineReader(where, format);
   for (const line of lines) {
     const record = reader.read(line);
-    if (record) out.records.push(record);
+    if (record) out.records.push(toFlowLogRecord(record));
   }
   out.problems.push(...reader.problems);
   return out;

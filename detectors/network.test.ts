@@ -24,9 +24,11 @@ describe('network matcher', () => {
     fc.assert(
       fc.property(near, (ip) => {
         expect(m.listings(ip)).toEqual(findListings([list], { type: 'ipaddr', value: ip }));
+        expect(m.isListed(ip)).toBe(m.listings(ip).length > 0);
       }),
       { numRuns: 2000 },
     );
     expect(m.listings('2001:db8:bad::1')).toHaveLength(1);
+    expect([m.isListed('2001:db8:bad::1'), m.isListed('::ffff:203.0.113.9'), m.isListed('2001:db8::1')]).toEqual([true, true, false]);
   });
 });

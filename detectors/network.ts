@@ -6,7 +6,7 @@
  * detector and the blocklist inspector can never disagree about what is listed.
  */
 import ipaddr from 'ipaddr.js';
-import { parseIp } from '../core/ip-address.ts';
+import { parseIp, parseIpv4 } from '../core/ip-address.ts';
 import { matchIpKey, type ListHit } from '../inspectors/blocklist/match.ts';
 import type { Blocklist } from '../inspectors/blocklist/parse.ts';
 
@@ -30,6 +30,9 @@ export const ipv4ToNumber = (s: string): number => {
   }
   return dots === 3 && digits > 0 ? value * 256 + part : -1;
 };
+
+/** Bound once: some module loaders reach an imported function through a getter on every call. */
+const strictIpv4 = parseIpv4;
 
 type Interval = [start: number, end: number];
 
@@ -77,6 +80,12 @@ export interface NetworkMatcher {
   cidrIsInternal(cidr: string): boolean;
   /** The blocklist entries `address` is on (empty when none). */
   listings(address: string): ListHit[];
+  /** Whether `address` is on any blocklist: `listings(address).length > 0` without allocating for an IPv4 miss. */
+  isListed(address: string): boolean;
+  /** isListed for an IPv4 address already read as a number (strictly, as parseIpv4 reads it). */
+  isListedV4(address: number): boolean;
+  /** isInternal for an IPv4 address already read as a number. */
+  isInternalV4(address: number): boolean;
 }
 
 export const createNetworkMatcher = (internalCidrs: readonly string[], blocklists: readonly Blocklist[] = []): NetworkMatcher => {
@@ -104,6 +113,19 @@ export const createNetworkMatcher = (internalCidrs: readonly string[], blocklist
       }
       const [base, prefix] = range;
       return internal.some(([b, p]) => b.kind() === base.kind() && prefix >= p && base.match([b, p] as never));
+    },
+    isListed(address) {
+      if (!hasLists) return false;
+      // The inspector's own strict IPv4 parse, so both agree on odd spellings (leading zeros).
+      const n = strictIpv4(address);
+      return n === undefined ? this.listings(address).length > 0 : this.isListedV4(n);
+    },
+    isListedV4(n) {
+      for (const list of blocklists) if (list.addresses.containsV4(n)) return true;
+      return false;
+    },
+    isInternalV4(n) {
+      return inIntervals(internalV4, n);
     },
     listings(address) {
       if (!hasLists) return [];

@@ -1,10 +1,18 @@
 import { defineRule, type RuleContext } from '../../rule.ts';
-import { type FlowLogRecord } from '../format.ts';
+import { ipv4Of, type FlowLogRecord } from '../format.ts';
+
+/** Runs for both ends of every line: IPv4 is read in place, anything else (IPv6) as text. */
+const listed = (r: FlowLogRecord, end: 'srcaddr' | 'dstaddr', ctx: RuleContext): boolean => {
+  const v4 = ipv4Of(r, end);
+  if (v4 >= 0) return ctx.network.isListedV4(v4);
+  const address = r[end];
+  return address !== undefined && ctx.network.isListed(address);
+};
 
 /** The listed end of the flow, if any: the remote side normally, but either end counts. */
 const listedAddress = (r: FlowLogRecord, ctx: RuleContext): string | undefined => {
-  if (r.dstaddr !== undefined && ctx.network.listings(r.dstaddr).length > 0) return r.dstaddr;
-  if (r.srcaddr !== undefined && ctx.network.listings(r.srcaddr).length > 0) return r.srcaddr;
+  if (listed(r, 'dstaddr', ctx)) return r.dstaddr;
+  if (listed(r, 'srcaddr', ctx)) return r.srcaddr;
   return undefined;
 };
 

@@ -1,5 +1,5 @@
 import { defineRule, type RuleContext } from '../../rule.ts';
-import { IANA_PROTOCOLS, type FlowLogRecord } from '../format.ts';
+import { IANA_PROTOCOLS, integerOf, type FlowLogRecord } from '../format.ts';
 
 const SYN = 2;
 // Flow logs OR the flags of a window together and report a SYN-ACK as 18: the side that sent it is the server.
@@ -23,7 +23,7 @@ const outbound = (r: FlowLogRecord, ctx: RuleContext): boolean =>
   r.action === 'ACCEPT' &&
   (r.protocol === '6' || r.protocol === '17') &&
   r.dstport !== undefined &&
-  !ctx.settings.outboundAllowedPorts.includes(Number(r.dstport)) &&
+  !ctx.settings.outboundAllowedPorts.includes(integerOf(r, 'dstport')) &&
   r.srcaddr !== undefined &&
   r.dstaddr !== undefined &&
   ctx.network.isInternal(r.srcaddr) &&
