@@ -71,3 +71,14 @@ hostileCase({
   input: event({ id: { $ne: null } }),
   expect: rejected('detail.id', 'id is required (the GuardDuty finding id)'),
 });
+hostileCase({
+  name: 'guardduty: CLI (PascalCase) output with a "__proto__" key and a NUL in a member name stays plain data',
+  input: {
+    message: `{"Findings":[{"SchemaVersion":"2.0","AccountId":"123456789012","Id":"hostile-cli-1","Type":"Recon:EC2/Portscan","Severity":5,"__proto__":{"Polluted":true},"Res\\u0000ource":{},"Resource":{"ResourceType":"Instance","InstanceDetails":{"InstanceId":"i-0a1b2c3d4e5f67890"}},"Service":{"ServiceName":"guardduty","Action":{}}}]}`,
+  },
+  expect: neutralised(({ report }) => {
+    assert.equal(report.detector, 'guardduty');
+    assert.equal(({} as Record<string, unknown>).polluted, undefined);
+    assert.ok(report.attributes.some((a) => a.value === 'i-0a1b2c3d4e5f67890'));
+  }),
+});

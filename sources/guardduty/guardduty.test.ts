@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'vitest';
 import { ALERT_LIMITS } from '../../core/alert.ts';
 import { alertFingerprintOf, alertIdOf } from '../../core/ids.ts';
-import { alertsFromDocument } from '../index.ts';
+import { alertsFromDocument, findingSourceOf } from '../index.ts';
 import { fixture } from '../testing.ts';
 import { guardDutySeverity } from './index.ts';
 
@@ -100,5 +100,40 @@ describe('GuardDuty findings', () => {
     const { alert } = only(finding);
     assert.equal((alert.body as { truncated?: boolean }).truncated, true);
     assert.equal(alert.description?.length, ALERT_LIMITS.descriptionChars);
+  });
+
+  test('`aws guardduty get-findings` output (PascalCase) makes the same alerts as the camelCase findings', () => {
+    const cli = fixture('guardduty', 'cli-get-findings.json');
+    assert.equal(findingSourceOf(cli), 'guardduty');
+    for (const options of [{}, { source: 'guardduty' as const }]) {
+      const outcome = alertsFromDocument(cli, options);
+      assert.deepEqual(outcome.rejections, []);
+      assert.deepEqual(outcome.alerts.map((a) => [a.source, a.path]), [['guardduty', 'Findings[0]'], ['guardduty', 'Findings[1]']]);
+      assert.deepEqual(outcome.alerts[0]!.alert, only(fixture('guardduty', 'raw-port-probe.json')).alert);
+      assert.deepEqual(outcome.alerts[1]!.alert, only(fixture('guardduty', 'eventbridge-credential-exfiltration.json')).alert);
+    }
+    const refused = alertsFromDocument(cli, { source: 'securityhub' });
+    assert.match(refused.rejections[0]?.reason ?? '', /expected a Security Hub finding .* found a GuardDuty finding/);
+  });
+
+  test('one PascalCase finding alone, and the API\'s own {"findings": [...]}, are read too', () => {
+    const [first] = (fixture('guardduty', 'cli-get-findings.json').Findings as unknown[]) as Record<string, unknown>[];
+    const expected = only(fixture('guardduty', 'raw-port-probe.json')).alert;
+    assert.deepEqual(only(first).alert, expected);
+    const api = alertsFromDocument({ findings: [fixture('guardduty', 'raw-port-probe.json')] });
+    assert.deepEqual(api.alerts.map((a) => [a.path, a.alert]), [['findings[0]', expected]]);
+  });
+
+  test('a PascalCase finding without a Type is refused with the field as the user spelled it', () => {
+    const [first] = (fixture('guardduty', 'cli-get-findings.json').Findings as unknown[]) as Record<string, unknown>[];
+    const { Type: _type, ...untyped } = first!;
+    const outcome = alertsFromDocument({ Findings: [untyped] });
+    assert.deepEqual(outcome.rejections[0]?.issues, [{ path: 'Findings[0].Type', message: 'Type is required (the GuardDuty finding type)' }]);
+  });
+
+  test('Security Hub\'s own {"Findings": [...]} (ASFF, PascalCase too) is still Security Hub\'s', () => {
+    const asff = fixture('securityhub', 'get-findings-controls.json');
+    assert.equal(findingSourceOf(asff), 'securityhub');
+    assert.ok(alertsFromDocument(asff).alerts.every((a) => a.source === 'securityhub'));
   });
 });

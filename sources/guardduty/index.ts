@@ -1,6 +1,9 @@
 /**
  * GuardDuty findings, raw (as exported to S3 or read from an EventBridge `GuardDuty Finding`
- * event's `detail`). One finding is one alert:
+ * event's `detail`), and as `aws guardduty get-findings` (and the SDKs) print them:
+ * `{"Findings": [{"AccountId": …, "Resource": {"InstanceDetails": …}}]}`, the same shapes with
+ * PascalCase member names, read as the camelCase form so both make the same alert. One finding
+ * is one alert:
  *   detector `guardduty`, rule_id the finding type, alert_key the finding id (GuardDuty itself
  *   folds repeats of an activity into one finding id and bumps `service.count`, so every update
  *   of a finding joins the same report), the finding as body.
@@ -65,12 +68,15 @@ const addAction = (attributes: AttributeList, action: Json) => {
   addRemoteIp(attributes, objectAt(action.rdsLoginAttemptAction).remoteIpDetails);
 };
 
-const mapFinding = (finding: Json, path: string): MappedItem => {
+/** Names as the user's document spells them, for the issues. */
+const NAMES = { camel: { type: 'type', id: 'id' }, pascal: { type: 'Type', id: 'Id' } } as const;
+
+const mapFinding = (finding: Json, path: string, names: (typeof NAMES)[keyof typeof NAMES] = NAMES.camel): MappedItem => {
   const type = textAt(finding.type);
   const id = textAt(finding.id) ?? textAt(finding.arn);
   const issues = [
-    ...(type === undefined ? [{ path: pathOf(path, 'type'), message: 'type is required (the GuardDuty finding type)' }] : []),
-    ...(id === undefined ? [{ path: pathOf(path, 'id'), message: 'id is required (the GuardDuty finding id)' }] : []),
+    ...(type === undefined ? [{ path: pathOf(path, names.type), message: `${names.type} is required (the GuardDuty finding type)` }] : []),
+    ...(id === undefined ? [{ path: pathOf(path, names.id), message: `${names.id} is required (the GuardDuty finding id)` }] : []),
   ];
   if (issues.length) return { path, issues };
   const service = objectAt(finding.service);
@@ -107,12 +113,52 @@ const mapFinding = (finding: Json, path: string): MappedItem => {
   };
 };
 
+const GUARDDUTY_ARN = /^arn:aws[a-z-]*:guardduty:/;
+
+const isCamelFinding = (document: Json): boolean =>
+  objectAt(document.service).serviceName === 'guardduty' ||
+  (typeof document.arn === 'string' && GUARDDUTY_ARN.test(document.arn)) ||
+  (typeof document.schemaVersion === 'string' && typeof document.type === 'string' && isObject(document.resource));
+
+/** ASFF is PascalCase too, but has ProductArn and a Resources list where GuardDuty has one Resource. */
+const isPascalFinding = (document: Json): boolean =>
+  !('ProductArn' in document) &&
+  (objectAt(document.Service).ServiceName === 'guardduty' ||
+    (typeof document.Arn === 'string' && GUARDDUTY_ARN.test(document.Arn)) ||
+    (typeof document.SchemaVersion === 'string' && typeof document.Type === 'string' && isObject(document.Resource)));
+
+/**
+ * PascalCase member names to the camelCase the API's JSON (and EventBridge) uses: the CLI
+ * prints each member's name, the wire carries the same name with a lower-case first letter.
+ * Keys that are not member names (tag values, map keys such as `AWS::S3::Bucket`) are left.
+ */
+export const camelCaseKeys = (value: unknown): unknown => {
+  if (Array.isArray(value)) return value.map(camelCaseKeys);
+  if (!isObject(value)) return value;
+  // fromEntries defines own properties: a "__proto__" key in the input stays data.
+  return Object.fromEntries(Object.entries(value).map(([key, v]) => [/^[A-Z][A-Za-z0-9]*$/.test(key) ? key[0]!.toLowerCase() + key.slice(1) : key, camelCaseKeys(v)]));
+};
+
+const mapPascal = (finding: unknown, path: string): MappedItem => mapFinding(objectAt(camelCaseKeys(finding)), path, NAMES.pascal);
+
+/** `{"Findings": […]}` from the CLI or an SDK, `{"findings": […]}` from the API itself. */
+const findingList = (document: Json): { key: 'Findings' | 'findings'; items: unknown[] } | undefined => {
+  if (Array.isArray(document.Findings) && document.Findings.some((f) => isPascalFinding(objectAt(f)))) return { key: 'Findings', items: document.Findings };
+  if (Array.isArray(document.findings) && document.findings.some((f) => isCamelFinding(objectAt(f)))) return { key: 'findings', items: document.findings };
+  return undefined;
+};
+
 export const guardDutySource = defineSource({
   name: 'guardduty',
   describes: 'a GuardDuty finding',
-  recognises: (document) =>
-    objectAt(document.service).serviceName === 'guardduty' ||
-    (typeof document.arn === 'string' && /^arn:aws[a-z-]*:guardduty:/.test(document.arn)) ||
-    (typeof document.schemaVersion === 'string' && typeof document.type === 'string' && isObject(document.resource)),
-  map: (document, path) => [mapFinding(document, path)],
+  recognises: (document) => isCamelFinding(document) || isPascalFinding(document) || findingList(document) !== undefined,
+  map: (document, path) => {
+    const list = findingList(document);
+    if (list) {
+      return list.items.map((finding, i) =>
+        list.key === 'Findings' ? mapPascal(finding, pathOf(path, 'Findings', i)) : mapFinding(objectAt(finding), pathOf(path, 'findings', i)),
+      );
+    }
+    return isPascalFinding(document) ? [mapPascal(document, path)] : [mapFinding(document, path)];
+  },
 });

@@ -63,6 +63,11 @@ const alertIdOfInput = (input: HostileInput): string => {
     const detail = raw.detail as unknown as Record<string, string>;
     return alertIdOf({ detector: 'guardduty', rule_id: id(detail.type!), alert_key: id(detail.id!) });
   }
+  // As `aws guardduty get-findings` prints them: the same, in PascalCase.
+  if (Array.isArray(raw.Findings)) {
+    const finding = raw.Findings[0] as Record<string, string>;
+    return alertIdOf({ detector: 'guardduty', rule_id: id(finding.Type!), alert_key: id(finding.Id!) });
+  }
   return alertIdOf({ detector: id(raw.detector!), rule_id: id(raw.rule_id!), ...(raw.alert_key !== undefined ? { alert_key: id(raw.alert_key) } : {}) });
 };
 
