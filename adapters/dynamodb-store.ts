@@ -16,6 +16,10 @@
  *                                                             work given up after retries (the workflow's DLQ)
  *   pk REPORT#<reportId>      sk BUDGET#<name>                lookups of a costly service this report took (atomic counter)
  *   pk SEEN#<sightingKey>     sk <iso time>#<reportId>        the attribute value joined that report then (correlation)
+ *   pk SEEN#<scope>           sk <value>                      detectors' first-seen state (adapters/first-seen-store.ts;
+ *                                                             scopes such as ami:<account>)
+ *   pk READ#<bucket>/<key>    sk <version>                    a log file the file sources claimed or read
+ *                                                             (adapters/read-objects-store.ts)
  *
  * Index `sweep` (sparse, keys only): sweepShard ROUND, sweepAt <epoch ms>. Only META items of
  * reports with a round running or a retry scheduled carry both attributes, so the sweeper

@@ -1,20 +1,7 @@
-/** SQS of S3 notifications (CloudTrail files in S3) -> detectors -> alert topic; a failed message is retried, then dead-lettered. */
-import middy from '@middy/core';
-import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
-import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { handleLogFile, objectsIn } from '../detectors/sources/handle.ts';
+/** SQS of S3 notifications (CloudTrail files in S3) -> detectors -> alert topic; see log-files.ts. */
+import { createLogFilesHandler } from './log-files.ts';
 import { containerSourceDeps, type SourceDepsProvider } from './source-deps.ts';
 
-export const createCloudTrailFilesHandler = (getDeps: SourceDepsProvider) =>
-  middy(async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
-    const deps = await getDeps();
-    const processFiles = async (record: SQSRecord) => {
-      for (const ref of objectsIn(record.body)) {
-        const outcome = await handleLogFile(ref, 'cloudtrail', deps);
-        deps.logger.info('log file read', { bucket: ref.bucket, key: ref.key, records: outcome.records, alerts: outcome.alerts, problems: outcome.problems.slice(0, 10) });
-      }
-    };
-    return processPartialResponse(event, processFiles, new BatchProcessor(EventType.SQS), { context, throwOnFullBatchFailure: false });
-  });
+export const createCloudTrailFilesHandler = (getDeps: SourceDepsProvider) => createLogFilesHandler('cloudtrail', getDeps);
 
 export const handler = createCloudTrailFilesHandler(containerSourceDeps);

@@ -9,6 +9,7 @@ import { ConfigError } from '../core/errors.ts';
 import type { PluginLogger } from '../core/plugins.ts';
 import { clientOf, lazyAwsClients, type AwsClientProviders } from '../adapters/aws-clients.ts';
 import { DynamoDbFirstSeenStore } from '../adapters/first-seen-store.ts';
+import { DynamoDbReadObjectsLedger } from '../adapters/read-objects-store.ts';
 import { SnsAlertPublisher } from '../adapters/sns-alert-publisher.ts';
 import { detectorsFromEnv } from '../detectors/index.ts';
 import type { AlertPublisher, SourceDeps } from '../detectors/sources/ports.ts';
@@ -39,6 +40,7 @@ export const buildSourceDeps = async (env: Env, overrides: SourceDepsOverrides =
   return {
     detectors: await detectorsFromEnv(env, () => clientOf(clients.s3)),
     firstSeen: new DynamoDbFirstSeenStore(clients.dynamodb, env.ALERTWARDEN_TABLE),
+    readObjects: new DynamoDbReadObjectsLedger(clients.dynamodb, env.ALERTWARDEN_TABLE),
     publisher: overrides.publisher ?? new SnsAlertPublisher(clients.sns, topicArn!),
     s3: () => clientOf(clients.s3),
     logger: loggerOf(env),

@@ -4,17 +4,20 @@
  * of stateful rules and publishes the alerts. Errors other than unreadable input propagate, so
  * the invocation is retried and then dead-lettered with its input.
  */
-import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
-import type { Detection } from '../detect.ts';
+import type { Detection, RecordDetector } from '../detect.ts';
+import type { FlowLogRecord } from '../flowlogs/format.ts';
 import { LogFormatError } from '../errors.ts';
 import { keepFirstSeen } from '../first-seen.ts';
 import { detectAll } from '../index.ts';
 import { decodeLogsSubscription, FlowLogLineReader, readCloudTrail } from '../input.ts';
 import { isCloudTrailRecord } from '../cloudtrail/record.ts';
-import type { SourceDeps, SourceOutcome } from './ports.ts';
+import { lineBatches } from './lines.ts';
+import type { S3ObjectRef, SourceDeps, SourceOutcome } from './ports.ts';
+
+export type { S3ObjectRef } from './ports.ts';
 
 export type LogKind = 'cloudtrail' | 'flowlogs';
 
@@ -68,11 +71,6 @@ export const handleLogsSubscription = async (event: unknown, kind: LogKind, deps
   return { records: reader.records, alerts, problems: reader.problems };
 };
 
-export interface S3ObjectRef {
-  bucket: string;
-  key: string;
-}
-
 /**
  * The objects an SQS message announces: an S3 event notification (straight or inside an SNS
  * envelope), or CloudTrail's own SNS delivery notice (`s3Bucket`, `s3ObjectKey[]`). S3's test
@@ -88,12 +86,28 @@ export const objectsIn = (body: string): S3ObjectRef[] => {
   }
   const records = Array.isArray(v.Records) ? v.Records : [];
   return records
-    .map((r: { s3?: { bucket?: { name?: string }; object?: { key?: string } } }) => ({
-      bucket: r.s3?.bucket?.name ?? '',
-      // S3 notifications URL-encode the key, with + for spaces.
-      key: decodeURIComponent((r.s3?.object?.key ?? '').replace(/\+/g, ' ')),
-    }))
+    .map((r: S3EventRecord): S3ObjectRef => {
+      const version = versionOf(r.s3?.object ?? {});
+      return {
+        bucket: r.s3?.bucket?.name ?? '',
+        // S3 notifications URL-encode the key, with + for spaces.
+        key: decodeURIComponent((r.s3?.object?.key ?? '').replace(/\+/g, ' ')),
+        ...(version ? { version } : {}),
+      };
+    })
     .filter((o) => o.bucket && o.key && !o.key.includes('/CloudTrail-Digest/'));
+};
+
+type S3EventRecord = { s3?: { bucket?: { name?: string }; object?: { key?: string; versionId?: unknown; eTag?: unknown; sequencer?: unknown } } };
+
+/**
+ * What tells this write of the key from another: the version id in a versioned bucket; else
+ * the ETag and the sequencer (a new write of the key, even of the same bytes, has a greater one).
+ */
+const versionOf = (object: NonNullable<NonNullable<S3EventRecord['s3']>['object']>): string | undefined => {
+  const text = (x: unknown) => (typeof x === 'string' ? x : '');
+  if (text(object.versionId)) return `v:${text(object.versionId)}`;
+  return object.eTag || object.sequencer ? `e:${text(object.eTag)}:${text(object.sequencer)}` : undefined;
 };
 
 /** The object's bytes as a stream of text, decompressed on the way when the key says gzip or the bytes do. */
@@ -102,6 +116,16 @@ const openText = async (ref: S3ObjectRef, deps: SourceDeps): Promise<Readable> =
   const body = response.Body as Readable;
   const gzip = ref.key.endsWith('.gz') || response.ContentEncoding === 'gzip';
   return gzip ? body.pipe(createGunzip()) : body;
+};
+
+/** One batch of flow-log lines through the reader and the rules, synchronously; what they raise is added to `out`. */
+export const detectFlowLogLines = (lines: readonly string[], reader: FlowLogLineReader, detector: RecordDetector<FlowLogRecord>, out: Detection[]): void => {
+  for (const line of lines) {
+    const record = reader.read(line);
+    if (!record) continue;
+    const found = detector.detect(record);
+    if (found.length) out.push(...found);
+  }
 };
 
 /** Alerts are published every this many, so a large file neither holds them all in memory nor loses them all on a late failure. */
@@ -122,11 +146,8 @@ export const handleLogFile = async (ref: S3ObjectRef, kind: LogKind, deps: Sourc
   const reader = new FlowLogLineReader(where, deps.detectors.settings.flowLogFormat);
   let pending: Detection[] = [];
   let alerts = 0;
-  for await (const line of createInterface({ input: text, crlfDelay: Infinity })) {
-    const record = reader.read(line);
-    if (!record) continue;
-    const found = deps.detectors.flowlogs.detect(record);
-    if (found.length) pending.push(...found);
+  for await (const lines of lineBatches(text)) {
+    detectFlowLogLines(lines, reader, deps.detectors.flowlogs, pending);
     if (pending.length >= PUBLISH_EVERY) {
       alerts += await publishDetections(pending, deps);
       pending = [];
@@ -134,4 +155,43 @@ export const handleLogFile = async (ref: S3ObjectRef, kind: LogKind, deps: Sourc
   }
   alerts += await publishDetections(pending, deps);
   return { records: reader.records, alerts, problems: reader.problems };
+};
+
+export interface FileNotificationOutcome extends SourceOutcome {
+  ref: S3ObjectRef;
+  /** The object was read already (a repeated notification): nothing was downloaded or published. */
+  repeated: boolean;
+}
+
+/**
+ * One SQS message of the file sources (CloudTrail and flow-log files alike): every object it
+ * announces is claimed, read and marked read, so a repeated notification costs one
+ * conditional write. A read that fails gives its claim back and rethrows: the message is
+ * retried, then dead-lettered.
+ */
+export const handleLogFileNotification = async (body: string, kind: LogKind, deps: SourceDeps, leaseMs: number): Promise<FileNotificationOutcome[]> => {
+  const outcomes: FileNotificationOutcome[] = [];
+  for (const ref of objectsIn(body)) {
+    const where = { bucket: ref.bucket, key: ref.key, version: ref.version };
+    const claim = await deps.readObjects.claim(ref, leaseMs);
+    if (!claim) {
+      deps.logger.info('log file already read or being read: repeated notification skipped', where);
+      outcomes.push({ ref, repeated: true, records: 0, alerts: 0, problems: [] });
+      continue;
+    }
+    let outcome: SourceOutcome;
+    try {
+      outcome = await handleLogFile(ref, kind, deps);
+    } catch (error) {
+      await deps.readObjects.release(claim).catch((releaseError: unknown) =>
+        // The claim then lapses with its lease, and the retry reads the file after that.
+        deps.logger.warn('could not give up the claim on a log file', { ...where, reason: String(releaseError) }),
+      );
+      throw error;
+    }
+    await deps.readObjects.complete(claim);
+    deps.logger.info('log file read', { ...where, records: outcome.records, alerts: outcome.alerts, problems: outcome.problems.slice(0, 10) });
+    outcomes.push({ ref, repeated: false, ...outcome });
+  }
+  return outcomes;
 };

@@ -19,5 +19,8 @@ export const isEventBridgeEvent = (document: Json): document is Json & EventBrid
   typeof document['detail-type'] === 'string' && typeof document.source === 'string' && isObject(document.detail);
 
 export const GUARDDUTY_FINDING = 'GuardDuty Finding';
-/** Both carry ASFF findings in `detail.findings`: automatic imports, and findings an analyst sent with a custom action. */
-export const SECURITY_HUB_FINDINGS = ['Security Hub Findings - Imported', 'Security Hub Findings - Custom Action'];
+/**
+ * Findings in `detail.findings`: ASFF from Security Hub CSPM (automatic imports, and findings an
+ * analyst sent with a custom action), OCSF from the newer Security Hub (`Findings Imported V2`).
+ */
+export const SECURITY_HUB_FINDINGS = ['Security Hub Findings - Imported', 'Security Hub Findings - Custom Action', 'Findings Imported V2'];

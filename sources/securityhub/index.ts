@@ -1,7 +1,8 @@
 /**
  * Security Hub findings in the AWS Security Finding Format (ASFF): the `detail.findings[]` of a
  * `Security Hub Findings - Imported` event (one alert per finding), a single finding, or the
- * `{"Findings": [...]}` that `aws securityhub get-findings` prints.
+ * `{"Findings": [...]}` that `aws securityhub get-findings` prints. The newer Security Hub's
+ * OCSF findings (`Findings Imported V2`) are read by ocsf.ts.
  *   detector `securityhub`; rule_id the control (`Compliance.SecurityControlId`), else the
  *   GeneratorId when it names a rule, else the first finding type (GuardDuty's GeneratorId is
  *   its detector ARN, the same for every finding); alert_key the finding Id, so each update
@@ -12,6 +13,7 @@
 import { ALERT_LIMITS, type SourceSeverity } from '../../core/alert.ts';
 import { AttributeList, bodyWithin, findingAlert, listAt, objectAt, pathOf, severity, textAt, truncate, type Json } from '../fields.ts';
 import { defineSource, type MappedItem } from '../source.ts';
+import { isOcsfFinding, mapOcsfFinding } from './ocsf.ts';
 
 const LABELS: Record<string, SourceSeverity['level']> = { INFORMATIONAL: 'info', LOW: 'low', MEDIUM: 'medium', HIGH: 'high', CRITICAL: 'critical' };
 
@@ -146,16 +148,20 @@ const mapFinding = (finding: Json, path: string): MappedItem => {
 
 const isFinding = (document: Json) => typeof document.SchemaVersion === 'string' && typeof document.ProductArn === 'string';
 
+/** ASFF or OCSF, told apart per finding. */
+const mapAny = (finding: Json, path: string): MappedItem => (isOcsfFinding(finding) ? mapOcsfFinding(finding, path) : mapFinding(finding, path));
+
 export const securityHubSource = defineSource({
   name: 'securityhub',
-  describes: 'a Security Hub finding in ASFF (or {"Findings": [...]})',
-  recognises: (document) => isFinding(document) || (Array.isArray(document.Findings) && document.Findings.some((f) => isFinding(objectAt(f)))),
+  describes: 'a Security Hub finding in ASFF (or {"Findings": [...]}) or OCSF',
+  recognises: (document) =>
+    isFinding(document) || isOcsfFinding(document) || (Array.isArray(document.Findings) && document.Findings.some((f) => isFinding(objectAt(f)))),
   map: (document, path) =>
     Array.isArray(document.Findings)
       ? document.Findings.map((finding, i) => mapFinding(objectAt(finding), pathOf(path, 'Findings', i)))
-      : [mapFinding(document, path)],
+      : [mapAny(document, path)],
 });
 
-/** The findings of an EventBridge event's detail: `detail.findings[i]`. */
+/** The findings of an EventBridge event's detail, ASFF or OCSF: `detail.findings[i]`. */
 export const mapImportedFindings = (detail: Json, path: string): MappedItem[] =>
-  listAt(detail.findings).map((finding, i) => mapFinding(objectAt(finding), pathOf(path, 'findings', i)));
+  listAt(detail.findings).map((finding, i) => mapAny(objectAt(finding), pathOf(path, 'findings', i)));

@@ -63,6 +63,11 @@ const alertIdOfInput = (input: HostileInput): string => {
     const detail = raw.detail as unknown as Record<string, string>;
     return alertIdOf({ detector: 'guardduty', rule_id: id(detail.type!), alert_key: id(detail.id!) });
   }
+  // Security Hub's OCSF findings aggregate by their type and finding uid (sources/securityhub/ocsf.ts).
+  if (raw['detail-type'] === 'Findings Imported V2') {
+    const finding = (raw.detail as unknown as { findings: { finding_info: { uid: string; types: string[] } }[] }).findings[0]!;
+    return alertIdOf({ detector: 'securityhub', rule_id: finding.finding_info.types[0]!, alert_key: finding.finding_info.uid });
+  }
   // As `aws guardduty get-findings` prints them: the same, in PascalCase.
   if (Array.isArray(raw.Findings)) {
     const finding = raw.Findings[0] as Record<string, string>;

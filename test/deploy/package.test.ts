@@ -788,14 +788,16 @@ test('per-function IAM is exactly the least privilege the design calls for', () 
     // consume their notification queue. Reading the log bucket is a separate conditional policy.
     cloudTrailEvents: ['sns:Publish @ Ref:AlertTopic', ...alertTopicKey, ...ddb('PutItem'), 'sqs:SendMessage @ GetAtt:CloudTrailEventsDeadLetterQueue.Arn'],
     cloudTrailLogs: ['sns:Publish @ Ref:AlertTopic', ...alertTopicKey, ...ddb('PutItem'), 'sqs:SendMessage @ GetAtt:CloudTrailLogsDeadLetterQueue.Arn'],
+    // File sources also claim each announced file and mark it read (repeated S3 notifications).
     cloudTrailFiles: [
       'sns:Publish @ Ref:AlertTopic', ...alertTopicKey,
-      ...ddb('PutItem'),
+      ...ddb('PutItem', 'DeleteItem'),
       ...pairs(['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'], ['GetAtt:CloudTrailFilesQueue.Arn']),
     ],
     flowLogLogs: ['sns:Publish @ Ref:AlertTopic', ...alertTopicKey, `s3:GetObject @ ${under('blocklists')}`, 'sqs:SendMessage @ GetAtt:FlowLogLogsDeadLetterQueue.Arn'],
     flowLogFiles: [
       'sns:Publish @ Ref:AlertTopic', ...alertTopicKey,
+      ...ddb('PutItem', 'DeleteItem'),
       `s3:GetObject @ ${under('blocklists')}`,
       ...pairs(['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'], ['GetAtt:FlowLogFilesQueue.Arn']),
     ],

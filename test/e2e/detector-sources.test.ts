@@ -58,12 +58,13 @@ const reportWithEvent = async (eventID: string) => {
   return views.find((v) => v.report.alerts.some((a) => a.attributes.some((x) => x.type === 'event_id' && x.value === eventID)));
 };
 
-const s3Notification = (bucket: string, key: string): SQSEvent => ({
+/** An S3 event notification as SQS delivers it; `object` adds eTag, sequencer or versionId. */
+const s3Notification = (bucket: string, key: string, object: Record<string, unknown> = {}): SQSEvent => ({
   Records: [
     {
       messageId: randomUUID(),
       receiptHandle: 'r',
-      body: JSON.stringify({ Records: [{ eventVersion: '2.1', eventSource: 'aws:s3', awsRegion: 'us-east-1', eventName: 'ObjectCreated:Put', s3: { s3SchemaVersion: '1.0', bucket: { name: bucket, arn: `arn:aws:s3:::${bucket}` }, object: { key: encodeURIComponent(key).replace(/%2F/g, '/'), size: 1 } } }] }),
+      body: JSON.stringify({ Records: [{ eventVersion: '2.1', eventSource: 'aws:s3', awsRegion: 'us-east-1', eventName: 'ObjectCreated:Put', s3: { s3SchemaVersion: '1.0', bucket: { name: bucket, arn: `arn:aws:s3:::${bucket}` }, object: { key: encodeURIComponent(key).replace(/%2F/g, '/'), size: 1, ...object } } }] }),
       attributes: { ApproximateReceiveCount: '1', SentTimestamp: '0', SenderId: 's3', ApproximateFirstReceiveTimestamp: '0' },
       messageAttributes: {},
       md5OfBody: '',
@@ -147,9 +148,49 @@ test('VPC flow-log file in S3 with a custom-format header, and flow-log lines th
   assert.ok(listed.report.findings.some((f) => f.inspector === 'blocklist' && f.attribute.value === '203.0.113.9'));
 });
 
-test('a file that is not there fails its SQS message (retried, then dead-lettered), not the batch', async () => {
+test('a file that is not there fails its SQS message (retried, then dead-lettered), not the batch; the retry reads it once it exists', async () => {
   const bucket = pipeline.runtime.env.ALERTWARDEN_BUCKET!;
-  const event = s3Notification(bucket, 'AWSLogs/111122223333/CloudTrail/us-east-1/2026/11/20/missing.json.gz');
+  const key = 'AWSLogs/111122223333/CloudTrail/us-east-1/2026/11/20/late.json.gz';
+  const event = s3Notification(bucket, key);
   const response = await createCloudTrailFilesHandler(getDeps)(event, context);
   assert.deepEqual(response.batchItemFailures, [{ itemIdentifier: event.Records[0]!.messageId }]);
+  // The failed read gave its claim back: the redelivery of the same message is not taken for a repeat.
+  const stop = await record('cloudtrail-tampering');
+  await pipeline.runtime.clients.s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: gzipSync(JSON.stringify({ Records: [stop] })) }));
+  const before = published.length;
+  assert.deepEqual((await createCloudTrailFilesHandler(getDeps)(event, context)).batchItemFailures, []);
+  assert.equal(published.length - before, 1, 'the retry published the file\'s alert');
+  assert.ok(await reportWithEvent(stop.eventID!), 'and it reached a report');
+});
+
+test('a repeated S3 notification of a file already read is a no-op, in both file sources; a new write of the key is read', async () => {
+  const bucket = pipeline.runtime.env.ALERTWARDEN_BUCKET!;
+  const flowKey = 'AWSLogs/111122223333/vpcflowlogs/us-east-1/2026/11/20/111122223333_vpcflowlogs_us-east-1_fl-1234abcd_20261120T1030Z_0a1b2c3d.log.gz';
+  const lines = ['2 111122223333 eni-0a1b2c3d4e5f60718 10.0.1.25 203.0.113.9 49152 443 6 20 4249 1763633700 1763633760 ACCEPT OK', '2 111122223333 eni-0a1b2c3d4e5f60718 10.0.1.25 198.51.100.77 49152 6667 6 20 4249 1763633700 1763633760 ACCEPT OK'];
+  await pipeline.runtime.clients.s3.send(new PutObjectCommand({ Bucket: bucket, Key: flowKey, Body: gzipSync(lines.join('\n')) }));
+  const written = { eTag: '0123456789abcdef0123456789abcdef', sequencer: '0065F1A2B3C4D5E6F7' };
+  const flowFiles = createFlowLogFilesHandler(getDeps);
+  const counts: number[] = [published.length];
+  for (const object of [written, written, { ...written, sequencer: '0065F1A2B3C4D5E6F8' }]) {
+    assert.deepEqual((await flowFiles(s3Notification(bucket, flowKey, object), context)).batchItemFailures, []);
+    counts.push(published.length);
+  }
+  const perDelivery = counts.slice(1).map((n, i) => n - counts[i]!);
+  console.log(`flow-log file alerts published per delivery (first, repeat, new write): ${perDelivery.join(', ')}`);
+  assert.deepEqual(perDelivery, [2, 0, 2]);
+
+  const trailKey = 'AWSLogs/111122223333/CloudTrail/us-east-1/2026/11/20/111122223333_CloudTrail_us-east-1_20261120T1030Z_e5F6a7B8.json.gz';
+  const denied = await record('access-denied');
+  await pipeline.runtime.clients.s3.send(new PutObjectCommand({ Bucket: bucket, Key: trailKey, Body: gzipSync(JSON.stringify({ Records: [denied] })) }));
+  const trailFiles = createCloudTrailFilesHandler(getDeps);
+  const versioned = { versionId: '3HL4kqtJlcpXroDTDmJ-rmSpXd3dIbrHY', eTag: 'fedcba9876543210fedcba9876543210', sequencer: '0065F1A2B3C4D5E6F9' };
+  const trailCounts: number[] = [published.length];
+  for (const object of [versioned, { ...versioned, sequencer: '0065F1A2B3C4D5E6FA' }]) {
+    assert.deepEqual((await trailFiles(s3Notification(bucket, trailKey, object), context)).batchItemFailures, []);
+    trailCounts.push(published.length);
+  }
+  const trailPerDelivery = trailCounts.slice(1).map((n, i) => n - trailCounts[i]!);
+  console.log(`CloudTrail file alerts published per delivery (first, repeat of the same version): ${trailPerDelivery.join(', ')}`);
+  assert.deepEqual(trailPerDelivery, [1, 0], 'the version id, not the sequencer, names a version in a versioned bucket');
+  assert.ok(await reportWithEvent(denied.eventID!), 'the first delivery reached a report');
 });
