@@ -66,7 +66,7 @@ const alertIdOfInput = (input: HostileInput): string => {
   // Security Hub's OCSF findings aggregate by their type and finding uid (sources/securityhub/ocsf.ts).
   if (raw['detail-type'] === 'Findings Imported V2') {
     const finding = (raw.detail as unknown as { findings: { finding_info: { uid: string; types: string[] } }[] }).findings[0]!;
-    return alertIdOf({ detector: 'securityhub', rule_id: finding.finding_info.types[0]!, alert_key: finding.finding_info.uid });
+    return alertIdOf({ detector: 'securityhub', rule_id: id(finding.finding_info.types[0]!), alert_key: id(finding.finding_info.uid) });
   }
   // As `aws guardduty get-findings` prints them: the same, in PascalCase.
   if (Array.isArray(raw.Findings)) {
