@@ -96,6 +96,25 @@ describe('alertwarden detect --source guardduty|securityhub', () => {
     assert.match(stderr, /get-findings-controls\.json Findings\[1\]: skipped: .*workflow status RESOLVED/);
   });
 
+  test('`aws guardduty get-findings` output and a Security Hub OCSF event, recognised with and without --source', async () => {
+    for (const args of [['detect', '--source', 'guardduty'], ['detect']]) {
+      const { code, stdout, stderr } = await cli([...args, 'sources/guardduty/fixtures/cli-get-findings.json']);
+      assert.equal(code, 0, stderr);
+      const alerts = stdout.trim().split('\n').map((line) => AlertSchema.parse(JSON.parse(line)));
+      assert.deepEqual(
+        alerts.map((a) => [a.detector, a.rule_id, a.source_severity?.level]),
+        [
+          ['guardduty', 'Recon:EC2/PortProbeUnprotectedPort', 'low'],
+          ['guardduty', 'UnauthorizedAccess:IAMUser/InstanceCredentialExfiltration.OutsideAWS', 'high'],
+        ],
+      );
+    }
+    const ocsf = await cli(['detect', 'sources/securityhub/fixtures/eventbridge-ocsf-detection.json']);
+    assert.equal(ocsf.code, 0, ocsf.stderr);
+    const [alert] = ocsf.stdout.trim().split('\n').map((line) => AlertSchema.parse(JSON.parse(line)));
+    assert.deepEqual([alert?.detector, alert?.rule_id, alert?.source_severity?.level], ['securityhub', 'Backdoor:EC2/C&CActivity.B!DNS', 'high']);
+  });
+
   test('asked for GuardDuty, anything else is refused and the exit code says nothing was usable', async () => {
     const { code, stdout, stderr } = await cli(['detect', '--source', 'guardduty', '-'], JSON.stringify({ detector: 'd', rule_id: 'r' }));
     assert.equal(code, 1);

@@ -19,11 +19,14 @@ const weInitiated = (r: FlowLogRecord): boolean => {
   return Number(r.dstport) <= Number(r.srcport);
 };
 
-const outbound = (r: FlowLogRecord, ctx: RuleContext): boolean =>
-  r.action === 'ACCEPT' &&
-  (r.protocol === '6' || r.protocol === '17') &&
-  r.dstport !== undefined &&
-  !ctx.settings.outboundAllowedPorts.includes(integerOf(r, 'dstport')) &&
+const outbound = (r: FlowLogRecord, ctx: RuleContext): boolean => {
+  if (r.action !== 'ACCEPT' || (r.protocol !== '6' && r.protocol !== '17')) return false;
+  // Read in place: most accepted flows are on an allowed port, and this runs for each of them.
+  const port = integerOf(r, 'dstport');
+  return (port >= 0 || r.dstport !== undefined) && !ctx.settings.outboundAllowedPorts.includes(port) && weOpenedToOutside(r, ctx);
+};
+
+const weOpenedToOutside = (r: FlowLogRecord, ctx: RuleContext): boolean =>
   r.srcaddr !== undefined &&
   r.dstaddr !== undefined &&
   ctx.network.isInternal(r.srcaddr) &&
