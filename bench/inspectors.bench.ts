@@ -217,7 +217,7 @@ const main = async () => {
   process.stdout.write(
     [
       `issue 10 goals (load average ${startLoad} at start, ${load()} at end, ${cpus().length} cores):`,
-      ...goals.map((x) => `  ${x.goal.padEnd(width)}  ${x.measured.padEnd(measuredWidth)}  ${x.met ? 'met' : 'NOT MET'}`),
+      ...goals.map((x) => `  ${x.goal.padEnd(width)}  ${x.measured.padEnd(measuredWidth)}  ${x.met ? 'MET' : 'NOT MET'}`),
       '',
     ].join('\n'),
   );
