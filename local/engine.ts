@@ -47,6 +47,15 @@ interface TaskState {
   Retry?: unknown[];
 }
 
+/**
+ * Local retry pauses, one per retrier: short, except for a retrier that waits out an emission
+ * lease. A lease is wall-clock time (the attempt holding it may still be delivering), so retrying
+ * it after milliseconds would only exhaust the retries and record a false emission failure; it
+ * keeps the ASL's own interval (-1: no override).
+ */
+const retryIntervals = (retriers: unknown[], shortMs: number): number[] =>
+  retriers.map((r) => ((r as { ErrorEquals?: string[] }).ErrorEquals?.includes('EmissionInProgressError') ? -1 : shortMs));
+
 /** Every Task state by name, nested Map and Parallel states included (overrides are keyed by state name). */
 const taskStates = (states: Record<string, Json>, into = new Map<string, TaskState>()) => {
   for (const [name, state] of Object.entries(states)) {
@@ -125,7 +134,7 @@ export class LocalEngine implements ExecutionStarter {
   private readonly roundStep: StateMachine;
   private readonly overrides: {
     taskResourceLocalHandlers: Record<string, (input: unknown) => Promise<unknown>>;
-    retryIntervalOverrides: Record<string, number>;
+    retryIntervalOverrides: Record<string, number | number[]>;
   };
   private readonly executions = new Map<string, { input: string; done: Promise<void> }>();
   private readonly live = new Set<string>();
@@ -164,7 +173,7 @@ export class LocalEngine implements ExecutionStarter {
     this.overrides = { taskResourceLocalHandlers: {}, retryIntervalOverrides: {} };
     for (const [name, state] of tasks) {
       this.overrides.taskResourceLocalHandlers[name] = this.handlerFor(name, state);
-      if (state.Retry && options.retryIntervalMs !== undefined) this.overrides.retryIntervalOverrides[name] = options.retryIntervalMs;
+      if (state.Retry && options.retryIntervalMs !== undefined) this.overrides.retryIntervalOverrides[name] = retryIntervals(state.Retry, options.retryIntervalMs);
     }
   }
 

@@ -51,7 +51,7 @@ export interface LocalRuntimeOptions extends Omit<DepsOverrides, 'clients' | 'st
   metrics?: CountingMetrics;
   /** Configuration as the Lambda environment would carry it; merged over LOCAL_DEFAULT_ENV. */
   env?: Env;
-  /** Retry back-off inside the state machines (AWS: seconds; local default 20 ms). */
+  /** Retry back-off inside the state machines (AWS: seconds; local default 20 ms), except waits for an emission lease, which keep the ASL's interval. */
   retryIntervalMs?: number;
   /** Stands in for the queue's visibility timeout: how long a failed record waits before it is received again (default 100 ms). */
   redeliveryDelayMs?: number;
