@@ -3,11 +3,11 @@
  * (AWS_ENDPOINT_URL_DYNAMODB, AWS_ENDPOINT_URL_S3, ...), which is how the local runtime points
  * the very same code at its loopback servers; in Lambda they are unset.
  *
- * In Lambda only DynamoDB is created at cold start (every function uses the table); the other
- * clients are imported and built on first use, because loading an SDK client package is most of
- * a handler's import time and most functions never touch S3, SFN, SNS or SSM.
+ * In Lambda every client is imported and built on first use, DynamoDB included: loading an SDK
+ * client package is most of a handler's import time, most functions never touch S3, SFN, SNS or
+ * SSM, and the stores that use DynamoDB are loaded on their first call (adapters/lazy-port.ts).
  */
-import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient, DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import type { SNSClient } from '@aws-sdk/client-sns';
@@ -32,7 +32,7 @@ export interface AwsClients {
 
 /** What the wiring needs: built clients are accepted as they are. */
 export interface AwsClientProviders {
-  dynamodb: DynamoDBClient;
+  dynamodb: Lazy<DynamoDBClient>;
   s3: Lazy<S3Client>;
   sfn: Lazy<SFNClient>;
   sns: Lazy<SNSClient>;
@@ -75,11 +75,11 @@ const settingsOf = (env: Env) => {
   };
 };
 
-/** Lambda: DynamoDB now, every other client on its first use. */
+/** Lambda: every client on its first use. */
 export const lazyAwsClients = (env: Env): AwsClientProviders => {
   const settings = settingsOf(env);
   return {
-    dynamodb: new DynamoDBClient(settings.dynamodb),
+    dynamodb: once(async () => new (await import('@aws-sdk/client-dynamodb')).DynamoDBClient(settings.dynamodb)),
     s3: once(async () => new (await import('@aws-sdk/client-s3')).S3Client(settings.s3)),
     sfn: once(async () => new (await import('@aws-sdk/client-sfn')).SFNClient(settings.sfn)),
     sns: once(async () => new (await import('@aws-sdk/client-sns')).SNSClient(settings.sns)),
@@ -98,7 +98,8 @@ export interface AwsTransports {
 /** Every client built at once: the local runtime, which also instruments them. */
 export const createAwsClients = async (env: Env, transports: AwsTransports = {}): Promise<AwsClients> => {
   const settings = settingsOf(env);
-  const [{ S3Client }, { SFNClient }, { SNSClient }, { SSMClient }] = await Promise.all([
+  const [{ DynamoDBClient }, { S3Client }, { SFNClient }, { SNSClient }, { SSMClient }] = await Promise.all([
+    import('@aws-sdk/client-dynamodb'),
     import('@aws-sdk/client-s3'),
     import('@aws-sdk/client-sfn'),
     import('@aws-sdk/client-sns'),

@@ -4,7 +4,7 @@
  * A message SNS refuses fails the call, so the source's invocation is retried and, after
  * that, lands in its dead-letter queue with the records that produced it.
  */
-import { PublishBatchCommand, type SNSClient } from '@aws-sdk/client-sns';
+import type { SNSClient } from '@aws-sdk/client-sns';
 import { clientOf, type Lazy } from './aws-clients.ts';
 import type { AlertInput } from '../core/alert.ts';
 import type { AlertPublisher } from '../detectors/sources/ports.ts';
@@ -45,7 +45,9 @@ export class SnsAlertPublisher implements AlertPublisher {
   }
 
   private async send(messages: string[]): Promise<void> {
-    const result = await (await clientOf(this.sns)).send(
+    // The command's module is the client's own: imported with it on first use, not at cold start.
+    const [sns, { PublishBatchCommand }] = await Promise.all([clientOf(this.sns), import('@aws-sdk/client-sns')]);
+    const result = await sns.send(
       new PublishBatchCommand({
         TopicArn: this.topicArn,
         PublishBatchRequestEntries: messages.map((Message, i) => ({ Id: String(i), Message })),

@@ -5,7 +5,7 @@
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SNSClient } from '@aws-sdk/client-sns';
-import type { Lazy } from '../adapters/aws-clients.ts';
+import { clientOf, type Lazy } from '../adapters/aws-clients.ts';
 import { ConfigError } from '../core/errors.ts';
 import { defineEmitter, type Emitter } from '../core/plugins.ts';
 import { createConsoleEmitter } from './console/index.ts';
@@ -25,7 +25,7 @@ const SNS_TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[\w-]{1,256}(\.fifo
 
 export interface EmitterClients {
   sns?: Lazy<SNSClient>;
-  dynamodb?: DynamoDBClient;
+  dynamodb?: Lazy<DynamoDBClient>;
 }
 
 /**
@@ -56,17 +56,18 @@ const quarantineEmitter = (env: Record<string, string | undefined>, clients: Emi
   if (!table || !dynamodb) throw new ConfigError('quarantine needs the pipeline table (ALERTWARDEN_TABLE) for its ledger');
   const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
   return loadedOnFirstUse('quarantine', false, async () => {
-    const [{ createQuarantineEmitter }, { DynamoDbQuarantineLedger }, { EC2Client }, { IAMClient }] = await Promise.all([
+    const [{ createQuarantineEmitter }, { DynamoDbQuarantineLedger }, { EC2Client }, { IAMClient }, ledgerClient] = await Promise.all([
       import('./quarantine/index.ts'),
       import('./quarantine/ledger.ts'),
       import('@aws-sdk/client-ec2'),
       import('@aws-sdk/client-iam'),
+      clientOf(dynamodb),
     ]);
     let ec2: InstanceType<typeof EC2Client> | undefined;
     let iam: InstanceType<typeof IAMClient> | undefined;
     return createQuarantineEmitter({
       settings,
-      ledger: new DynamoDbQuarantineLedger(dynamodb, table, Number(env.ALERTWARDEN_RECORD_TTL_DAYS ?? 30) || 30),
+      ledger: new DynamoDbQuarantineLedger(ledgerClient, table, Number(env.ALERTWARDEN_RECORD_TTL_DAYS ?? 30) || 30),
       ec2: () => (ec2 ??= new EC2Client(region ? { region } : {})),
       iam: () => (iam ??= new IAMClient(region ? { region } : {})),
     });

@@ -13,8 +13,9 @@ import type { Emitter, Inspector, PluginLogger, Reviewer } from '../core/plugins
 import type { PipelineDeps } from '../core/pipeline/deps.ts';
 import type { SecretReader } from '../core/secrets.ts';
 import type { ExecutionStarter, ReportArchive, ReportStore } from '../core/store.ts';
-import { lazyAwsClients, type AwsClientProviders } from '../adapters/aws-clients.ts';
-import { DynamoDbReportStore } from '../adapters/dynamodb-store.ts';
+import { clientOf, lazyAwsClients, type AwsClientProviders } from '../adapters/aws-clients.ts';
+import type { DynamoDbReportStoreOptions } from '../adapters/dynamodb-store.ts';
+import { portLoadedOnFirstCall } from '../adapters/lazy-port.ts';
 import { LambdaFunctionInvoker } from '../adapters/lambda-invoker.ts';
 import { fileSecretReader } from '../adapters/local-secrets.ts';
 import { PowertoolsMetrics } from '../adapters/powertools-metrics.ts';
@@ -76,6 +77,19 @@ const reviewerLoadedOnFirstUse = (load: () => Promise<Reviewer>): Reviewer => {
   };
 };
 
+/**
+ * In Lambda (the client is a provider) the store and the SDK under it load on the store's first
+ * call, so Init loads no SDK. Given a built client (the local runtime) it is built now: what a
+ * run or a test wraps is then the store itself.
+ */
+const dynamoDbStoreOf = async (clients: AwsClientProviders, options: DynamoDbReportStoreOptions): Promise<ReportStore> => {
+  const make = async () => {
+    const [{ DynamoDbReportStore }, dynamodb] = await Promise.all([import('../adapters/dynamodb-store.ts'), clientOf(clients.dynamodb)]);
+    return new DynamoDbReportStore(dynamodb, options);
+  };
+  return typeof clients.dynamodb === 'function' ? portLoadedOnFirstCall<ReportStore>(make) : make();
+};
+
 export const buildDeps = async (env: Env, overrides: DepsOverrides = {}): Promise<PipelineDeps> => {
   const config = loadConfig(env);
   const clients = overrides.clients ?? lazyAwsClients(env);
@@ -88,12 +102,12 @@ export const buildDeps = async (env: Env, overrides: DepsOverrides = {}): Promis
     overrides.secrets ?? (env.ALERTWARDEN_SECRETS_FILE ? fileSecretReader(env.ALERTWARDEN_SECRETS_FILE) : new SsmSecretReader(clients.ssm));
   const store =
     overrides.store ??
-    new DynamoDbReportStore(clients.dynamodb, {
+    (await dynamoDbStoreOf(clients, {
       tableName: config.tableName,
       ttlDays: config.recordTtlDays,
       roundDeadlineMs: (config.aggregationDelaySeconds + config.roundDeadlineSeconds) * 1000,
       recordSightings: recordsSightings(config.inspectors),
-    });
+    }));
   const invoker = overrides.invoker ?? new LambdaFunctionInvoker();
   // Naming an external inspector in its configuration is what enables it: one change, no list to extend too.
   const external = externalInspectorSpecsFrom(env).map((spec) => externalInspector(spec, invoker));

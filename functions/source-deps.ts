@@ -8,11 +8,11 @@ import type { Env } from '../core/config.ts';
 import { ConfigError } from '../core/errors.ts';
 import type { PluginLogger } from '../core/plugins.ts';
 import { clientOf, lazyAwsClients, type AwsClientProviders } from '../adapters/aws-clients.ts';
-import { DynamoDbFirstSeenStore } from '../adapters/first-seen-store.ts';
-import { DynamoDbReadObjectsLedger } from '../adapters/read-objects-store.ts';
+import { portLoadedOnFirstCall } from '../adapters/lazy-port.ts';
 import { SnsAlertPublisher } from '../adapters/sns-alert-publisher.ts';
 import { detectorsFromEnv } from '../detectors/index.ts';
-import type { AlertPublisher, SourceDeps } from '../detectors/sources/ports.ts';
+import type { FirstSeenStore } from '../detectors/first-seen.ts';
+import type { AlertPublisher, ReadObjectsLedger, SourceDeps } from '../detectors/sources/ports.ts';
 
 export const ALERT_TOPIC_ENV = 'ALERTWARDEN_ALERT_TOPIC_ARN';
 
@@ -36,11 +36,18 @@ export const buildSourceDeps = async (env: Env, overrides: SourceDepsOverrides =
   const clients = overrides.clients ?? lazyAwsClients(env);
   const topicArn = env[ALERT_TOPIC_ENV];
   if (!overrides.publisher && !topicArn) throw new ConfigError(`${ALERT_TOPIC_ENV} is not set: detector alerts have nowhere to go`);
-  if (!env.ALERTWARDEN_TABLE) throw new ConfigError('ALERTWARDEN_TABLE is not set: first-seen rules need the table');
+  const table = env.ALERTWARDEN_TABLE;
+  if (!table) throw new ConfigError('ALERTWARDEN_TABLE is not set: first-seen rules need the table');
   return {
     detectors: await detectorsFromEnv(env, () => clientOf(clients.s3)),
-    firstSeen: new DynamoDbFirstSeenStore(clients.dynamodb, env.ALERTWARDEN_TABLE),
-    readObjects: new DynamoDbReadObjectsLedger(clients.dynamodb, env.ALERTWARDEN_TABLE),
+    firstSeen: portLoadedOnFirstCall<FirstSeenStore>(async () => {
+      const [{ DynamoDbFirstSeenStore }, dynamodb] = await Promise.all([import('../adapters/first-seen-store.ts'), clientOf(clients.dynamodb)]);
+      return new DynamoDbFirstSeenStore(dynamodb, table);
+    }),
+    readObjects: portLoadedOnFirstCall<ReadObjectsLedger>(async () => {
+      const [{ DynamoDbReadObjectsLedger }, dynamodb] = await Promise.all([import('../adapters/read-objects-store.ts'), clientOf(clients.dynamodb)]);
+      return new DynamoDbReadObjectsLedger(dynamodb, table);
+    }),
     publisher: overrides.publisher ?? new SnsAlertPublisher(clients.sns, topicArn!),
     s3: () => clientOf(clients.s3),
     logger: loggerOf(env),

@@ -29,4 +29,30 @@ const zodRuntimeOnly = {
   },
 };
 
-module.exports = [zodRuntimeOnly];
+// serverless-esbuild builds each function alone (package.individually) into one shared folder and
+// zips everything there except the OTHER functions' entry files and what starts with their name
+// and a dot (foo.mjs.map). With code splitting, every build's chunks land in that folder, so each
+// zip carried all thirteen functions' chunks. Naming a build's chunks `<entry>.chunks/…` puts them
+// under that rule: a function's zip keeps its own entry and its own chunks only.
+const chunksBesideTheirEntry = {
+  name: 'chunks-beside-their-entry',
+  setup(build) {
+    const entries = build.initialOptions.entryPoints;
+    const list = Array.isArray(entries) ? entries : Object.values(entries ?? {});
+    if (list.length !== 1 || !build.initialOptions.splitting) return;
+    const entry = typeof list[0] === 'string' ? list[0] : list[0].in;
+    build.initialOptions.chunkNames = `${path.basename(entry, path.extname(entry))}.chunks/[name]-[hash]`;
+  },
+};
+
+// @aws-sdk/core parses browser user agents with `import('bowser')`. On Node that code is tree-shaken
+// away, but esbuild still writes the dynamic import's target as a chunk nothing loads (34 KB in
+// every zip). Left external, it is never written; nothing on Node reaches the import.
+const browserOnlyLeftOut = {
+  name: 'browser-only-left-out',
+  setup(build) {
+    build.onResolve({ filter: /^bowser$/ }, (args) => (args.importer.includes(`${path.sep}@aws-sdk${path.sep}`) ? { path: args.path, external: true } : undefined));
+  },
+};
+
+module.exports = [zodRuntimeOnly, chunksBesideTheirEntry, browserOnlyLeftOut];

@@ -6,7 +6,6 @@
  */
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import { GetObjectCommand } from '@aws-sdk/client-s3';
 import type { Detection, RecordDetector } from '../detect.ts';
 import type { FlowLogRecord } from '../flowlogs/format.ts';
 import { LogFormatError } from '../errors.ts';
@@ -112,7 +111,9 @@ const versionOf = (object: NonNullable<NonNullable<S3EventRecord['s3']>['object'
 
 /** The object's bytes as a stream of text, decompressed on the way when the key says gzip or the bytes do. */
 const openText = async (ref: S3ObjectRef, deps: SourceDeps): Promise<Readable> => {
-  const response = await (await deps.s3()).send(new GetObjectCommand({ Bucket: ref.bucket, Key: ref.key }));
+  // The command's module is the client's own: imported with it on first use, not at cold start.
+  const [s3, { GetObjectCommand }] = await Promise.all([deps.s3(), import('@aws-sdk/client-s3')]);
+  const response = await s3.send(new GetObjectCommand({ Bucket: ref.bucket, Key: ref.key }));
   const body = response.Body as Readable;
   const gzip = ref.key.endsWith('.gz') || response.ContentEncoding === 'gzip';
   return gzip ? body.pipe(createGunzip()) : body;

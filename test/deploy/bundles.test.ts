@@ -1,0 +1,33 @@
+import { describe, expect, test } from 'vitest';
+import { bytesOf, moduleGraph } from './bundles.ts';
+
+const files = new Map<string, string>([
+  ['functions/ingest.mjs', 'import{a}from"./ingest.chunks/chunk-A.mjs";import"./ingest.chunks/side-B.mjs";const s=()=>import("./ingest.chunks/store-C.mjs");import{x}from"node:fs";'],
+  ['functions/ingest.chunks/chunk-A.mjs', 'export const a=1;'],
+  ['functions/ingest.chunks/side-B.mjs', 'globalThis.b=1;'],
+  ['functions/ingest.chunks/store-C.mjs', 'import{a}from"./chunk-A.mjs";import{d}from"./chunk-D.mjs";export const c=()=>import("./gone-E.mjs");'],
+  ['functions/ingest.chunks/chunk-D.mjs', 'export const d=1;'],
+  ['functions/review.chunks/chunk-Z.mjs', 'export const z=1;'],
+]);
+
+describe('moduleGraph', () => {
+  const graph = moduleGraph(files, 'functions/ingest.mjs');
+
+  test('Init loads the entry and its static imports (side-effect imports too), not what import() loads', () => {
+    expect([...graph.atInit].sort()).toEqual(['functions/ingest.chunks/chunk-A.mjs', 'functions/ingest.chunks/side-B.mjs', 'functions/ingest.mjs']);
+  });
+
+  test('reachable follows import() and the static imports of what it loads, never another function’s chunks', () => {
+    expect(graph.reachable.has('functions/ingest.chunks/store-C.mjs')).toBe(true);
+    expect(graph.reachable.has('functions/ingest.chunks/chunk-D.mjs')).toBe(true);
+    expect(graph.reachable.has('functions/review.chunks/chunk-Z.mjs')).toBe(false);
+  });
+
+  test('names a relative import the zip does not hold; bare specifiers (node:fs) are not files', () => {
+    expect(graph.missing).toEqual(['functions/ingest.chunks/gone-E.mjs']);
+  });
+
+  test('bytesOf sums the named files', () => {
+    expect(bytesOf(files, graph.atInit)).toBe(files.get('functions/ingest.mjs')!.length + 17 + 15);
+  });
+});

@@ -1,0 +1,82 @@
+/**
+ * Reading what `sls package` wrote: the files of a function's zip, and the module graph of its
+ * handler (which chunks load at Init, which only on a later `import()`). Shared by the package
+ * test and bench/cold-start.bench.ts, so both judge the deployed artifact, not the sources.
+ */
+import { readFile } from 'node:fs/promises';
+import { posix } from 'node:path';
+import { inflateRawSync } from 'node:zlib';
+
+export class ZipReadError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ZipReadError';
+  }
+}
+
+/** File names and contents of a zip archive (stored or deflated entries), via its central directory. */
+export const readZip = async (path: string): Promise<Map<string, Buffer>> => {
+  const buf = await readFile(path);
+  let eocd = buf.length - 22;
+  while (eocd >= 0 && buf.readUInt32LE(eocd) !== 0x06054b50) eocd--;
+  if (eocd < 0) throw new ZipReadError(`${path}: not a zip (no end of central directory)`);
+  const count = buf.readUInt16LE(eocd + 10);
+  let p = buf.readUInt32LE(eocd + 16);
+  const files = new Map<string, Buffer>();
+  for (let i = 0; i < count; i++) {
+    if (buf.readUInt32LE(p) !== 0x02014b50) throw new ZipReadError(`${path}: central directory entry ${i} is corrupt`);
+    const method = buf.readUInt16LE(p + 10);
+    const size = buf.readUInt32LE(p + 20);
+    const nameLen = buf.readUInt16LE(p + 28);
+    const extraLen = buf.readUInt16LE(p + 30);
+    const commentLen = buf.readUInt16LE(p + 32);
+    const local = buf.readUInt32LE(p + 42);
+    const name = buf.toString('utf8', p + 46, p + 46 + nameLen);
+    const dataStart = local + 30 + buf.readUInt16LE(local + 26) + buf.readUInt16LE(local + 28);
+    const raw = buf.subarray(dataStart, dataStart + size);
+    files.set(name, method === 0 ? raw : inflateRawSync(raw));
+    p += 46 + nameLen + extraLen + commentLen;
+  }
+  return files;
+};
+
+export interface ModuleGraph {
+  /** The entry and every file it imports statically, transitively: what Node loads at Init. */
+  atInit: Set<string>;
+  /** Everything the entry can ever load, through `import()` too. */
+  reachable: Set<string>;
+  /** Relative imports that name a file the zip does not hold. */
+  missing: string[];
+}
+
+// esbuild's ESM output: `from"./x.mjs"`, `import"./x.mjs"` (static) and `import("./x.mjs")` (dynamic).
+const RELATIVE_IMPORT = /\b(import\s*\(|from|import)\s*["'](\.\.?\/[^"']+)["']/g;
+
+/** The graph of relative imports from `entry` among `files` (zip paths -> contents). */
+export const moduleGraph = (files: ReadonlyMap<string, Buffer | string>, entry: string): ModuleGraph => {
+  const atInit = new Set<string>();
+  const reachable = new Set<string>();
+  const missing: string[] = [];
+  const walk = (file: string, staticOnly: boolean) => {
+    const seen = staticOnly ? atInit : reachable;
+    if (seen.has(file)) return;
+    const text = files.get(file);
+    if (text === undefined) {
+      missing.push(file);
+      return;
+    }
+    seen.add(file);
+    for (const [, how, spec] of text.toString().matchAll(RELATIVE_IMPORT)) {
+      const dynamic = how!.startsWith('import') && how!.includes('(');
+      if (staticOnly && dynamic) continue;
+      walk(posix.join(posix.dirname(file), spec!), staticOnly);
+    }
+  };
+  walk(entry, true);
+  walk(entry, false);
+  return { atInit, reachable, missing: [...new Set(missing)] };
+};
+
+/** Total size of some files of the zip. */
+export const bytesOf = (files: ReadonlyMap<string, Buffer | string>, names: Iterable<string>): number =>
+  [...names].reduce((sum, name) => sum + Buffer.byteLength(files.get(name) ?? ''), 0);
