@@ -50,4 +50,14 @@ describe('portLoadedOnFirstCall', () => {
     const port = portLoadedOnFirstCall<Counter>(async () => ({ add: async () => Promise.reject(failure), total: async () => 0 }));
     await expect(port.add(1)).rejects.toBe(failure);
   });
+
+  test('a method assigned on the port wraps the loaded one, as on the adapter itself', async () => {
+    const port = portLoadedOnFirstCall<Counter>(async () => new MemoryCounter());
+    const add = port.add.bind(port);
+    let calls = 0;
+    port.add = async (n) => (calls++, add(n * 10));
+    expect(await port.add(1)).toBe(10);
+    expect(await port.total()).toBe(10);
+    expect(calls).toBe(1);
+  });
 });

@@ -16,8 +16,11 @@ export const portLoadedOnFirstCall = <T extends AsyncPort<T>>(load: () => Promis
       throw error;
     }));
   const methods = new Map<PropertyKey, (...args: unknown[]) => Promise<unknown>>();
+  // A method assigned on the port (a test's fault injection wrapping the original) replaces the
+  // loaded one, as it would on the adapter itself.
   return new Proxy({} as T, {
-    get: (_target, key) => {
+    get: (own, key) => {
+      if (Object.hasOwn(own, key)) return (own as Record<PropertyKey, unknown>)[key];
       // Not a thenable: `await port` must give the port, not call a method named then.
       if (key === 'then' || typeof key === 'symbol') return undefined;
       let method = methods.get(key);
