@@ -29,17 +29,20 @@ const alertFor = (key: string, n: number, detector = 'round-faults') =>
 
 test('a round whose Task times out is re-driven, and the report still reaches a final emitted version', { timeout: 300_000 }, async (t) => {
   let calls = 0;
-  // Slow once: the first round's Triage runs out of time while this inspector still works.
+  let roundsFailed = () => 0;
+  // Slow once: the first round's Triage runs out of time while this inspector still works; it
+  // returns once that round has failed (at most 20 s), not after a fixed sleep.
   const slowOnce = defineInspector({
     name: 'slow-once',
     accepts: ['ipaddr'],
     timeoutMs: 40_000,
     inspect: async () => {
-      if (++calls === 1) await sleep(20_000);
+      if (++calls === 1) for (let waited = 0; waited < 20_000 && roundsFailed() === 0; waited += 50) await sleep(50);
       return { findings: [{ verdict: 'info', title: 'looked at it' }] };
     },
   });
   const pipeline = await startTestPipeline({ extraInspectors: [slowOnce], taskTimeoutSeconds: { Triage: 6 } });
+  roundsFailed = () => pipeline.runtime.engine.failures.length;
   try {
     const { runtime } = pipeline;
     const messages = [alertFor('timed-out', 0)];
