@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, test } from 'vitest';
+import { afterAll, beforeEach, describe, expect, test } from 'vitest';
 import { InProcessFunctionInvoker, LambdaFunctionInvoker } from '../adapters/lambda-invoker.ts';
 import { ConfigError } from './errors.ts';
 import {
@@ -55,6 +55,8 @@ const FUNCTIONS = {
 };
 
 const lambdaMock = mockClient(LambdaClient);
+// Class-wide: restored, so no later file in a shared worker (vitest.config.ts) gets it.
+afterAll(() => lambdaMock.restore());
 const adapters: [string, () => FunctionInvoker][] = [
   ['in-process', () => new InProcessFunctionInvoker(new Map(Object.entries(FUNCTIONS)))],
   [

@@ -48,6 +48,9 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  // Class-wide mocks: restored, so no later file in a shared worker (vitest.config.ts) gets them.
+  ec2Mock.restore();
+  iamMock.restore();
   dynamodb?.destroy();
   await new Promise<void>((resolve) => server.close(() => resolve()));
 });
