@@ -1,6 +1,6 @@
 /** The AWS target's own logic, offline: stack outputs, publishing, polling (SDK clients mocked). */
 import assert from 'node:assert/strict';
-import { afterEach, describe, test } from 'vitest';
+import { afterAll, afterEach, describe, test } from 'vitest';
 import { CloudFormationClient, DescribeStacksCommand, type StackStatus } from '@aws-sdk/client-cloudformation';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
@@ -10,6 +10,12 @@ import { AwsTarget, StackNotReadyError } from './aws-target.ts';
 const cfn = mockClient(CloudFormationClient);
 const sns = mockClient(SNSClient);
 const ddb = mockClient(DynamoDBDocumentClient);
+// Class-wide mocks: restored, so no later file in a shared worker (vitest.config.ts) gets them.
+afterAll(() => {
+  cfn.restore();
+  sns.restore();
+  ddb.restore();
+});
 
 const stacks = (mainStatus: StackStatus = 'UPDATE_COMPLETE', testerOutputs = [{ OutputKey: 'RecordingTableName', OutputValue: 'alertwarden-tester-it-recordings' }]) => {
   cfn.on(DescribeStacksCommand, { StackName: 'alertwarden-it' }).resolves({
