@@ -1,13 +1,17 @@
 /**
- * Test projects: `unit` (pure code and plugins, files run in parallel in shared workers), `e2e` (local pipeline on
+ * Test projects: `unit` (pure code and plugins, files run in parallel in shared workers;
+ * `unit-isolated` for the few that vi.mock a module), `e2e` (local pipeline on
  * loopback servers; each file starts its own servers on port 0, so files can run in parallel
- * too), `deploy` (packages the CloudFormation with osls: slow, one file). `npm test` runs all
- * three; `npm run test:reliability` adds the full-size storm (STORM_ALERTS=10000).
+ * too), `deploy` (packages the CloudFormation with osls: slow, one file). `npm test` runs them
+ * all; `npm run test:reliability` adds the full-size storm (STORM_ALERTS=10000).
  */
 import { defineConfig } from 'vitest/config';
 
 const E2E = ['test/e2e/**/*.test.ts', 'test/corpus/**/*.test.ts', 'test/security/**/*.test.ts', 'test/reliability/**/*.test.ts', 'tester/**/*.test.ts'];
 const DEPLOY = ['test/deploy/**/*.test.ts'];
+// Unit files that replace a module with vi.mock: a shared module cache would hand them (or the
+// files after them) the wrong copy, so they run isolated.
+const MOCKS_MODULES = ['emitters/file/concurrency.test.ts'];
 
 export default defineConfig({
   test: {
@@ -35,8 +39,12 @@ export default defineConfig({
           // mock leaks into the next file.
           isolate: false,
           include: ['**/*.test.ts'],
-          exclude: ['node_modules/**', '.serverless/**', '.esbuild/**', 'out/**', ...E2E, ...DEPLOY],
+          exclude: ['node_modules/**', '.serverless/**', '.esbuild/**', 'out/**', ...E2E, ...DEPLOY, ...MOCKS_MODULES],
         },
+      },
+      {
+        extends: true,
+        test: { name: 'unit-isolated', include: MOCKS_MODULES },
       },
       {
         extends: true,
