@@ -7,11 +7,13 @@
  */
 import { afterAll, beforeAll, test } from 'vitest';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { execFile, spawn } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import dynalite from 'dynalite';
 import { readFixedResources, readFunctionConfigs } from '../../bench/cost/deployment.ts';
 import { builtinEmitters } from '../../emitters/index.ts';
 import { SWEEP_INDEX } from '../../adapters/dynamodb-store.ts';
@@ -316,6 +318,47 @@ test('packages offline and writes one zip per function: its own code only, no AW
   assert.equal(resource('InspectLambdaFunction', 'AWS::Lambda::Function').Properties.Timeout, 60);
   assert.equal(resource('EmitLambdaFunction', 'AWS::Lambda::Function').Properties.Timeout, 25);
   for (const [id, lg] of ofType('AWS::Logs::LogGroup')) assert.equal(lg.Properties.RetentionInDays, 30, `${id} retention`);
+});
+
+test('a packaged handler, unpacked outside the project, reaches DynamoDB through its own bundled SDK on its first call', async () => {
+  // Outside the project nothing resolves from node_modules: the zip alone must hold the SDK.
+  const dir = await mkdtemp(join(tmpdir(), 'alertwarden-unpacked-'));
+  const server = dynalite({ createTableMs: 0 });
+  try {
+    for (const [name, bytes] of await readZip(join(outDir, 'recordFailure.zip'))) {
+      await mkdir(dirname(join(dir, name)), { recursive: true });
+      await writeFile(join(dir, name), bytes);
+    }
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+    const { port } = server.address() as { port: number };
+    await writeFile(
+      join(dir, 'invoke.mjs'),
+      "const { handler } = await import('./functions/record-failure.mjs');\n" +
+        "const failure = { kind: 'inspection', reportId: 'r1', attributeId: 'a1', inspector: 'geoip', error: { Error: 'FeedError', Cause: 'down' } };\n" +
+        'try { await handler(failure, {}); console.log(JSON.stringify({ ok: true })); } catch (e) { console.log(JSON.stringify({ name: e.name, message: e.message })); }\n',
+    );
+    const { stdout } = await promisify(execFile)(process.execPath, [join(dir, 'invoke.mjs')], {
+      cwd: dir,
+      env: {
+        PATH: process.env.PATH,
+        AWS_REGION: 'us-east-1',
+        AWS_ACCESS_KEY_ID: 'unpacked',
+        AWS_SECRET_ACCESS_KEY: 'unpacked',
+        AWS_ENDPOINT_URL_DYNAMODB: `http://127.0.0.1:${port}`,
+        AWS_MAX_ATTEMPTS: '1',
+        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+        ALERTWARDEN_TABLE: 'no-such-table',
+        ALERTWARDEN_BUCKET: 'unpacked',
+      },
+    });
+    const outcome = JSON.parse(stdout.trim().split('\n').at(-1)!) as { name?: string; message?: string };
+    console.log(`unpacked recordFailure handler: ${JSON.stringify(outcome)}`);
+    // dynalite's answer, parsed by the bundled client: the request was signed, sent and understood.
+    assert.equal(outcome.name, 'ResourceNotFoundException', `the handler's first DynamoDB call did not reach dynalite: ${stdout}`);
+  } finally {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await rm(dir, { recursive: true, force: true });
+  }
 });
 
 test('the inspect package alone ships the geoip and AWS-ranges data as files, byte for byte, not inlined', async () => {
