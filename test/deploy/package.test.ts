@@ -302,17 +302,19 @@ test('packages offline and writes one zip per function: its own code only, no AW
     assert.ok(initBytes <= 300 * 1024, `${key} loads ${initBytes} bytes at Init (limit 300 KiB)`);
     const initText = [...graph.atInit].map((f) => zip.get(f)!.toString('utf8')).join('\n');
     // Each SDK client embeds its package name (user agent): none may load at Init.
-    assert.doesNotMatch(initText, /@aws-sdk\/client-[a-z0-9-]+/, `${key} loads an AWS SDK client at Init`);
+    // (matched, not asserted on the text: a failure would print the whole bundle)
+    const clientAtInit = /@aws-sdk\/client-[a-z0-9-]+/.exec(initText)?.[0];
+    assert.equal(clientAtInit, undefined, `${key} loads ${clientAtInit} at Init`);
     const reachableText = [...graph.reachable].map((f) => zip.get(f)!.toString('utf8')).join('\n');
     // Bundled, not taken from the runtime: the version tested is the version deployed, and one minified file loads faster than the runtime's packages.
-    assert.match(reachableText, /@aws-sdk\/client-dynamodb/, `${key} does not bundle the DynamoDB client`);
+    assert.ok(reachableText.includes('@aws-sdk/client-dynamodb'), `${key} does not bundle the DynamoDB client`);
     // The zip holds its own entry and the chunks it can load, nothing of the other functions.
     const codeFiles = [...zip.keys()].filter((name) => name.endsWith('.mjs'));
     assert.deepEqual(codeFiles.filter((name) => !graph.reachable.has(name)), [], `${key}.zip carries code its handler never loads`);
     assert.deepEqual(codeFiles.filter((name) => name.startsWith('functions/') && !name.startsWith(`functions/${file}.`)), [], `${key}.zip carries another function's files`);
     assert.deepEqual([...zip.keys()].filter((name) => name.endsWith('.map')), [], `${key}.zip carries source maps`);
     // German is one of the locales zod's classic API re-exports (scripts/esbuild-plugins.cjs keeps English only).
-    assert.doesNotMatch(reachableText, /Eingabe: erwartet/, `${key} bundles zod's other locales`);
+    assert.ok(!reachableText.includes('Eingabe: erwartet'), `${key} bundles zod's other locales`);
   }
   assert.equal(resource('IngestLambdaFunction', 'AWS::Lambda::Function').Properties.Timeout, 30);
   assert.equal(resource('InspectLambdaFunction', 'AWS::Lambda::Function').Properties.Timeout, 60);
