@@ -18,7 +18,6 @@ import type { DynamoDbReportStoreOptions } from '../adapters/dynamodb-store.ts';
 import { portLoadedOnFirstCall } from '../adapters/lazy-port.ts';
 import { LambdaFunctionInvoker } from '../adapters/lambda-invoker.ts';
 import { fileSecretReader } from '../adapters/local-secrets.ts';
-import { PowertoolsMetrics } from '../adapters/powertools-metrics.ts';
 import { reportLinksOf, S3ReportArchive } from '../adapters/s3-archive.ts';
 import { SfnExecutionStarter } from '../adapters/sfn-starter.ts';
 import { SsmSecretReader } from '../adapters/ssm-secrets.ts';
@@ -134,7 +133,8 @@ export const buildDeps = async (env: Env, overrides: DepsOverrides = {}): Promis
       (config.stateMachineArn ? new SfnExecutionStarter(clients.sfn, config.stateMachineArn) : unconfiguredStarter),
     plugins: { inspectors, emitters, reviewer },
     logger,
-    metrics: overrides.metrics ?? PowertoolsMetrics.fromEnv(env),
+    // Imported here, at the first invocation, not at Init: Powertools Metrics is ~12 KiB of every bundle.
+    metrics: overrides.metrics ?? (await import('../adapters/powertools-metrics.ts')).PowertoolsMetrics.fromEnv(env),
     secrets,
     now: overrides.now ?? Date.now,
   };

@@ -336,7 +336,7 @@ test('a packaged handler, unpacked outside the project, reaches DynamoDB through
     await writeFile(
       join(dir, 'invoke.mjs'),
       "const { handler } = await import('./functions/record-failure.mjs');\n" +
-        "const failure = { kind: 'inspection', reportId: 'r1', attributeId: 'a1', inspector: 'geoip', error: { Error: 'FeedError', Cause: 'down' } };\n" +
+        "const failure = { kind: 'emission', reportId: 'r1', version: 1, emitter: 'sns', error: { Error: 'Throttling', Cause: 'slow down' } };\n" +
         'try { await handler(failure, {}); console.log(JSON.stringify({ ok: true })); } catch (e) { console.log(JSON.stringify({ name: e.name, message: e.message })); }\n',
     );
     const { stdout } = await promisify(execFile)(process.execPath, [join(dir, 'invoke.mjs')], {
