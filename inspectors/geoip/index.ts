@@ -185,21 +185,33 @@ export const loadGeoip = async (options: GeoipInspectorOptions, logger: PluginLo
   };
 };
 
+/**
+ * The bundled ASN table, built once per process: it never changes while the process runs and
+ * costs ~1.2 s of CPU and ~50 MB, so every geoip inspector a process builds (each local pipeline,
+ * the CLI's, a test worker's) shares it. A failed build is not kept, so a later prepare() retries.
+ */
+let bundledAsn: Promise<AsnTable> | undefined;
+const bundledAsnTable = (): Promise<AsnTable> => {
+  if (!bundledAsn) {
+    const read = async (path: string) => (await readDatabase(require.resolve(path), 'ASN')).toString('utf8');
+    bundledAsn = Promise.all([read(BUNDLED_DATA.asnIpv4), read(BUNDLED_DATA.asnIpv6)]).then(([ipv4, ipv6]) =>
+      buildAsnTable([
+        { text: ipv4, numbers: 4 },
+        { text: ipv6, numbers: 6 },
+      ]),
+    );
+    bundledAsn.catch(() => (bundledAsn = undefined));
+  }
+  return bundledAsn;
+};
+
 const loadDatabases = async (options: GeoipInspectorOptions, logger: PluginLogger): Promise<Databases> => {
   const locationPath = options.locationDb ?? require.resolve(BUNDLED_DATA.location);
   const [location, asn] = await Promise.all([
     openMmdb(locationPath, 'location'),
     options.asnDb
       ? openMmdb(options.asnDb, 'ASN').then(mmdbAsn)
-      : (async () => {
-          const read = async (path: string) => (await readDatabase(require.resolve(path), 'ASN')).toString('utf8');
-          const [ipv4, ipv6] = await Promise.all([read(BUNDLED_DATA.asnIpv4), read(BUNDLED_DATA.asnIpv6)]);
-          const table = await buildAsnTable([
-            { text: ipv4, numbers: 4 },
-            { text: ipv6, numbers: 6 },
-          ]);
-          return csvAsn(table);
-        })(),
+      : bundledAsnTable().then(csvAsn),
   ]);
   return { location: cachedLookup(location, (record) => Object.freeze(locationOf(record))), asn };
 };
