@@ -21,28 +21,12 @@ import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { bytesOf, moduleGraph, readZip } from '../test/deploy/bundles.ts';
+import { bytesOf, FUNCTIONS, moduleGraph, readZip } from '../test/deploy/bundles.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const RUNS = Number(process.env.COLD_START_RUNS ?? 5);
 const STORE_CHUNK = /\/(dynamodb-store|first-seen-store)-[A-Z0-9]+\.mjs$/;
 
-/** Function key in serverless.yml -> handler file. */
-const FUNCTIONS: Record<string, string> = {
-  ingest: 'ingest',
-  planInspection: 'plan-inspection',
-  inspect: 'inspect',
-  recordFailure: 'record-failure',
-  review: 'review',
-  emit: 'emit',
-  finishRun: 'finish-run',
-  sweepRounds: 'sweep-rounds',
-  cloudTrailEvents: 'cloudtrail-events',
-  cloudTrailLogs: 'cloudtrail-logs',
-  cloudTrailFiles: 'cloudtrail-files',
-  flowLogLogs: 'flowlog-logs',
-  flowLogFiles: 'flowlog-files',
-};
 
 // Prints "initWall initCpu thenWall thenCpu" in ms: the first module, then the second (if any) after it.
 const PROBE = `

@@ -80,3 +80,23 @@ export const moduleGraph = (files: ReadonlyMap<string, Buffer | string>, entry: 
 /** Total size of some files of the zip. */
 export const bytesOf = (files: ReadonlyMap<string, Buffer | string>, names: Iterable<string>): number =>
   [...names].reduce((sum, name) => sum + Buffer.byteLength(files.get(name) ?? ''), 0);
+
+/**
+ * Every function the service deploys: key in serverless.yml -> source file under functions/
+ * (handler export is `handler`). The package test expects exactly these; the cold-start bench times each.
+ */
+export const FUNCTIONS: Record<string, string> = {
+  ingest: 'ingest',
+  planInspection: 'plan-inspection',
+  inspect: 'inspect',
+  recordFailure: 'record-failure',
+  review: 'review',
+  emit: 'emit',
+  finishRun: 'finish-run',
+  sweepRounds: 'sweep-rounds',
+  cloudTrailEvents: 'cloudtrail-events',
+  cloudTrailLogs: 'cloudtrail-logs',
+  cloudTrailFiles: 'cloudtrail-files',
+  flowLogLogs: 'flowlog-logs',
+  flowLogFiles: 'flowlog-files',
+};

@@ -19,7 +19,7 @@ import { builtinEmitters } from '../../emitters/index.ts';
 import { SWEEP_INDEX } from '../../adapters/dynamodb-store.ts';
 import { loadConfig } from '../../core/config.ts';
 import { ALARMED_METRICS } from '../../core/metrics.ts';
-import { bytesOf, moduleGraph, readZip } from './bundles.ts';
+import { bytesOf, FUNCTIONS, moduleGraph, readZip } from './bundles.ts';
 import { collect, LOG_DELIVERY_ACTIONS, type Json } from './support.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -37,22 +37,6 @@ interface Template {
   Conditions?: Record<string, Json>;
 }
 
-/** Function key in serverless.yml -> source file under functions/ (handler export is `handler`). */
-const FUNCTIONS: Record<string, string> = {
-  ingest: 'ingest',
-  planInspection: 'plan-inspection',
-  inspect: 'inspect',
-  recordFailure: 'record-failure',
-  review: 'review',
-  emit: 'emit',
-  finishRun: 'finish-run',
-  sweepRounds: 'sweep-rounds',
-  cloudTrailEvents: 'cloudtrail-events',
-  cloudTrailLogs: 'cloudtrail-logs',
-  cloudTrailFiles: 'cloudtrail-files',
-  flowLogLogs: 'flowlog-logs',
-  flowLogFiles: 'flowlog-files',
-};
 /**
  * The pipeline's ARN as finishRun gets it (env and IAM): from the fixed state machine name. It must
  * be exactly what Ref AlertPipelineStateMachine returns (the ARN of a machine with that name).
