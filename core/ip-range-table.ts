@@ -183,6 +183,7 @@ const sortOrder4 = (firsts: Uint32Array, lasts: Uint32Array): Uint32Array => {
   return order;
 };
 
+/** binarySearch for IPv4 only: a Uint32Array of numbers, so the IPv4 paths never share a call site with bigint arrays. */
 const binarySearch4 = (firsts: Uint32Array, value: number): number => {
   let lo = 0;
   let hi = firsts.length - 1;
@@ -232,15 +233,8 @@ export class IpRangeTable {
    * flow-log detector asks this for two addresses of every line, nearly always for a miss.
    */
   containsV4(value: number): boolean {
-    const firsts = this.v4.firsts as Uint32Array;
-    let lo = 0;
-    let hi = firsts.length - 1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >>> 1;
-      if (firsts[mid]! <= value) lo = mid + 1;
-      else hi = mid - 1;
-    }
-    return hi >= 0 && value <= this.v4.lasts[hi]!;
+    const at = binarySearch4(this.v4.firsts as Uint32Array, value);
+    return at >= 0 && value <= this.v4.lasts[at]!;
   }
 
   /** The innermost range holding `key`, or undefined. */
