@@ -187,9 +187,19 @@ export const contains = (range: IpRange, key: IpKey): boolean =>
 
 /** Address blocks that are not on the public internet, with the label an analyst reads (RFC 6890 and successors). */
 const SPECIAL_PURPOSE = '0.0.0.0/8=this-network 10.0.0.0/8=private 100.64.0.0/10=carrier-grade-nat 127.0.0.0/8=loopback 169.254.0.0/16=link-local 172.16.0.0/12=private 192.0.0.0/24=protocol-assignments 192.0.2.0/24=documentation 192.88.99.0/24=reserved 192.168.0.0/16=private 198.18.0.0/15=benchmarking 198.51.100.0/24=documentation 203.0.113.0/24=documentation 224.0.0.0/4=multicast 240.0.0.0/4=reserved 255.255.255.255/32=broadcast ::/128=unspecified ::1/128=loopback 100::/64=discard-only 2001:db8::/32=documentation 3fff::/20=documentation fc00::/7=unique-local fe80::/10=link-local ff00::/8=multicast'.split(' ').map((e) => e.split('='));
-const SPECIAL_RANGES = SPECIAL_PURPOSE.map(([cidr, label]) => ({ ...parseCidr(cidr!)!, label: label! }));
-const SPECIAL_V4 = SPECIAL_RANGES.filter((s): s is { family: 4; first: number; last: number; label: string } => s.family === 4);
-const SPECIAL_V6 = SPECIAL_RANGES.filter((s): s is { family: 6; first: bigint; last: bigint; label: string } => s.family === 6);
+type Special<R> = R & { label: string };
+let special: { v4: Special<{ first: number; last: number }>[]; v6: Special<{ first: bigint; last: bigint }>[] } | undefined;
+// Parsed on first use, not at import: parsing the IPv6 blocks runs node:net's IPv6 check, whose
+// regular expression takes milliseconds to compile, in the cold start of every function, most
+// of which never classify an address.
+const specialRanges = () => {
+  if (special) return special;
+  const ranges = SPECIAL_PURPOSE.map(([cidr, label]) => ({ ...parseCidr(cidr!)!, label: label! }));
+  return (special = {
+    v4: ranges.filter((s): s is Special<{ family: 4; first: number; last: number }> => s.family === 4),
+    v6: ranges.filter((s): s is Special<{ family: 6; first: bigint; last: bigint }> => s.family === 6),
+  });
+};
 
 /**
  * The special-purpose block an address is in ('private', 'loopback', 'link-local',
@@ -200,12 +210,13 @@ const SPECIAL_V6 = SPECIAL_RANGES.filter((s): s is { family: 6; first: bigint; l
  */
 export const specialPurposeOf = (key: IpKey): string | undefined => {
   // A plain loop over one family's blocks: this runs before every geoip and AWS-ranges lookup.
+  const { v4, v6 } = specialRanges();
   if (key.family === 4) {
     const value = key.value;
-    for (const s of SPECIAL_V4) if (s.first <= value && value <= s.last) return s.label;
+    for (const s of v4) if (s.first <= value && value <= s.last) return s.label;
     return undefined;
   }
   const value = key.value;
-  for (const s of SPECIAL_V6) if (s.first <= value && value <= s.last) return s.label;
+  for (const s of v6) if (s.first <= value && value <= s.last) return s.label;
   return undefined;
 };

@@ -1,11 +1,12 @@
 import { fileURLToPath } from 'node:url';
 
 /**
- * The AlertWarden package folder (the repository, or the Lambda bundle's root: this module's
- * parent in both layouts). Relative configuration paths are read from here, not from the
- * current directory, so the CLI behaves the same from any folder.
+ * The AlertWarden package folder: in Lambda the task root, where the zip is unpacked (bundled,
+ * this module lands in whichever chunk esbuild puts it, so its own location says nothing);
+ * elsewhere this module's parent, the repository. Relative configuration paths are read from
+ * here, not from the current directory, so the CLI behaves the same from any folder.
  */
-export const PACKAGE_ROOT = fileURLToPath(new URL('../', import.meta.url));
+export const PACKAGE_ROOT = process.env.LAMBDA_TASK_ROOT || fileURLToPath(new URL('../', import.meta.url));
 
 /**
  * The folder relative configuration paths (lists, databases) are read from:

@@ -55,4 +55,36 @@ const browserOnlyLeftOut = {
   },
 };
 
-module.exports = [zodRuntimeOnly, chunksBesideTheirEntry, browserOnlyLeftOut];
+// Lambda's Init phase imports the handler file, and whatever that file imports loads and runs
+// there, before the first event. The handler module as written (functions/<name>.ts: middy,
+// zod, the pipeline, the plugin registries) goes into a chunk that this entry imports on the
+// first invocation, so Init compiles a few hundred bytes and a container started for an event
+// pays for the module once, with the event. An environment Lambda initialises ahead of demand
+// (provisioned concurrency) loads it at Init instead, where no caller waits.
+const ENTRY = (handlerModule) => `
+let loaded;
+const load = () => (loaded ??= import(${JSON.stringify(handlerModule)}));
+if (process.env.AWS_LAMBDA_INITIALIZATION_TYPE === 'provisioned-concurrency') await load();
+export const handler = async (event, context) => (await load()).handler(event, context);
+`;
+
+const handlerLoadedOnFirstInvocation = {
+  name: 'handler-loaded-on-first-invocation',
+  setup(build) {
+    const entries = build.initialOptions.entryPoints;
+    const list = Array.isArray(entries) ? entries : Object.values(entries ?? {});
+    // Only Lambda builds (one entry, split into chunks); the import() needs a chunk to load.
+    if (list.length !== 1 || !build.initialOptions.splitting) return;
+    const entry = path.resolve(typeof list[0] === 'string' ? list[0] : list[0].in);
+    build.onResolve({ filter: /.*/ }, (args) =>
+      args.kind === 'entry-point' && path.resolve(args.resolveDir || process.cwd(), args.path) === entry ? { path: entry, namespace: 'lambda-entry' } : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: 'lambda-entry' }, (args) => ({
+      contents: ENTRY(`./${path.basename(args.path)}`),
+      resolveDir: path.dirname(args.path),
+      loader: 'js',
+    }));
+  },
+};
+
+module.exports = [zodRuntimeOnly, chunksBesideTheirEntry, browserOnlyLeftOut, handlerLoadedOnFirstInvocation];

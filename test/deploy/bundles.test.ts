@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { bytesOf, moduleGraph } from './bundles.ts';
+import { bytesOf, handlerModuleOf, moduleGraph } from './bundles.ts';
 
 const files = new Map<string, string>([
   ['functions/ingest.mjs', 'import{a}from"./ingest.chunks/chunk-A.mjs";import"./ingest.chunks/side-B.mjs";const s=()=>import("./ingest.chunks/store-C.mjs");import{x}from"node:fs";'],
@@ -29,5 +29,18 @@ describe('moduleGraph', () => {
 
   test('bytesOf sums the named files', () => {
     expect(bytesOf(files, graph.atInit)).toBe(files.get('functions/ingest.mjs')!.length + 17 + 15);
+  });
+});
+
+describe('handlerModuleOf', () => {
+  test('is the one module the entry imports with import()', () => {
+    const lazy = new Map([['functions/emit.mjs', 'import"./emit.chunks/chunk-A.mjs";var n,o=()=>n??=import("./emit.chunks/emit-B.mjs");export{c as handler};']]);
+    expect(handlerModuleOf(lazy, 'functions/emit.mjs')).toBe('functions/emit.chunks/emit-B.mjs');
+  });
+
+  test('is undefined for an entry that holds its handler itself, or loads several modules on demand', () => {
+    expect(handlerModuleOf(files, 'functions/ingest.chunks/chunk-A.mjs')).toBeUndefined();
+    const two = new Map([['functions/x.mjs', 'const a=()=>import("./x.chunks/a.mjs"),b=()=>import("./x.chunks/b.mjs");']]);
+    expect(handlerModuleOf(two, 'functions/x.mjs')).toBeUndefined();
   });
 });

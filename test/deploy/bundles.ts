@@ -77,6 +77,15 @@ export const moduleGraph = (files: ReadonlyMap<string, Buffer | string>, entry: 
   return { atInit, reachable, missing: [...new Set(missing)] };
 };
 
+/**
+ * The handler module a Lambda entry loads on its first invocation (scripts/esbuild-plugins.cjs,
+ * handler-loaded-on-first-invocation): the entry's one `import()`, as a zip path.
+ */
+export const handlerModuleOf = (files: ReadonlyMap<string, Buffer | string>, entry: string): string | undefined => {
+  const dynamic = [...(files.get(entry)?.toString() ?? '').matchAll(RELATIVE_IMPORT)].filter(([, how]) => how!.includes('('));
+  return dynamic.length === 1 ? posix.join(posix.dirname(entry), dynamic[0]![2]!) : undefined;
+};
+
 /** Total size of some files of the zip. */
 export const bytesOf = (files: ReadonlyMap<string, Buffer | string>, names: Iterable<string>): number =>
   [...names].reduce((sum, name) => sum + Buffer.byteLength(files.get(name) ?? ''), 0);

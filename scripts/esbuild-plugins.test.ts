@@ -1,0 +1,66 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { build, type Plugin } from 'esbuild';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+
+const plugins = createRequire(import.meta.url)('./esbuild-plugins.cjs') as Plugin[];
+
+// A handler module that says when it is evaluated and hands back what it was called with.
+const HANDLER = `
+import { hostname } from 'node:os';
+(globalThis.evaluated ??= []).push('handler module');
+export const handler = async (event, context) => ({ event, requestId: context.awsRequestId, host: typeof hostname() });
+`;
+// Imports the built entry, then invokes it once; prints what was evaluated when.
+const RUNNER = `
+const { handler } = await import(process.argv[2]);
+const atInit = [...(globalThis.evaluated ?? [])];
+const answer = await handler({ id: 7 }, { awsRequestId: 'r-1' });
+process.stdout.write(JSON.stringify({ atInit, answer, after: globalThis.evaluated }));
+`;
+
+let dir = '';
+let entry = '';
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'alertwarden-entry-'));
+  await writeFile(join(dir, 'alerts.ts'), HANDLER);
+  await writeFile(join(dir, 'runner.mjs'), RUNNER);
+  // As serverless-esbuild builds one function (custom.esbuild in serverless.yml).
+  await build({ entryPoints: [join(dir, 'alerts.ts')], outdir: join(dir, 'out'), bundle: true, format: 'esm', platform: 'node', splitting: true, outExtension: { '.js': '.mjs' }, plugins, logLevel: 'silent' });
+  entry = join(dir, 'out', 'alerts.mjs');
+});
+afterAll(async () => {
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+const run = async (env: Record<string, string> = {}) => {
+  const { stdout } = await promisify(execFile)(process.execPath, [join(dir, 'runner.mjs'), entry], { env: { PATH: process.env.PATH, ...env } });
+  return JSON.parse(stdout) as { atInit: string[]; answer: unknown; after: string[] };
+};
+
+describe('handler-loaded-on-first-invocation', () => {
+  test('Init imports only a small entry; the handler module is a chunk beside it', async () => {
+    const code = await readFile(entry, 'utf8');
+    console.log(`entry: ${code.length} bytes`);
+    expect(code.length).toBeLessThan(1024);
+    expect(code).not.toContain('handler module');
+    expect(await readdir(join(dir, 'out', 'alerts.chunks'))).toEqual([expect.stringMatching(/^alerts-[A-Z0-9]+\.mjs$/)]);
+  });
+
+  test('the handler module is evaluated on the first invocation, which gets the event and context unchanged', async () => {
+    const { atInit, answer, after } = await run();
+    expect(atInit).toEqual([]);
+    expect(answer).toEqual({ event: { id: 7 }, requestId: 'r-1', host: 'string' });
+    expect(after).toEqual(['handler module']);
+  });
+
+  test('under provisioned concurrency the handler module is evaluated at Init, once', async () => {
+    const { atInit, after } = await run({ AWS_LAMBDA_INITIALIZATION_TYPE: 'provisioned-concurrency' });
+    expect(atInit).toEqual(['handler module']);
+    expect(after).toEqual(['handler module']);
+  });
+});
