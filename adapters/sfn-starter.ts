@@ -1,5 +1,5 @@
 import type { SFNClient } from '@aws-sdk/client-sfn';
-import type { ExecutionStarter } from '../core/store.ts';
+import type { ExecutionStarter, RoundInput } from '../core/store.ts';
 import { clientOf, type Lazy } from './aws-clients.ts';
 
 /**
@@ -13,7 +13,7 @@ export class SfnExecutionStarter implements ExecutionStarter {
     private readonly stateMachineArn: string,
   ) {}
 
-  async start(name: string, input: { reportId: string; round: number }): Promise<void> {
+  async start(name: string, input: RoundInput): Promise<void> {
     const { ExecutionAlreadyExists, StartExecutionCommand } = await import('@aws-sdk/client-sfn');
     try {
       await (await clientOf(this.sfn)).send(new StartExecutionCommand({ stateMachineArn: this.stateMachineArn, name, input: JSON.stringify(input) }));

@@ -248,10 +248,21 @@ export interface ReportLinks {
   urlOf(reportId: string, version: number): Promise<string | undefined>;
 }
 
+/**
+ * A pipeline execution's input: the report round, and the aggregation wait it runs with (the
+ * configured one, carried so the state machine can skip a triage that the conclusion would
+ * repeat at once when it is 0).
+ */
+export interface RoundInput {
+  reportId: string;
+  round: number;
+  waitSeconds: number;
+}
+
 /** Starting a pipeline execution: Step Functions in AWS, the embedded engine locally. */
 export interface ExecutionStarter {
   /** Idempotent per name: starting the same name with the same input again is not an error. */
-  start(name: string, input: { reportId: string; round: number }): Promise<void>;
+  start(name: string, input: RoundInput): Promise<void>;
 }
 
 export type { Attribute };

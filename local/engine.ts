@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { StateMachine } from 'aws-local-stepfunctions';
-import type { ExecutionStarter } from '../core/store.ts';
+import type { ExecutionStarter, RoundInput } from '../core/store.ts';
 
 const LOCAL_ACCOUNT = '000000000000';
 const LOCAL_REGION = 'us-east-1';
@@ -107,6 +107,12 @@ export interface LocalEngineOptions {
   maxExecutionsInFlight?: number;
   /** Fault injection: TimeoutSeconds replaced for these Task states (by name), to make a round time out in a test. */
   taskTimeoutSeconds?: Record<string, number>;
+  /**
+   * Pass the aggregation Wait at once, whatever the configured wait: the executions then take
+   * the path of a deployment with that wait (the triage round step runs) without sleeping
+   * through it. The cost bench counts AWS operations this way.
+   */
+  skipAggregationWait?: boolean;
 }
 
 /** A counting semaphore: `run` waits for a free slot. */
@@ -144,6 +150,7 @@ export class LocalEngine implements ExecutionStarter {
   private readonly overrides: {
     taskResourceLocalHandlers: Record<string, (input: unknown) => Promise<unknown>>;
     retryIntervalOverrides: Record<string, number | number[]>;
+    waitTimeOverrides: Record<string, number>;
   };
   private readonly executions = new Map<string, { input: string; done: Promise<void> }>();
   private readonly live = new Set<string>();
@@ -180,7 +187,7 @@ export class LocalEngine implements ExecutionStarter {
     this.roundStep = stateMachineOf(roundDefinition);
     const tasks = taskStates(pipelineDefinition.States as Record<string, Json>);
     taskStates(roundDefinition.States as Record<string, Json>, tasks);
-    this.overrides = { taskResourceLocalHandlers: {}, retryIntervalOverrides: {} };
+    this.overrides = { taskResourceLocalHandlers: {}, retryIntervalOverrides: {}, waitTimeOverrides: options.skipAggregationWait ? { WaitForAggregation: 0 } : {} };
     for (const [name, state] of tasks) {
       this.overrides.taskResourceLocalHandlers[name] = this.handlerFor(name, state);
       if (state.Retry && options.retryIntervalMs !== undefined) this.overrides.retryIntervalOverrides[name] = retryIntervals(state.Retry, options.retryIntervalMs);
@@ -255,7 +262,7 @@ export class LocalEngine implements ExecutionStarter {
   }
 
   /** StartExecution semantics: a name runs once; the same name and input again is a no-op, other input an error. */
-  async start(name: string, input: { reportId: string; round: number }): Promise<void> {
+  async start(name: string, input: RoundInput): Promise<void> {
     const serialized = JSON.stringify(input);
     const existing = this.executions.get(name);
     if (existing) {
@@ -275,10 +282,10 @@ export class LocalEngine implements ExecutionStarter {
     this.executions.set(name, { input: serialized, done: this.run(name, input) });
   }
 
-  private run(name: string, input: { reportId: string; round: number }): Promise<void> {
+  private run(name: string, input: RoundInput): Promise<void> {
     const run = () => {
       this.peakExecutionsInFlight = Math.max(this.peakExecutionsInFlight, ++this.executionsInFlight);
-      const execution = this.pipeline.run(input, { overrides: this.overrides as never });
+      const execution = this.pipeline.run({ ...input }, { overrides: this.overrides as never });
       const counting = this.count(execution.eventLogs, 'standard');
       return execution.result.then(
         () => counting,

@@ -11,7 +11,7 @@ import { CountingMetrics } from '../core/metrics.ts';
 import type { PipelineDeps } from '../core/pipeline/deps.ts';
 import { prepareInspectors } from '../core/pipeline/inspection.ts';
 import { compileReport } from '../core/pipeline/review.ts';
-import { sweepRounds, type SweepOutcome } from '../core/pipeline/rounds.ts';
+import { roundInputOf, sweepRounds, type SweepOutcome } from '../core/pipeline/rounds.ts';
 import type { Emission, Report } from '../core/report.ts';
 import { executionNameOf } from '../core/ids.ts';
 import type { ExecutionStarter, PipelineFailure, Rejection, ReportState } from '../core/store.ts';
@@ -61,6 +61,8 @@ export interface LocalRuntimeOptions extends Omit<DepsOverrides, 'clients' | 'st
   taskTimeoutSeconds?: Record<string, number>;
   /** Pipeline executions running at once; more wait in line, not yet started (default 16). */
   maxExecutionsInFlight?: number;
+  /** Pass the aggregation Wait at once while the configured wait stays in force (see LocalEngineOptions.skipAggregationWait). */
+  skipAggregationWait?: boolean;
   /** Observes every state entered by the engine, in order (see LocalEngineOptions.onStateEntered). */
   onStateEntered?: LocalEngineOptions['onStateEntered'];
   /** Ingest invocations running at once (Lambda concurrency). */
@@ -265,6 +267,7 @@ export class LocalRuntime {
       retryIntervalMs: options.retryIntervalMs ?? 20,
       ...(options.maxExecutionsInFlight !== undefined ? { maxExecutionsInFlight: options.maxExecutionsInFlight } : {}),
       ...(options.taskTimeoutSeconds !== undefined ? { taskTimeoutSeconds: options.taskTimeoutSeconds } : {}),
+      ...(options.skipAggregationWait ? { skipAggregationWait: true } : {}),
       ...(options.onStateEntered !== undefined ? { onStateEntered: options.onStateEntered } : {}),
     });
     const ingestHandler = createIngestHandler(getDeps);
@@ -300,7 +303,7 @@ export class LocalRuntime {
       const state = await this.deps.store.getState(reportId);
       if (!state?.running) continue;
       // Its execution died with the process: start it again under the same name.
-      await this.deps.starter.start(executionNameOf(reportId, state.round), { reportId, round: state.round });
+      await this.deps.starter.start(executionNameOf(reportId, state.round), roundInputOf(reportId, state.round, this.deps.config));
       await this.deps.store.confirmStarted(reportId, state.round);
       this.resumed.rounds++;
     }

@@ -30,6 +30,10 @@ const numberAt = (lines: string[], indent: string, key: string): number | undefi
 };
 
 /** Function key -> memory and architecture, defaults from `provider:` (Lambda's own defaults otherwise). */
+/** The deployed aggregation wait (params.default), in seconds. */
+export const readAggregationDelaySeconds = (text = readFileSync(SERVERLESS_YML, 'utf8')): number =>
+  Number(/^ {4}aggregationDelaySeconds: '?(\d+)'?/m.exec(text)?.[1] ?? 300);
+
 export const readFunctionConfigs = (text = readFileSync(SERVERLESS_YML, 'utf8')): Record<string, FunctionConfig> => {
   const lines = text.split('\n');
   const provider = block(lines, 'provider');

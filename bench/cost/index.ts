@@ -16,7 +16,7 @@ import { performance } from 'node:perf_hooks';
 import { readFileSync } from 'node:fs';
 import { compare, formatComparison, usd, type Comparison } from './compare.ts';
 import { DEEPALERT_FIXED, deepalertUsage, type Workload } from './deepalert.ts';
-import { readFixedResources, readFunctionConfigs, SERVERLESS_YML } from './deployment.ts';
+import { readAggregationDelaySeconds, readFixedResources, readFunctionConfigs, SERVERLESS_YML } from './deployment.ts';
 import { loadPrices } from './prices.ts';
 import { singleAlert, steadyMonth, stormSample, type Measured } from './scenarios.ts';
 import { priceFixedMonthly, scaleUsage, totalUsd } from './usage.ts';
@@ -31,7 +31,7 @@ const stormHours = Number(process.env.COST_STORM_HOURS ?? 1);
 const prices = loadPrices();
 const functions = readFunctionConfigs();
 const yml = readFileSync(SERVERLESS_YML, 'utf8');
-const delaySeconds = Number(/^ {4}aggregationDelaySeconds: '?(\d+)'?/m.exec(yml)?.[1] ?? 300);
+const delaySeconds = readAggregationDelaySeconds(yml);
 
 const scaleWorkload = (w: Workload, k: number): Workload => ({
   ...w,

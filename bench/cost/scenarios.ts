@@ -1,7 +1,8 @@
 /**
  * The cost scenarios, run on the local engine with the deployment's configuration (inspectors,
- * emitters, thresholds as in serverless.yml params.default), waits shortened to 0: waiting is
- * free in Step Functions, so it changes no count.
+ * emitters, thresholds and the aggregation wait as in serverless.yml params.default), the wait
+ * itself passed at once: waiting is free in Step Functions, so it changes no count, while a
+ * wait of 0 would (its triage is skipped).
  */
 import { Writable } from 'node:stream';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -12,6 +13,7 @@ import type { ExecutionStarter } from '../../core/store.ts';
 import { createConsoleEmitter } from '../../emitters/console/index.ts';
 import { LocalRuntime, snsEnvelopeOf, sqsRecordOf } from '../../local/runtime.ts';
 import type { Workload } from './deepalert.ts';
+import { readAggregationDelaySeconds } from './deployment.ts';
 import { Meter } from './meter.ts';
 
 const REPORT_TOPIC = 'arn:aws:sns:us-east-1:000000000000:alertwarden-cost-reports';
@@ -44,7 +46,7 @@ const withHarness = async (options: { deferStarts: boolean }, body: (h: Harness)
   const deferred: (() => Promise<void>)[] = [];
   const runtime = await LocalRuntime.start({
     env: {
-      ALERTWARDEN_AGGREGATION_DELAY_SECONDS: '0',
+      ALERTWARDEN_AGGREGATION_DELAY_SECONDS: String(readAggregationDelaySeconds()),
       ALERTWARDEN_INSPECTORS: INSPECTORS.join(','),
       ALERTWARDEN_BLOCKLISTS: `known-bad=${BLOCKLIST}`,
       ALERTWARDEN_EMITTERS: EMITTERS.join(','),
@@ -52,6 +54,7 @@ const withHarness = async (options: { deferStarts: boolean }, body: (h: Harness)
       ALERTWARDEN_REPORT_TOPIC_ARN: REPORT_TOPIC,
     },
     // The real console emitter, writing nowhere: the bench prints its own table.
+    skipAggregationWait: true,
     extraEmitters: [createConsoleEmitter({ stream: new Writable({ write: (_chunk, _enc, done) => done() }) })],
     ...(options.deferStarts
       ? { wrapStarter: (engine: ExecutionStarter): ExecutionStarter => ({ start: async (name, input) => void deferred.push(() => engine.start(name, input)) }) }

@@ -7,7 +7,7 @@ import { CountingMetrics } from '../metrics.ts';
 import { defineInspector, type Inspector } from '../plugins.ts';
 import type { ReportAlert } from '../report.ts';
 import { makeAttribute, silentLogger } from '../testing.ts';
-import { batchInspections, inspectAttributes, planInspection, INSPECTION_BATCH_SIZE } from './inspection.ts';
+import { batchInspections, inspectAttributes, planInspection, INSPECTION_BATCH_SIZE, MAX_TASKS_PER_PLAN } from './inspection.ts';
 
 const T0 = Date.UTC(2026, 10, 23, 10);
 
@@ -84,7 +84,35 @@ describe('inspection batches', () => {
     const { store, reportId, attributes } = await reportWith(['203.0.113.1', '203.0.113.2']);
     const listed = defineInspector({ name: 'listed', accepts: ['ipaddr'], inspect: () => ({ findings: [{ verdict: 'suspicious', title: 'seen' }] }) });
     const outcome = await inspectAttributes({ reportId, tasks: attributes.map((a) => ({ attributeId: a.id, inspector: 'listed' })) }, depsOf(store, [listed]));
-    assert.deepEqual(outcome, { findings: 2, newAttributes: 0 });
+    assert.deepEqual(outcome, { findings: 2, newAttributes: 0, next: 'review' }, 'nothing discovered: the round step goes on to the review without planning again');
     assert.equal((await store.listInspectionState(reportId)).inspected.size, 2);
+  });
+
+  test('the round step plans again only when a batch discovered attributes within the depth bound, or the plan was cut short', async () => {
+    const { store, reportId, attributes } = await reportWith(['203.0.113.1']);
+    const resolver = defineInspector({
+      name: 'resolver',
+      accepts: ['ipaddr'],
+      inspect: () => ({ findings: [], newAttributes: [{ type: 'ipaddr', key: 'alias', value: '203.0.113.99', context: [] }] }),
+    });
+    const deps = depsOf(store, [resolver]);
+    const first = await inspectAttributes({ reportId, tasks: [{ attributeId: attributes[0]!.id, inspector: 'resolver' }] }, deps);
+    assert.deepEqual([first.newAttributes, first.next], [1, 'plan'], 'a depth-1 discovery is inspected: plan again');
+    const shallow = { ...deps, config: { ...deps.config, maxInspectionDepth: 0 } };
+    const { attributes: known } = await store.listInspectionState(reportId);
+    const discovered = known.find((a) => a.depth === 1)!;
+    const second = await inspectAttributes({ reportId, tasks: [{ attributeId: discovered.id, inspector: 'resolver' }] }, shallow);
+    assert.deepEqual([second.newAttributes, second.next], [0, 'review'], 'a repeat is no discovery');
+    const other = defineInspector({ name: 'other', accepts: ['ipaddr'], inspect: () => ({ findings: [], newAttributes: [{ type: 'domain', key: 'ptr', value: 'deep.example', context: [] }] }) });
+    const third = await inspectAttributes({ reportId, tasks: [{ attributeId: discovered.id, inspector: 'other' }] }, { ...shallow, plugins: { ...shallow.plugins, inspectors: [other] } });
+    assert.deepEqual([third.newAttributes, third.next], [1, 'review'], 'a discovery beyond the depth bound is kept but never inspected: no plan for it');
+
+    const wide = await reportWith(Array.from({ length: MAX_TASKS_PER_PLAN + 1 }, (_, i) => `198.51.${Math.floor(i / 250)}.${i % 250}`));
+    const quiet = defineInspector({ name: 'quiet', accepts: ['ipaddr'], inspect: () => ({ findings: [] }) });
+    const cut = await planInspection(wide.reportId, depsOf(wide.store, [quiet]));
+    assert.equal(cut.tasks.flatMap((b) => b.tasks).length, MAX_TASKS_PER_PLAN);
+    assert.equal(cut.complete, false, 'pairs left for the next plan');
+    const whole = await planInspection(reportId, depsOf(store, [quiet]));
+    assert.deepEqual([whole.tasks.flatMap((b) => b.tasks).length, whole.complete], [2, true]);
   });
 });

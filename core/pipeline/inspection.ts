@@ -26,6 +26,8 @@ export interface InspectionPlan {
   /** Batches of pairs, one Map item each. */
   tasks: InspectionBatch[];
   pending: boolean;
+  /** False when pairs beyond MAX_TASKS_PER_PLAN wait: the round step plans again after these. */
+  complete: boolean;
 }
 
 /** The next batches of inspections for the Map state. */
@@ -34,9 +36,9 @@ export const planInspection = async (
   deps: Pick<PipelineDeps, 'store' | 'plugins' | 'config'>,
 ): Promise<InspectionPlan> => {
   const { attributes, inspected } = await deps.store.listInspectionState(reportId);
-  const planned = pendingInspections(attributes, inspected, deps.plugins.inspectors, deps.config.maxInspectionDepth).slice(0, MAX_TASKS_PER_PLAN);
-  const tasks = batchInspections(planned, INSPECTION_BATCH_SIZE);
-  return { tasks, pending: tasks.length > 0 };
+  const pending = pendingInspections(attributes, inspected, deps.plugins.inspectors, deps.config.maxInspectionDepth);
+  const tasks = batchInspections(pending.slice(0, MAX_TASKS_PER_PLAN), INSPECTION_BATCH_SIZE);
+  return { tasks, pending: tasks.length > 0, complete: pending.length <= MAX_TASKS_PER_PLAN };
 };
 
 /** Pairs in order, at most `size` a batch: an attribute's inspectors stay together, so a batch reads few attributes. */
@@ -126,6 +128,14 @@ export const prepareInspectors = async (inspectors: readonly Inspector[], logger
 export interface InspectOutcome {
   findings: number;
   newAttributes: number;
+  /**
+   * What the round step does once every batch is done: plan again when this batch discovered
+   * attributes (they may need inspecting), else go on to the review. A re-plan that finds
+   * nothing costs a Lambda call and a Query per round step, so it runs only when it can find
+   * something. A string, not a boolean: the round step folds its batches' answers with
+   * States.ArrayContains, whose string literals are the documented form.
+   */
+  next: 'plan' | 'review';
 }
 
 /** Failures the round step does not retry (its RunInspector Retry lists them with MaxAttempts 0): recorded at once. */
@@ -211,7 +221,7 @@ export const inspectAttributes = async (
       { cause: first },
     );
   }
-  return { findings: results.reduce((n, r) => n + r.findings.length, 0), newAttributes: added };
+  return { findings: results.reduce((n, r) => n + r.findings.length, 0), newAttributes: added, next: added > 0 && discovered.some((a) => a.depth <= deps.config.maxInspectionDepth) ? 'plan' : 'review' };
 };
 
 /** One failure record per pair of the batch; a pair that already has a result (findings or its own failure) keeps it. */

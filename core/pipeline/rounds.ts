@@ -5,9 +5,16 @@
  */
 import { PluginContractError, ReportNotFoundError } from '../errors.ts';
 import { executionNameOf } from '../ids.ts';
-import type { ReportState } from '../store.ts';
+import type { ReportState, RoundInput } from '../store.ts';
 import type { PipelineDeps } from './deps.ts';
 import { describeCaughtError, type CaughtError } from './caught-error.ts';
+
+/** The input of a round's execution: the same for every start of that round under one configuration (starts are idempotent by name and input). */
+export const roundInputOf = (reportId: string, round: number, config: PipelineDeps['config']): RoundInput => ({
+  reportId,
+  round,
+  waitSeconds: config.aggregationDelaySeconds,
+});
 
 /**
  * A running round picks up new alerts itself (dirty flag); otherwise claim the next round.
@@ -15,7 +22,7 @@ import { describeCaughtError, type CaughtError } from './caught-error.ts';
  * under the same execution name, which the starter treats as idempotent.
  * Returns the round this call started, if any.
  */
-export const ensureRound = async (state: ReportState, deps: Pick<PipelineDeps, 'store' | 'starter'>): Promise<number | undefined> => {
+export const ensureRound = async (state: ReportState, deps: Pick<PipelineDeps, 'store' | 'starter' | 'config'>): Promise<number | undefined> => {
   let current = state;
   if (!current.running) {
     const claimed = await deps.store.claimRound(current.reportId);
@@ -24,7 +31,7 @@ export const ensureRound = async (state: ReportState, deps: Pick<PipelineDeps, '
   } else if (current.startedRound >= current.round) {
     return undefined;
   }
-  await deps.starter.start(executionNameOf(current.reportId, current.round), { reportId: current.reportId, round: current.round });
+  await deps.starter.start(executionNameOf(current.reportId, current.round), roundInputOf(current.reportId, current.round, deps.config));
   await deps.store.confirmStarted(current.reportId, current.round);
   return current.round;
 };
@@ -145,7 +152,7 @@ export const sweepRounds = async (
     if (!next) continue; // it finished meanwhile, or another sweep took it
     const name = executionNameOf(reportId, next.round);
     deps.logger.warn('round re-driven', { reportId, round: next.round, redrives: next.redrives, after: state.lastError ?? 'deadline passed' });
-    await deps.starter.start(name, { reportId, round: next.round });
+    await deps.starter.start(name, roundInputOf(reportId, next.round, deps.config));
     await deps.store.confirmStarted(reportId, next.round);
     deps.metrics.count('RoundsRedriven');
     outcome.redriven.push(name);

@@ -55,3 +55,15 @@ test('a failed write rejects its emit and the next emit to the same file still w
   await emitter.emit(makeReport({ version: 2 }), ctx);
   assert.deepEqual((await readLines(join(dir, 'sub', 'reports.jsonl'))).filter(Boolean).map((l) => (JSON.parse(l) as Report).version), [2]);
 });
+
+test('the folder is made once, and made again when it is removed between two emits', async () => {
+  const root = await tempDir();
+  const path = join(root, 'out', 'reports.jsonl');
+  const emitter = createFileEmitter({ path });
+  await emitter.emit(makeReport({ version: 1 }), ctx);
+  await rm(join(root, 'out'), { recursive: true });
+  const result = await emitter.emit(makeReport({ version: 2 }), ctx);
+  assert.equal(result.status, 'delivered');
+  assert.deepEqual((await readLines(path)).filter(Boolean).map((l) => (JSON.parse(l) as Report).version), [2]);
+  await rm(root, { recursive: true, force: true });
+});

@@ -115,14 +115,14 @@ describe('core pipeline, locally end to end', () => {
     assert.equal(update.alerts.length, 2);
     assert.ok(update.findings.some((f) => f.attribute.value === 'beacon.evil.example' && f.source === 'known-bad'));
     assert.equal(update.verdict?.severity, 'high');
-    // The late alert made the report urgent, so its round paged at once (fast path) before the final update.
+    // With a wait of 0 the conclusion follows the triage at once, so the round skips the triage:
+    // no preliminary page before the final update (test/e2e/fast-path.test.ts has the page with a wait).
     const all = await emittedFor(first.alert_key!);
     assert.deepEqual(
       all.map((r) => [r.phase, r.verdict?.severity]),
-      [['final', 'unclassified'], ['preliminary', 'high'], ['final', 'high']],
+      [['final', 'unclassified'], ['final', 'high']],
     );
-    assert.deepEqual(all[1]!.previous, { version: before.version, phase: 'final', severity: 'unclassified', alertCount: 1 });
-    assert.equal(update.previous?.phase, 'preliminary');
+    assert.deepEqual(update.previous, { version: before.version, phase: 'final', severity: 'unclassified', alertCount: 1 });
   });
 
   test('in a batch, an unidentifiable alert is rejected with the field and reason, one bad attribute only becomes a note; the rest all become reports', async () => {

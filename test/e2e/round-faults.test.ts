@@ -31,7 +31,8 @@ test('a round whose Task times out is re-driven, and the report still reaches a 
   let calls = 0;
   let roundsFailed = () => 0;
   // Slow once: the first round's Triage runs out of time while this inspector still works; it
-  // returns once that round has failed (at most 20 s), not after a fixed sleep.
+  // returns once that round has failed (at most 20 s), not after a fixed sleep. A wait of 1 s,
+  // since with 0 the round skips its triage.
   const slowOnce = defineInspector({
     name: 'slow-once',
     accepts: ['ipaddr'],
@@ -41,7 +42,7 @@ test('a round whose Task times out is re-driven, and the report still reaches a 
       return { findings: [{ verdict: 'info', title: 'looked at it' }] };
     },
   });
-  const pipeline = await startTestPipeline({ extraInspectors: [slowOnce], taskTimeoutSeconds: { Triage: 6 } });
+  const pipeline = await startTestPipeline({ extraInspectors: [slowOnce], taskTimeoutSeconds: { Triage: 6 }, env: { ALERTWARDEN_AGGREGATION_DELAY_SECONDS: '1' } });
   roundsFailed = () => pipeline.runtime.engine.failures.length;
   try {
     const { runtime } = pipeline;
