@@ -10,6 +10,7 @@
  */
 import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -70,13 +71,33 @@ const countCalls = (rt: LocalRuntime) => {
   return calls;
 };
 
-/** CPU time of this process (user + system) while `body` runs, in ms. */
-const cpuMs = async <T>(body: () => Promise<T>): Promise<{ value: T; cpu: number; seconds: number }> => {
+/** CPU time of the calling thread (Linux; 10 ms ticks), undefined elsewhere. */
+const threadCpuMs = () => {
+  try {
+    const fields = readFileSync('/proc/thread-self/stat', 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return undefined;
+  }
+};
+
+/**
+ * CPU time while `body` runs, in ms: the whole process (user + system), its main thread (the
+ * handlers, the engine and the SDK) and the storage thread (dynalite and s3rver). The main
+ * thread's share is the bound when the storage servers have the other core.
+ */
+const cpuMs = async <T>(body: () => Promise<T>, rt?: LocalRuntime): Promise<{ value: T; cpu: number; mainCpu: number; storageCpu: number; seconds: number }> => {
   const c0 = process.cpuUsage();
+  const m0 = threadCpuMs();
+  const s0 = await rt?.servers.storageThreadCpuMs();
   const t0 = performance.now();
   const value = await body();
+  const seconds = (performance.now() - t0) / 1000;
+  const m1 = threadCpuMs();
+  const s1 = await rt?.servers.storageThreadCpuMs();
   const { user, system } = process.cpuUsage(c0);
-  return { value, cpu: (user + system) / 1000, seconds: (performance.now() - t0) / 1000 };
+  const cpu = (user + system) / 1000;
+  return { value, cpu, mainCpu: m0 !== undefined && m1 !== undefined ? m1 - m0 : NaN, storageCpu: s0 !== undefined && s1 !== undefined ? s1 - s0 : NaN, seconds };
 };
 
 /** The storage ceiling: dynalite's own rates for single puts and batched puts, through the same client and transport. */
@@ -86,7 +107,7 @@ const dynamoCeilings = () =>
     const item = (n: number) => ({ pk: { S: `CEILING#${n % 100}` }, sk: { S: `ITEM#${n}` }, body: { S: 'x'.repeat(200) } });
     const puts = await cpuMs(async () => {
       for (let n = 0; n < 1000; n++) await rt.clients.dynamodb.send(new PutItemCommand({ TableName: table, Item: item(n) }));
-    });
+    }, rt);
     const batched = await cpuMs(async () => {
       for (let n = 0; n < 5000; n += 25) {
         await rt.clients.dynamodb.send(
@@ -94,25 +115,39 @@ const dynamoCeilings = () =>
         );
       }
     });
-    return { putsPerSecond: 1000 / puts.seconds, batchedItemsPerSecond: 5000 / batched.seconds, cpuMsPerPut: puts.cpu / 1000 };
+    return {
+      putsPerSecond: 1000 / puts.seconds,
+      batchedItemsPerSecond: 5000 / batched.seconds,
+      cpuMsPerPut: puts.cpu / 1000,
+      mainCpuMsPerPut: puts.mainCpu / 1000,
+      storageCpuMsPerPut: puts.storageCpu / 1000,
+    };
   });
 
 const ingestOnly = (storage: LocalRuntimeOptions['storage'] = 'dynamodb') =>
   withRuntime({ storage, sweeper: false, env: { ALERTWARDEN_AGGREGATION_DELAY_SECONDS: '0' }, wrapStarter: () => ({ start: async () => undefined }) }, async (rt) => {
     const messages = alertsOver(ALERTS, KEYS);
     const calls = countCalls(rt);
-    const { seconds, cpu } = await cpuMs(() => rt.publish(messages));
-    return { alertsPerSecond: ALERTS / seconds, seconds, dynamodbPerAlert: calls.dynamodb / ALERTS, s3PerAlert: calls.s3 / ALERTS, cpuMsPerAlert: cpu / ALERTS };
+    const { seconds, cpu, mainCpu, storageCpu } = await cpuMs(() => rt.publish(messages), rt);
+    return {
+      alertsPerSecond: ALERTS / seconds,
+      seconds,
+      dynamodbPerAlert: calls.dynamodb / ALERTS,
+      s3PerAlert: calls.s3 / ALERTS,
+      cpuMsPerAlert: cpu / ALERTS,
+      mainCpuMsPerAlert: mainCpu / ALERTS,
+      storageCpuMsPerAlert: storageCpu / ALERTS,
+    };
   });
 
 const wholePipeline = (storage: LocalRuntimeOptions['storage'] = 'dynamodb') =>
   withRuntime({ storage, env: { ALERTWARDEN_AGGREGATION_DELAY_SECONDS: '0' } }, async (rt) => {
     const messages = alertsOver(ALERTS, KEYS);
     const calls = countCalls(rt);
-    const { seconds, cpu } = await cpuMs(async () => {
+    const { seconds, cpu, mainCpu, storageCpu } = await cpuMs(async () => {
       await rt.publish(messages);
       await rt.drain();
-    });
+    }, rt);
     const counted = { ...calls };
     const reports = await rt.reports();
     const memberships = reports.reduce((n, v) => n + v.report.alerts.length, 0);
@@ -121,6 +156,8 @@ const wholePipeline = (storage: LocalRuntimeOptions['storage'] = 'dynamodb') =>
       s3PerReport: counted.s3 / reports.length,
       dynamodbPerAlert: counted.dynamodb / ALERTS,
       cpuMsPerReport: cpu / reports.length,
+      mainCpuMsPerReport: mainCpu / reports.length,
+      storageCpuMsPerReport: storageCpu / reports.length,
       roundsPerReport: rt.engine.executionCount / reports.length,
       seconds,
       reports: reports.length,
@@ -197,19 +234,24 @@ const printGoals = (goals: Goal[]) => {
   }
 };
 
+/** The busier of two threads' CPU per unit; the whole process's where threads cannot be told apart. */
+const busiest = (mainMs: number, storageMs: number, processMs: number) => (Number.isNaN(mainMs) || Number.isNaN(storageMs) ? processMs : Math.max(mainMs, storageMs));
+
 const main = async () => {
   console.log(`AlertWarden local benchmark — Node ${process.version}, ${ALERTS} alerts over ${KEYS} keys\n`);
   const ceiling = await dynamoCeilings();
   console.log(
     `storage ceiling (dynalite through the same SDK client): ${fmt(ceiling.putsPerSecond, 0)} PutItem/s (${fmt(ceiling.cpuMsPerPut, 2)} ms CPU each), ` +
-      `${fmt(ceiling.batchedItemsPerSecond, 0)} items/s in BatchWriteItem`,
+      `${fmt(ceiling.batchedItemsPerSecond, 0)} items/s in BatchWriteItem; per put ${fmt(ceiling.mainCpuMsPerPut, 2)} ms on the main thread (SDK), ` +
+      `${fmt(ceiling.storageCpuMsPerPut, 2)} ms on the storage thread (dynalite)`,
   );
   // The same ingest and pipeline logic with the store in memory: what the storage protocol leaves room for.
   const memoryIngest = await ingestOnly('memory');
   const base = await ingestOnly();
   console.log(
     `ingest only (baseline):        ${fmt(base.alertsPerSecond, 0)} alerts/s (${fmt(base.seconds, 2)} s; goal 1000; ceiling: ${fmt(memoryIngest.alertsPerSecond, 0)} with the memory store) — ` +
-      `${fmt(base.dynamodbPerAlert, 2)} DynamoDB calls per alert, ${fmt(base.cpuMsPerAlert, 2)} ms CPU per alert`,
+      `${fmt(base.dynamodbPerAlert, 2)} DynamoDB calls per alert, ${fmt(base.cpuMsPerAlert, 2)} ms CPU per alert ` +
+      `(main thread ${fmt(base.mainCpuMsPerAlert, 2)} ms, storage thread ${fmt(base.storageCpuMsPerAlert, 2)} ms, the rest GC and I/O threads)`,
   );
   const memory = await wholePipeline('memory');
   const full = await wholePipeline();
@@ -219,7 +261,7 @@ const main = async () => {
   );
   console.log(
     `  per report: ${fmt(full.dynamodbPerReport)} DynamoDB calls, ${fmt(full.s3PerReport)} S3 calls, ${fmt(full.roundsPerReport, 2)} rounds, ${fmt(full.cpuMsPerReport)} ms CPU ` +
-      `(${fmt(full.dynamodbPerAlert, 2)} DynamoDB calls per alert end to end)`,
+      `(${fmt(full.dynamodbPerAlert, 2)} DynamoDB calls per alert end to end); main thread ${fmt(full.mainCpuMsPerReport)} ms, storage thread ${fmt(full.storageCpuMsPerReport)} ms`,
   );
   console.log(`  pipeline / ingest-only time: ${fmt(full.seconds / base.seconds, 2)}x`);
   console.log(
@@ -233,8 +275,9 @@ const main = async () => {
   );
   console.log(`peak RSS: ${fmt(peakRss / 1024 / 1024, 0)} MiB (maxRSS ${fmt(process.resourceUsage().maxRSS / 1024, 0)} MiB)\n`);
   printGoals([
-    { goal: 'default engine, ingest', target: 1000, unit: 'alerts/s', value: base.alertsPerSecond, ceiling: `${fmt(memoryIngest.alertsPerSecond, 0)} with the memory store`, cpuBound: 1000 / base.cpuMsPerAlert },
-    { goal: 'default engine, end to end', target: 50, unit: 'reports/s', value: full.reportsPerSecond, ceiling: `${fmt(memory.reportsPerSecond)} with the memory store`, cpuBound: 1000 / full.cpuMsPerReport },
+    // The default engine runs on two threads: its CPU-bound rate is the busier thread's, given a core each.
+    { goal: 'default engine, ingest', target: 1000, unit: 'alerts/s', value: base.alertsPerSecond, ceiling: `${fmt(memoryIngest.alertsPerSecond, 0)} with the memory store`, cpuBound: 1000 / busiest(base.mainCpuMsPerAlert, base.storageCpuMsPerAlert, base.cpuMsPerAlert) },
+    { goal: 'default engine, end to end', target: 50, unit: 'reports/s', value: full.reportsPerSecond, ceiling: `${fmt(memory.reportsPerSecond)} with the memory store`, cpuBound: 1000 / busiest(full.mainCpuMsPerReport, full.storageCpuMsPerReport, full.cpuMsPerReport) },
     { goal: '--store memory, end to end', target: 200, unit: 'reports/s', value: memory.reportsPerSecond, ceiling: 'no storage server: the engine and handlers alone', cpuBound: 1000 / memory.cpuMsPerReport },
     { goal: 'DynamoDB calls per alert at ingest', target: 1, unit: 'calls', value: base.dynamodbPerAlert, atMost: true, ceiling: 'batched: BatchGetItem/BatchWriteItem per SQS batch' },
     { goal: 'rounds per report (waits 0)', target: 1, unit: 'rounds', value: full.roundsPerReport, atMost: true, ceiling: 'one round per report' },
@@ -242,7 +285,11 @@ const main = async () => {
   console.log(
     `  per alert at ingest: ${fmt(base.dynamodbPerAlert, 2)} DynamoDB and ${fmt(base.s3PerAlert, 2)} S3 calls, ${fmt(base.cpuMsPerAlert, 2)} ms CPU; ` +
       `per report end to end: ${fmt(full.dynamodbPerReport)} DynamoDB and ${fmt(full.s3PerReport)} S3 calls, ${fmt(full.roundsPerReport, 2)} rounds, ${fmt(full.cpuMsPerReport)} ms CPU ` +
-      `(memory store: ${fmt(memory.cpuMsPerReport)} ms CPU)\n`,
+      `(memory store: ${fmt(memory.cpuMsPerReport)} ms CPU)`,
+  );
+  console.log(
+    `  by thread: ingest ${fmt(base.mainCpuMsPerAlert, 2)} ms main + ${fmt(base.storageCpuMsPerAlert, 2)} ms storage per alert; ` +
+      `end to end ${fmt(full.mainCpuMsPerReport)} ms main + ${fmt(full.storageCpuMsPerReport)} ms storage per report\n`,
   );
 
   console.log(`time to first emit, aggregation wait ${FAST_PATH_WAIT_SECONDS} s:`);

@@ -1,13 +1,28 @@
 /**
  * A socket-free transport under the AWS SDK: each signed HTTP request the DynamoDB client
- * builds is handed to dynalite's own request listener in this process, and its HTTP response
- * goes back to the SDK's deserializer. The protocol is the real one (SigV4 headers, JSON 1.0
- * bodies, status codes, error types, crc32); only loopback TCP is skipped, which cost about
- * a fifth of the CPU of every call (both ends of an HTTP connection in one event loop).
+ * builds goes to the storage worker (local/storage-worker.mjs), where dynalite's own request
+ * listener answers it, and its HTTP response goes back to the SDK's deserializer. The protocol
+ * is the real one (SigV4 headers, JSON 1.0 bodies, status codes, error types, crc32); only
+ * loopback TCP is skipped, which cost about a fifth of the CPU of every call (both ends of an
+ * HTTP connection), and dynalite's share runs on the worker's thread, not the handlers'.
  */
-import { EventEmitter } from 'node:events';
+/** A request as it crosses to the server: what an http.Server would parse off the socket. */
+export interface WireRequest {
+  method: string;
+  url: string;
+  /** Lower-case names, as Node's http parser gives them. */
+  headers: Record<string, string>;
+  body: string | Uint8Array;
+}
 
-type Listener = (request: unknown, response: unknown) => void;
+export interface WireResponse {
+  statusCode: number;
+  headers: Record<string, string>;
+  body: string | Uint8Array;
+}
+
+/** Hands one request to the server and resolves with its response. */
+export type Dispatch = (request: WireRequest) => Promise<WireResponse>;
 
 /** The part of @smithy's HttpRequest the SDK hands to a request handler. */
 interface SdkHttpRequest {
@@ -38,10 +53,9 @@ const queryString = (query: SdkHttpRequest['query']) => {
   return parts.length ? `?${parts.join('&')}` : '';
 };
 
-const bodyBytes = (body: unknown): Buffer => {
-  if (body === undefined || body === null) return Buffer.alloc(0);
-  if (typeof body === 'string') return Buffer.from(body, 'utf8');
-  if (body instanceof Uint8Array) return Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+const wireBody = (body: unknown): string | Uint8Array => {
+  if (body === undefined || body === null) return '';
+  if (typeof body === 'string' || body instanceof Uint8Array) return body;
   throw new TypeError('the in-process transport takes string or byte bodies only (DynamoDB JSON), not streams');
 };
 
@@ -49,8 +63,8 @@ const bodyBytes = (body: unknown): Buffer => {
 const connectionReset = () => Object.assign(new Error('socket hang up (in-process DynamoDB paused)'), { code: 'ECONNRESET', name: 'Error' });
 const connectionRefused = () => Object.assign(new Error('connect ECONNREFUSED (in-process DynamoDB stopped)'), { code: 'ECONNREFUSED', name: 'Error' });
 
-/** Wraps dynalite's `request` listener (the one `dynalite()` registers on its http.Server). */
-export const inProcessRequestHandler = (listener: Listener): InProcessRequestHandler => {
+/** The SDK request handler over a dispatch (the storage worker's), with fault injection on this side. */
+export const inProcessRequestHandler = (dispatch: Dispatch): InProcessRequestHandler => {
   let paused = false;
   let closed = false;
   return {
@@ -58,37 +72,14 @@ export const inProcessRequestHandler = (listener: Listener): InProcessRequestHan
     resume: () => void (paused = false),
     close: () => void (closed = true),
     destroy: () => undefined,
-    handle(request) {
-      if (closed) return Promise.reject(connectionRefused());
-      if (paused) return Promise.reject(connectionReset());
-      return new Promise((resolve, reject) => {
-        const headers: Record<string, string> = {};
-        for (const [k, v] of Object.entries(request.headers)) headers[k.toLowerCase()] = v;
-        const incoming = Object.assign(new EventEmitter(), { method: request.method, url: `${request.path}${queryString(request.query)}`, headers });
-        const responseHeaders: Record<string, string> = {};
-        const outgoing = {
-          statusCode: 200,
-          contentType: undefined as string | undefined,
-          setHeader: (name: string, value: unknown) => void (responseHeaders[name.toLowerCase()] = String(value)),
-          getHeader: (name: string) => responseHeaders[name.toLowerCase()],
-          end: (body?: string | Uint8Array) =>
-            resolve({
-              response: {
-                statusCode: outgoing.statusCode,
-                headers: responseHeaders,
-                body: typeof body === 'string' ? Buffer.from(body, 'utf8') : (body ?? new Uint8Array(0)),
-              },
-            }),
-        };
-        try {
-          listener(incoming, outgoing);
-          const bytes = bodyBytes(request.body);
-          if (bytes.length > 0) incoming.emit('data', bytes);
-          incoming.emit('end');
-        } catch (error) {
-          reject(error);
-        }
-      });
+    async handle(request) {
+      if (closed) throw connectionRefused();
+      if (paused) throw connectionReset();
+      const headers: Record<string, string> = {};
+      for (const [k, v] of Object.entries(request.headers)) headers[k.toLowerCase()] = v;
+      const response = await dispatch({ method: request.method, url: `${request.path}${queryString(request.query)}`, headers, body: wireBody(request.body) });
+      const body = typeof response.body === 'string' ? Buffer.from(response.body, 'utf8') : response.body;
+      return { response: { statusCode: response.statusCode, headers: response.headers, body } };
     },
   };
 };

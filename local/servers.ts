@@ -1,62 +1,29 @@
 /**
- * Real-protocol DynamoDB and S3 servers on 127.0.0.1, started in-process on free ports:
- * the pipeline's AWS SDK clients talk to them exactly as they would to AWS. In memory and a
- * temporary folder by default; in a given folder (LevelDB + files) when a run must survive
- * being killed.
+ * Real-protocol DynamoDB and S3 servers on 127.0.0.1, started on free ports on a worker thread
+ * of this process (local/storage-worker.mjs): the pipeline's AWS SDK clients talk to them
+ * exactly as they would to AWS, while the servers' own work runs on the second core. In memory
+ * and a temporary folder by default; in a given folder (LevelDB + files) when a run must
+ * survive being killed.
  */
-import { createHash, randomUUID } from 'node:crypto';
-import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { buffer } from 'node:stream/consumers';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceInUseException } from '@aws-sdk/client-dynamodb';
-import dynalite from 'dynalite';
-import S3rver, { type S3rverStore } from 's3rver';
-import { inProcessRequestHandler, type InProcessRequestHandler } from './inprocess-transport.ts';
+import { inProcessRequestHandler, type InProcessRequestHandler, type WireRequest, type WireResponse } from './inprocess-transport.ts';
 
 export interface LocalServers {
   dynamodbEndpoint: string;
   s3Endpoint: string;
-  /** The SDK request handler that gives requests to dynalite in this process, without a socket. */
+  /** The SDK request handler that gives requests to dynalite on the storage thread, without a socket. */
   dynamodbRequestHandler: InProcessRequestHandler;
+  /** CPU time of the thread that runs the servers, in ms (undefined where the OS does not tell). */
+  storageThreadCpuMs(): Promise<number | undefined>;
   /** Fault injection: DynamoDB drops every connection until resumed, keeping its data. */
   pauseDynamoDb(): Promise<void>;
   resumeDynamoDb(): Promise<void>;
   stop(): Promise<void>;
 }
-
-const listen = (server: import('node:http').Server) =>
-  new Promise<number>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port));
-  });
-
-const close = (server: import('node:http').Server) =>
-  new Promise<void>((resolve) => {
-    server.closeAllConnections?.();
-    server.close(() => resolve());
-  });
-
-/**
- * s3rver writes an object in place and answers once its input stream ends, before the file is
- * written: a killed run leaves empty or partial objects behind, even for PUTs it confirmed. S3
- * itself never shows a partial object, so here the content goes to a temporary file (ignored
- * by listings: it lacks s3rver's suffix), then the metadata, and the object appears by rename.
- */
-const makePutsAtomic = (store: S3rverStore) => {
-  store.putObject = async (object) => {
-    const objectPath = store.getResourcePath(object.bucket, object.key, 'object');
-    await mkdir(dirname(objectPath), { recursive: true });
-    const content = Buffer.isBuffer(object.content) ? object.content : await buffer(object.content);
-    const md5 = createHash('md5').update(content).digest('hex');
-    const partial = `${objectPath}.partial-${randomUUID()}`;
-    await writeFile(partial, content);
-    await store.putMetadata(object.bucket, object.key, object.metadata, md5);
-    await rename(partial, objectPath);
-    return { size: content.length, md5 };
-  };
-};
 
 /** A table keyed like the stack's (pk/sk strings, on demand, the sweep index); TTL is not served locally. */
 export const createPkSkTable = (client: DynamoDBClient, tableName: string) =>
@@ -112,7 +79,7 @@ export interface LocalServersOptions {
  * endpoint is a closed loopback port, so a stray call fails at once and never reaches AWS.
  */
 export const noLocalServers = (): LocalServers => {
-  const refused = inProcessRequestHandler(() => undefined);
+  const refused = inProcessRequestHandler(() => Promise.reject(new Error('unreachable: the handler is closed')));
   refused.close();
   const unavailable = async () => {
     throw new Error('no DynamoDB server runs with the memory store');
@@ -121,32 +88,78 @@ export const noLocalServers = (): LocalServers => {
     dynamodbEndpoint: 'http://127.0.0.1:9',
     s3Endpoint: 'http://127.0.0.1:9',
     dynamodbRequestHandler: refused,
+    storageThreadCpuMs: async () => 0,
     pauseDynamoDb: unavailable,
     resumeDynamoDb: unavailable,
     stop: async () => undefined,
   };
 };
 
+class StorageWorkerError extends Error {
+  override name = 'StorageWorkerError';
+}
+
+type WorkerReply =
+  | { type: 'ready'; dynamoPort: number; s3Port: number }
+  | ({ type: 'response'; id: number } & WireResponse)
+  | { type: 'done'; id: number; cpuMs?: number }
+  | { type: 'failed'; id: number; message: string };
+
+/**
+ * The storage worker and the requests in flight to it. The worker keeps this process alive
+ * only while a request waits for it, so a runtime nobody stopped does not hold the process open.
+ */
+const startStorageWorker = async (workerData: { dynamoPath?: string; s3Directory: string; bucketName: string }) => {
+  // Plain JavaScript needs no loader: the parent's (tsx, vitest) would only slow the worker's start.
+  const worker = new Worker(new URL('./storage-worker.mjs', import.meta.url), { workerData, execArgv: [] });
+  const pending = new Map<number, { resolve: (reply: WorkerReply) => void; reject: (error: Error) => void }>();
+  let nextId = 0;
+  let gone: Error | undefined;
+  const ready = new Promise<{ dynamoPort: number; s3Port: number }>((resolve, reject) => {
+    worker.on('message', (reply: WorkerReply) => {
+      if (reply.type === 'ready') return resolve(reply);
+      const waiting = pending.get(reply.id);
+      if (!waiting) return;
+      pending.delete(reply.id);
+      if (pending.size === 0) worker.unref();
+      if (reply.type === 'failed') waiting.reject(new StorageWorkerError(`the storage worker failed a request: ${reply.message}`));
+      else waiting.resolve(reply);
+    });
+    const fail = (error: Error) => {
+      gone = error;
+      reject(error);
+      for (const waiting of pending.values()) waiting.reject(error);
+      pending.clear();
+    };
+    worker.on('error', (cause) => fail(new StorageWorkerError('the storage worker crashed', { cause })));
+    worker.on('exit', (code) => fail(Object.assign(new StorageWorkerError(`the storage worker exited (code ${code})`), { code: 'ECONNRESET' })));
+  });
+  const call = (message: ({ type: 'request' } & WireRequest) | { type: 'pause' | 'resume' | 'stop' | 'usage' }) =>
+    new Promise<WorkerReply>((resolve, reject) => {
+      if (gone) return reject(gone);
+      const id = nextId++;
+      if (pending.size === 0) worker.ref();
+      pending.set(id, { resolve, reject });
+      worker.postMessage({ ...message, id });
+    });
+  return { worker, ports: await ready, call };
+};
+
 export const startLocalServers = async (options: LocalServersOptions): Promise<LocalServers> => {
   const persistent = options.directory !== undefined;
   if (persistent) await mkdir(join(options.directory!, 's3'), { recursive: true });
-  const dynamo = dynalite({ createTableMs: 0, ...(persistent ? { path: join(options.directory!, 'dynamodb') } : {}) }) as import('node:http').Server;
-  const dynamoPort = await listen(dynamo);
-  const dynamodbEndpoint = `http://127.0.0.1:${dynamoPort}`;
-
   const directory = persistent ? join(options.directory!, 's3') : await mkdtemp(join(tmpdir(), 'alertwarden-s3-'));
-  const s3 = new S3rver({
-    address: '127.0.0.1',
-    port: 0,
-    silent: true,
-    directory,
-    configureBuckets: [{ name: options.bucketName }],
+  const storage = await startStorageWorker({
+    ...(persistent ? { dynamoPath: join(options.directory!, 'dynamodb') } : {}),
+    s3Directory: directory,
+    bucketName: options.bucketName,
   });
-  makePutsAtomic(s3.store);
-  const s3Address = (await s3.run()) as AddressInfo;
-  const s3Endpoint = `http://127.0.0.1:${s3Address.port}`;
+  storage.worker.unref();
+  const dynamodbEndpoint = `http://127.0.0.1:${storage.ports.dynamoPort}`;
+  const s3Endpoint = `http://127.0.0.1:${storage.ports.s3Port}`;
+  const dynamodbRequestHandler = inProcessRequestHandler(async (request) => (await storage.call({ type: 'request', ...request })) as WireResponse);
 
-  const client = new DynamoDBClient({ region: 'us-east-1', endpoint: dynamodbEndpoint, credentials: LOCAL_CREDENTIALS });
+  const client = new DynamoDBClient({ region: 'us-east-1', endpoint: dynamodbEndpoint, credentials: LOCAL_CREDENTIALS, requestHandler: dynamodbRequestHandler });
   const created = createPkSkTable(client, options.tableName);
 
   // A persistent folder already has its table from the previous run.
@@ -163,34 +176,30 @@ export const startLocalServers = async (options: LocalServersOptions): Promise<L
   }
   client.destroy();
 
-  // Pausing swaps dynalite's request handler for one that drops the connection: clients see
-  // a network failure, while the in-memory data survives (closing dynalite would discard it).
-  let pausedHandlers: Function[] | undefined;
-  const dropConnection = (request: import('node:http').IncomingMessage) => request.socket.destroy();
-  const dynamodbRequestHandler = inProcessRequestHandler(dynamo.listeners('request')[0] as (request: unknown, response: unknown) => void);
+  let stopped: Promise<void> | undefined;
   return {
     dynamodbEndpoint,
     s3Endpoint,
     dynamodbRequestHandler,
+    async storageThreadCpuMs() {
+      const reply = await storage.call({ type: 'usage' });
+      return reply.type === 'done' ? reply.cpuMs : undefined;
+    },
     async pauseDynamoDb() {
       dynamodbRequestHandler.pause();
-      if (pausedHandlers) return;
-      pausedHandlers = dynamo.listeners('request');
-      dynamo.removeAllListeners('request');
-      dynamo.on('request', dropConnection);
+      await storage.call({ type: 'pause' });
     },
     async resumeDynamoDb() {
       dynamodbRequestHandler.resume();
-      if (!pausedHandlers) return;
-      dynamo.removeListener('request', dropConnection);
-      for (const handler of pausedHandlers) dynamo.on('request', handler as (...args: unknown[]) => void);
-      pausedHandlers = undefined;
+      await storage.call({ type: 'resume' });
     },
-    async stop() {
-      dynamodbRequestHandler.close();
-      await close(dynamo);
-      await s3.close();
-      if (!persistent) await rm(directory, { recursive: true, force: true });
+    stop() {
+      return (stopped ??= (async () => {
+        dynamodbRequestHandler.close();
+        await storage.call({ type: 'stop' });
+        await storage.worker.terminate();
+        if (!persistent) await rm(directory, { recursive: true, force: true });
+      })());
     },
   };
 };

@@ -1,0 +1,131 @@
+/**
+ * The local storage servers on their own thread: dynalite and s3rver run here, so the main
+ * thread keeps the handlers and the AWS SDK and the second core serves storage. The protocol
+ * stays the real one: both servers listen on 127.0.0.1 (the S3 client and any other process
+ * use those ports), and DynamoDB requests from the main thread arrive as the signed HTTP
+ * request the SDK built (method, path, headers, body), are answered by dynalite's own request
+ * listener and go back as its HTTP response for the SDK to deserialise. Only the socket is
+ * skipped on that path (local/inprocess-transport.ts).
+ *
+ * Plain JavaScript: a worker starts without the TypeScript loader of its parent (vitest, tsx).
+ *
+ * Messages in:  {type:'request', id, method, url, headers, body}  {type:'pause'|'resume'|'stop'|'usage', id}
+ * Messages out: {type:'ready', dynamoPort, s3Port} | {type:'response', id, statusCode, headers, body} | {type:'done', id, cpuMs?}
+ *               | {type:'failed', id, message}
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { buffer } from 'node:stream/consumers';
+import { parentPort, workerData } from 'node:worker_threads';
+import dynalite from 'dynalite';
+import S3rver from 's3rver';
+
+/** @type {{ dynamoPath?: string, s3Directory: string, bucketName: string }} */
+const options = workerData;
+
+const listen = (server) =>
+  new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve(server.address().port));
+  });
+
+const close = (server) =>
+  new Promise((resolve) => {
+    server.closeAllConnections?.();
+    server.close(() => resolve());
+  });
+
+/**
+ * s3rver writes an object in place and answers once its input stream ends, before the file is
+ * written: a killed run leaves empty or partial objects behind, even for PUTs it confirmed. S3
+ * itself never shows a partial object, so here the content goes to a temporary file (ignored
+ * by listings: it lacks s3rver's suffix), then the metadata, and the object appears by rename.
+ */
+const makePutsAtomic = (store) => {
+  store.putObject = async (object) => {
+    const objectPath = store.getResourcePath(object.bucket, object.key, 'object');
+    await mkdir(dirname(objectPath), { recursive: true });
+    const content = Buffer.isBuffer(object.content) ? object.content : await buffer(object.content);
+    const md5 = createHash('md5').update(content).digest('hex');
+    const partial = `${objectPath}.partial-${randomUUID()}`;
+    await writeFile(partial, content);
+    await store.putMetadata(object.bucket, object.key, object.metadata, md5);
+    await rename(partial, objectPath);
+    return { size: content.length, md5 };
+  };
+};
+
+const dynamo = dynalite({ createTableMs: 0, ...(options.dynamoPath ? { path: options.dynamoPath } : {}) });
+const dynamoPort = await listen(dynamo);
+const s3 = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: options.s3Directory, configureBuckets: [{ name: options.bucketName }] });
+makePutsAtomic(s3.store);
+const s3Port = (await s3.run()).port;
+const dynaliteListener = dynamo.listeners('request')[0];
+
+/** One request given to dynalite's listener as the http.Server would give it, without a socket. */
+const serve = (message) => {
+  const incoming = Object.assign(new EventEmitter(), { method: message.method, url: message.url, headers: message.headers });
+  const headers = {};
+  const outgoing = {
+    statusCode: 200,
+    contentType: undefined,
+    setHeader: (name, value) => void (headers[name.toLowerCase()] = String(value)),
+    getHeader: (name) => headers[name.toLowerCase()],
+    end: (body) => parentPort.postMessage({ type: 'response', id: message.id, statusCode: outgoing.statusCode, headers, body: body ?? '' }),
+  };
+  try {
+    dynaliteListener(incoming, outgoing);
+    if (message.body.length > 0) incoming.emit('data', typeof message.body === 'string' ? Buffer.from(message.body, 'utf8') : Buffer.from(message.body));
+    incoming.emit('end');
+  } catch (error) {
+    parentPort.postMessage({ type: 'failed', id: message.id, message: String(error?.stack ?? error) });
+  }
+};
+
+// Pausing swaps dynalite's HTTP request handler for one that drops the connection: socket
+// clients see a network failure, while the data survives (closing dynalite would discard it).
+let pausedHandlers;
+const dropConnection = (request) => request.socket.destroy();
+
+/** This thread's own CPU time (Linux; user + system, 10 ms ticks), for the bench to tell the threads apart. */
+const threadCpuMs = () => {
+  try {
+    const fields = readFileSync('/proc/thread-self/stat', 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return undefined;
+  }
+};
+
+parentPort.on('message', async (message) => {
+  switch (message.type) {
+    case 'request':
+      return serve(message);
+    case 'pause':
+      if (!pausedHandlers) {
+        pausedHandlers = dynamo.listeners('request');
+        dynamo.removeAllListeners('request');
+        dynamo.on('request', dropConnection);
+      }
+      return parentPort.postMessage({ type: 'done', id: message.id });
+    case 'resume':
+      if (pausedHandlers) {
+        dynamo.removeListener('request', dropConnection);
+        for (const handler of pausedHandlers) dynamo.on('request', handler);
+        pausedHandlers = undefined;
+      }
+      return parentPort.postMessage({ type: 'done', id: message.id });
+    case 'usage':
+      return parentPort.postMessage({ type: 'done', id: message.id, cpuMs: threadCpuMs() });
+    case 'stop':
+      await close(dynamo);
+      await s3.close();
+      parentPort.postMessage({ type: 'done', id: message.id });
+      return parentPort.close();
+  }
+});
+
+parentPort.postMessage({ type: 'ready', dynamoPort, s3Port });
