@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The `alertwarden` command: TypeScript sources run through tsx, no build step. Help and version
+// The `alertwarden` command: TypeScript sources, transpiled on first use and cached, no build step. Help and version
 // answer before anything heavy loads.
 const args = process.argv.slice(2);
 if (args.length === 0 || args[0] === '--help' || args[0] === '-h' || args[0] === '--version' || args[0] === '-v') {
@@ -12,7 +12,16 @@ if (args.length === 0 || args[0] === '--help' || args[0] === '-h' || args[0] ===
 // Node 20 is supported for local runs (Lambda runs nodejs22.x); the SDK's reminder is noise here.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
-const { register } = await import('tsx/esm/api');
-register();
-const { main } = await import('./cli.ts');
-await main();
+// The sources as last transpiled (local/prebuilt.mjs), else through tsx.
+const { prebuilt } = await import('./prebuilt.mjs');
+const build = process.env.ALERTWARDEN_CLI_TSX ? undefined : await prebuilt();
+if (build) {
+  await import(build.outputs['local/polyfills.ts']);
+  const { main } = await import(build.outputs['local/cli.ts']);
+  await main();
+} else {
+  const { register } = await import('tsx/esm/api');
+  register();
+  const { main } = await import('./cli.ts');
+  await main();
+}

@@ -1,0 +1,8 @@
+export interface PrebuiltOptions {
+  root: string;
+  cacheDir: string;
+  /** Paths relative to `root`; each becomes `<name>.js` in the build. */
+  entries: string[];
+}
+export declare const CLI_BUILD: PrebuiltOptions;
+export declare const prebuilt: (options?: PrebuiltOptions) => Promise<{ outputs: Record<string, string>; built: boolean } | undefined>;
