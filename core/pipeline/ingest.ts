@@ -15,7 +15,7 @@
 import type { Alert } from '../alert.ts';
 import { alertFingerprintOf, alertIdOf, attributeIdOf } from '../ids.ts';
 import type { ReportAttribute } from '../report.ts';
-import type { Membership, ReportState } from '../store.ts';
+import type { Membership, ReportState, ReportStore } from '../store.ts';
 import type { PipelineDeps } from './deps.ts';
 import { ensureRound } from './rounds.ts';
 
@@ -29,6 +29,36 @@ export interface IngestOutcome {
 
 export const attributesOfAlert = (alert: Alert): ReportAttribute[] =>
   alert.attributes.map((attribute) => ({ ...attribute, id: attributeIdOf(attribute), depth: 0, origin: 'alert' }));
+
+/**
+ * Window pointers this process has seen, per store: alert id -> its report and when the window
+ * ends. A pointer is replaced only once its window has ended (openReport's condition), so until
+ * then a remembered one is the stored one, and a batch whose alert ids are all remembered skips
+ * the window lookup (a BatchGetItem per SQS batch in a storm, where the same keys repeat).
+ */
+const windowsSeen = new WeakMap<ReportStore, Map<string, { reportId: string; endsAtMs: number }>>();
+/** Bounds the memory of a long-lived container: past it, ended windows go first, then the oldest. */
+export const MAX_WINDOWS_SEEN = 10_000;
+
+const windowsOf = (store: ReportStore) => {
+  let windows = windowsSeen.get(store);
+  if (!windows) windowsSeen.set(store, (windows = new Map()));
+  return windows;
+};
+
+const rememberWindow = (store: ReportStore, state: ReportState, nowMs: number) => {
+  const windows = windowsOf(store);
+  const endsAtMs = Date.parse(state.windowEndsAt);
+  if (!(endsAtMs > nowMs)) return;
+  windows.delete(state.alertId); // re-inserted last: eviction takes the least recently seen
+  windows.set(state.alertId, { reportId: state.reportId, endsAtMs });
+  if (windows.size <= MAX_WINDOWS_SEEN) return;
+  for (const [alertId, w] of windows) if (w.endsAtMs <= nowMs) windows.delete(alertId);
+  for (const alertId of windows.keys()) {
+    if (windows.size <= MAX_WINDOWS_SEEN) break;
+    windows.delete(alertId);
+  }
+};
 
 /** Why one alert of a batch was not ingested: its message must be delivered again. */
 export interface IngestFailure {
@@ -55,10 +85,21 @@ export const ingestAlerts = async (
   let members: Map<string, Membership & { result?: { added: boolean; registered: boolean } }>;
   let states: Map<string, ReportState>;
   try {
-    reportOf = await store.findOpenReports([...firstAlertOf.keys()], nowMs);
+    const windows = windowsOf(store);
+    reportOf = new Map();
+    const unseen: string[] = [];
+    for (const alertId of firstAlertOf.keys()) {
+      const window = windows.get(alertId);
+      if (window && window.endsAtMs > nowMs) reportOf.set(alertId, window.reportId);
+      else unseen.push(alertId);
+    }
+    if (unseen.length > 0) for (const [alertId, reportId] of await store.findOpenReports(unseen, nowMs)) reportOf.set(alertId, reportId);
     // A new or ended window: opened one alert id at a time, as it needs a conditional write.
     for (const [alertId, alert] of firstAlertOf) {
-      if (!reportOf.has(alertId)) reportOf.set(alertId, (await store.openReport({ alertId, alert, nowMs, windowMs })).reportId);
+      if (reportOf.has(alertId)) continue;
+      const opened = await store.openReport({ alertId, alert, nowMs, windowMs });
+      reportOf.set(alertId, opened.reportId);
+      rememberWindow(store, opened, nowMs);
     }
     // The same alert twice in one batch is one membership.
     members = new Map();
@@ -73,6 +114,7 @@ export const ingestAlerts = async (
     // Read after the memberships were written: a report already dirty then is bound to be
     // reviewed again after them (see markDirty below), so its flag need not be written.
     states = await store.getStates([...new Set(list.filter((m) => !m.result!.registered).map((m) => m.reportId))]);
+    for (const state of states.values()) rememberWindow(store, state, nowMs);
   } catch (failed) {
     return entries.map(() => ({ failed }));
   }
