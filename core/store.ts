@@ -54,6 +54,13 @@ export interface InspectionTask {
 /** Several (attribute, inspector) pairs of a report: the unit the round step's Map runs. */
 export interface InspectionBatch {
   tasks: InspectionTask[];
+  /**
+   * The pairs' attributes as the planner read them, when small: the inspection then need not
+   * read them again. An attribute left out (a long value, or the plan's budget spent) is read by id.
+   */
+  attributes?: ReportAttribute[];
+  /** Pairs beyond this plan wait for the next one: set on the last batch of a plan that was cut short. */
+  more?: boolean;
 }
 
 /** The findings of one (attribute, inspector) pair. */

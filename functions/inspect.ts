@@ -6,12 +6,30 @@ import '../inspectors/opt-in.ts';
 import { containerDepsProvider, flushMetrics, type DepsProvider } from './deps.ts';
 import { parseEvent } from './event.ts';
 
+// The planner's own output, read back from the state machine: attributes as it stored them.
+const PlannedAttribute = z.looseObject({
+  id: z.string().min(1),
+  type: z.string().min(1),
+  key: z.string(),
+  value: z.string(),
+  context: z.array(z.string()),
+  depth: z.number().int().min(0),
+  origin: z.string().min(1),
+});
+
 const InspectEvent = z.object({
   reportId: z.string().min(1),
-  tasks: z.array(z.object({ attributeId: z.string().min(1), inspector: z.string().min(1) })).min(1).max(INSPECTION_BATCH_SIZE),
+  batch: z.object({
+    tasks: z.array(z.object({ attributeId: z.string().min(1), inspector: z.string().min(1) })).min(1).max(INSPECTION_BATCH_SIZE),
+    attributes: z.array(PlannedAttribute).max(INSPECTION_BATCH_SIZE).optional(),
+    more: z.boolean().optional(),
+  }),
 });
 
 export const createInspectHandler = (getDeps: DepsProvider) =>
-  middy(async (event: unknown) => inspectAttributes(parseEvent(InspectEvent, event), await getDeps())).use(flushMetrics(getDeps));
+  middy(async (event: unknown) => {
+    const { reportId, batch } = parseEvent(InspectEvent, event);
+    return inspectAttributes({ reportId, ...batch } as Parameters<typeof inspectAttributes>[0], await getDeps());
+  }).use(flushMetrics(getDeps));
 
 export const handler = createInspectHandler(containerDepsProvider);

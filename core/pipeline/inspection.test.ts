@@ -7,7 +7,7 @@ import { CountingMetrics } from '../metrics.ts';
 import { defineInspector, type Inspector } from '../plugins.ts';
 import type { ReportAlert } from '../report.ts';
 import { makeAttribute, silentLogger } from '../testing.ts';
-import { batchInspections, inspectAttributes, planInspection, INSPECTION_BATCH_SIZE, MAX_TASKS_PER_PLAN } from './inspection.ts';
+import { batchInspections, inspectAttributes, planInspection, INLINE_ATTRIBUTE_BYTES, INSPECTION_BATCH_SIZE, MAX_TASKS_PER_PLAN } from './inspection.ts';
 
 const T0 = Date.UTC(2026, 10, 23, 10);
 
@@ -111,8 +111,28 @@ describe('inspection batches', () => {
     const quiet = defineInspector({ name: 'quiet', accepts: ['ipaddr'], inspect: () => ({ findings: [] }) });
     const cut = await planInspection(wide.reportId, depsOf(wide.store, [quiet]));
     assert.equal(cut.tasks.flatMap((b) => b.tasks).length, MAX_TASKS_PER_PLAN);
-    assert.equal(cut.complete, false, 'pairs left for the next plan');
+    assert.deepEqual(cut.tasks.map((b) => b.more ?? false), [...cut.tasks.slice(1).map(() => false), true], 'the last batch says pairs wait for the next plan');
+    const last = await inspectAttributes({ reportId: wide.reportId, ...cut.tasks.at(-1)! }, depsOf(wide.store, [quiet]));
+    assert.equal(last.next, 'plan', 'so after it the round step plans again');
     const whole = await planInspection(reportId, depsOf(store, [quiet]));
-    assert.deepEqual([whole.tasks.flatMap((b) => b.tasks).length, whole.complete], [2, true]);
+    assert.deepEqual([whole.tasks.flatMap((b) => b.tasks).length, whole.tasks.some((b) => b.more)], [2, false]);
+  });
+
+  test('a batch carries its attributes from the plan, so the inspection reads none; a long one is left out and read by id', async () => {
+    const long = `https://example.org/${'a'.repeat(INLINE_ATTRIBUTE_BYTES)}`;
+    const { store, reportId } = await reportWith(['203.0.113.1', '203.0.113.2']);
+    const [longAttribute] = [makeAttribute({ type: 'url', key: 'link', value: long })];
+    await store.addAttributes(reportId, [longAttribute!]);
+    const reads: string[][] = [];
+    const getAttributes = store.getAttributes.bind(store);
+    store.getAttributes = async (id, ids) => (reads.push(ids), getAttributes(id, ids));
+    const seen: string[] = [];
+    const any = defineInspector({ name: 'any', accepts: ['ipaddr', 'url'], inspect: (a) => (seen.push(a.value), { findings: [] }) });
+    const deps = depsOf(store, [any]);
+    const [batch] = (await planInspection(reportId, deps)).tasks;
+    assert.deepEqual(batch!.attributes!.map((a) => a.value).sort(), ['203.0.113.1', '203.0.113.2'], 'the short ones travel with the batch');
+    await inspectAttributes({ reportId, ...batch! }, deps);
+    assert.deepEqual(reads, [[longAttribute!.id]], 'only the long one is read');
+    assert.deepEqual(seen.sort(), ['203.0.113.1', '203.0.113.2', long].sort(), 'every pair inspected');
   });
 });

@@ -22,12 +22,19 @@ export const MAX_TASKS_PER_PLAN = 400;
  */
 export const INSPECTION_BATCH_SIZE = 25;
 
+/**
+ * Attributes a plan carries to its batches, in JSON bytes: one attribute at most
+ * INLINE_ATTRIBUTE_BYTES, all of a plan at most INLINE_PLAN_BYTES, so the Map's input stays
+ * far below Step Functions' 256 KB with MAX_TASKS_PER_PLAN pairs. Carrying them saves each
+ * inspect call a BatchGetItem of what the planner's Query had just read.
+ */
+export const INLINE_ATTRIBUTE_BYTES = 1024;
+export const INLINE_PLAN_BYTES = 16 * 1024;
+
 export interface InspectionPlan {
   /** Batches of pairs, one Map item each. */
   tasks: InspectionBatch[];
   pending: boolean;
-  /** False when pairs beyond MAX_TASKS_PER_PLAN wait: the round step plans again after these. */
-  complete: boolean;
 }
 
 /** The next batches of inspections for the Map state. */
@@ -38,7 +45,20 @@ export const planInspection = async (
   const { attributes, inspected } = await deps.store.listInspectionState(reportId);
   const pending = pendingInspections(attributes, inspected, deps.plugins.inspectors, deps.config.maxInspectionDepth);
   const tasks = batchInspections(pending.slice(0, MAX_TASKS_PER_PLAN), INSPECTION_BATCH_SIZE);
-  return { tasks, pending: tasks.length > 0, complete: pending.length <= MAX_TASKS_PER_PLAN };
+  const byId = new Map(attributes.map((a) => [a.id, a]));
+  let budget = INLINE_PLAN_BYTES;
+  for (const batch of tasks) {
+    batch.attributes = [];
+    for (const id of new Set(batch.tasks.map((t) => t.attributeId))) {
+      const attribute = byId.get(id)!;
+      const bytes = Buffer.byteLength(JSON.stringify(attribute));
+      if (bytes > INLINE_ATTRIBUTE_BYTES || bytes > budget) continue;
+      budget -= bytes;
+      batch.attributes.push(attribute);
+    }
+  }
+  if (pending.length > MAX_TASKS_PER_PLAN) tasks.at(-1)!.more = true;
+  return { tasks, pending: tasks.length > 0 };
 };
 
 /** Pairs in order, at most `size` a batch: an attribute's inspectors stay together, so a batch reads few attributes. */
@@ -130,7 +150,7 @@ export interface InspectOutcome {
   newAttributes: number;
   /**
    * What the round step does once every batch is done: plan again when this batch discovered
-   * attributes (they may need inspecting), else go on to the review. A re-plan that finds
+   * attributes (they may need inspecting) or its plan was cut short, else go on to the review. A re-plan that finds
    * nothing costs a Lambda call and a Query per round step, so it runs only when it can find
    * something. A string, not a boolean: the round step folds its batches' answers with
    * States.ArrayContains, whose string literals are the documented form.
@@ -166,7 +186,9 @@ export const inspectAttributes = async (
   deps: Pick<PipelineDeps, 'store' | 'plugins' | 'config' | 'logger' | 'now' | 'metrics'>,
 ): Promise<InspectOutcome> => {
   const { reportId, tasks } = batch;
-  const attributes = new Map((await deps.store.getAttributes(reportId, [...new Set(tasks.map((t) => t.attributeId))])).map((a) => [a.id, a]));
+  const attributes = new Map((batch.attributes ?? []).map((a) => [a.id, a]));
+  const unread = [...new Set(tasks.map((t) => t.attributeId))].filter((id) => !attributes.has(id));
+  if (unread.length > 0) for (const a of await deps.store.getAttributes(reportId, unread)) attributes.set(a.id, a);
   const failed: { task: InspectionTask; error: unknown }[] = [];
   const runnable: { task: InspectionTask; inspector: Inspector; attribute: ReportAttribute }[] = [];
   for (const task of tasks) {
@@ -221,7 +243,11 @@ export const inspectAttributes = async (
       { cause: first },
     );
   }
-  return { findings: results.reduce((n, r) => n + r.findings.length, 0), newAttributes: added, next: added > 0 && discovered.some((a) => a.depth <= deps.config.maxInspectionDepth) ? 'plan' : 'review' };
+  return {
+    findings: results.reduce((n, r) => n + r.findings.length, 0),
+    newAttributes: added,
+    next: (batch.more ?? false) || (added > 0 && discovered.some((a) => a.depth <= deps.config.maxInspectionDepth)) ? 'plan' : 'review',
+  };
 };
 
 /** One failure record per pair of the batch; a pair that already has a result (findings or its own failure) keeps it. */
