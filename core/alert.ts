@@ -99,47 +99,54 @@ const VALUE_CHECKS: Record<AttributeType, { test: (v: string) => boolean; expect
   port: { test: (v) => /^\d{1,5}$/.test(v) && Number(v) <= 65535, expected: 'a port number 0-65535' },
 };
 
-export const AttributeSchema = z
-  .object({
-    type: z.enum(ATTRIBUTE_TYPES, { error: `type must be one of ${ATTRIBUTE_TYPES.join(', ')}` }),
-    // The key is hashed into the attribute id NUL-separated, like identifiers into the alert id.
-    key: z
-      .string()
-      .min(1, 'key must not be empty')
-      .max(256, 'key must be at most 256 characters')
-      .regex(/^[^\u0000-\u001f\u007f]*$/, 'key must not contain control characters')
-      .superRefine(refuseInvisible('key'))
-      .transform(normalizeIdentifier),
-    value: z
-      .string({ error: 'value must be a string' })
-      .min(1, 'value must not be empty')
-      .max(ALERT_LIMITS.attributeValueChars, `value must be at most ${ALERT_LIMITS.attributeValueChars} characters`),
-    context: z
-      .array(z.enum(ATTRIBUTE_CONTEXTS, { error: `context must be one of ${ATTRIBUTE_CONTEXTS.join(', ')}` }))
-      .max(ALERT_LIMITS.contexts)
-      .default([]),
-    /** When the source observed this value (deepalert's per-attribute timestamp). */
-    timestamp: z.iso.datetime({ offset: true, error: 'timestamp must be an ISO 8601 date-time' }).optional(),
-  })
-  .strict()
-  .superRefine((attribute, ctx) => {
-    const check = VALUE_CHECKS[attribute.type];
-    if (!check.test(attribute.value)) {
-      ctx.addIssue({ code: 'custom', path: ['value'], message: `value is not ${check.expected}` });
-    }
-  });
+// Every schema here is built on its first use (z.lazy), not at import: zod's construction is a
+// measurable part of a cold start, and most functions import this module for its types and
+// constants without ever parsing an alert.
+export const AttributeSchema = z.lazy(() =>
+  z
+    .object({
+      type: z.enum(ATTRIBUTE_TYPES, { error: `type must be one of ${ATTRIBUTE_TYPES.join(', ')}` }),
+      // The key is hashed into the attribute id NUL-separated, like identifiers into the alert id.
+      key: z
+        .string()
+        .min(1, 'key must not be empty')
+        .max(256, 'key must be at most 256 characters')
+        .regex(/^[^\u0000-\u001f\u007f]*$/, 'key must not contain control characters')
+        .superRefine(refuseInvisible('key'))
+        .transform(normalizeIdentifier),
+      value: z
+        .string({ error: 'value must be a string' })
+        .min(1, 'value must not be empty')
+        .max(ALERT_LIMITS.attributeValueChars, `value must be at most ${ALERT_LIMITS.attributeValueChars} characters`),
+      context: z
+        .array(z.enum(ATTRIBUTE_CONTEXTS, { error: `context must be one of ${ATTRIBUTE_CONTEXTS.join(', ')}` }))
+        .max(ALERT_LIMITS.contexts)
+        .default([]),
+      /** When the source observed this value (deepalert's per-attribute timestamp). */
+      timestamp: z.iso.datetime({ offset: true, error: 'timestamp must be an ISO 8601 date-time' }).optional(),
+    })
+    .strict()
+    .superRefine((attribute, ctx) => {
+      const check = VALUE_CHECKS[attribute.type];
+      if (!check.test(attribute.value)) {
+        ctx.addIssue({ code: 'custom', path: ['value'], message: `value is not ${check.expected}` });
+      }
+    }),
+);
 export type Attribute = z.output<typeof AttributeSchema>;
 export type AttributeInput = z.input<typeof AttributeSchema>;
 
 /** The source's own severity, normalised so a policy can match it; `raw` is what the source said. */
 export const SOURCE_SEVERITY_LEVELS = ['info', 'low', 'medium', 'high', 'critical'] as const;
 export type SourceSeverityLevel = (typeof SOURCE_SEVERITY_LEVELS)[number];
-export const SourceSeveritySchema = z
-  .object({
-    level: z.enum(SOURCE_SEVERITY_LEVELS, { error: `level must be one of ${SOURCE_SEVERITY_LEVELS.join(', ')}` }),
-    raw: z.union([z.string().max(64, 'raw must be at most 64 characters'), z.number()]).optional(),
-  })
-  .strict();
+export const SourceSeveritySchema = z.lazy(() =>
+  z
+    .object({
+      level: z.enum(SOURCE_SEVERITY_LEVELS, { error: `level must be one of ${SOURCE_SEVERITY_LEVELS.join(', ')}` }),
+      raw: z.union([z.string().max(64, 'raw must be at most 64 characters'), z.number()]).optional(),
+    })
+    .strict(),
+);
 export type SourceSeverity = z.output<typeof SourceSeveritySchema>;
 
 /**
@@ -147,44 +154,48 @@ export type SourceSeverity = z.output<typeof SourceSeveritySchema>;
  * whole alert over it (GuardDuty's placeholder access keys, CloudTrail's "AWS Internal" as a
  * source IP). Never sent to inspectors: nothing vouches for its type.
  */
-export const UnverifiedAttributeSchema = z
-  .object({
-    type: z.string().max(64),
-    key: z.string().max(256),
-    value: z.string().max(ALERT_LIMITS.attributeValueChars),
-    reason: z.string().min(1).max(300),
-  })
-  .strict();
+export const UnverifiedAttributeSchema = z.lazy(() =>
+  z
+    .object({
+      type: z.string().max(64),
+      key: z.string().max(256),
+      value: z.string().max(ALERT_LIMITS.attributeValueChars),
+      reason: z.string().min(1).max(300),
+    })
+    .strict(),
+);
 export type UnverifiedAttribute = z.output<typeof UnverifiedAttributeSchema>;
 
-export const AlertSchema = z
-  .object({
-    detector: identifier('detector'),
-    rule_id: identifier('rule_id'),
-    rule_name: z.string().max(ALERT_LIMITS.idBytes, `rule_name must be at most ${ALERT_LIMITS.idBytes} characters`).optional(),
-    alert_key: identifier('alert_key').optional(),
-    description: z
-      .string()
-      .max(ALERT_LIMITS.descriptionChars, `description must be at most ${ALERT_LIMITS.descriptionChars} characters`)
-      .optional(),
-    timestamp: z.iso.datetime({ offset: true, error: 'timestamp must be an ISO 8601 date-time' }).optional(),
-    attributes: z
-      .array(AttributeSchema)
-      .max(ALERT_LIMITS.attributes, `at most ${ALERT_LIMITS.attributes} attributes are accepted`)
-      .default([]),
-    unverified: z
-      .array(UnverifiedAttributeSchema)
-      .max(ALERT_LIMITS.attributes, `at most ${ALERT_LIMITS.attributes} unverified attributes are accepted`)
-      .optional(),
-    source_severity: SourceSeveritySchema.optional(),
-    body: z
-      .unknown()
-      .optional()
-      .refine(
-        (body) => body === undefined || byteLength(JSON.stringify(body) ?? '') <= ALERT_LIMITS.bodyBytes,
-        `body must serialise to at most ${ALERT_LIMITS.bodyBytes} bytes of JSON`,
-      ),
-  })
-  .strict();
+export const AlertSchema = z.lazy(() =>
+  z
+    .object({
+      detector: identifier('detector'),
+      rule_id: identifier('rule_id'),
+      rule_name: z.string().max(ALERT_LIMITS.idBytes, `rule_name must be at most ${ALERT_LIMITS.idBytes} characters`).optional(),
+      alert_key: identifier('alert_key').optional(),
+      description: z
+        .string()
+        .max(ALERT_LIMITS.descriptionChars, `description must be at most ${ALERT_LIMITS.descriptionChars} characters`)
+        .optional(),
+      timestamp: z.iso.datetime({ offset: true, error: 'timestamp must be an ISO 8601 date-time' }).optional(),
+      attributes: z
+        .array(AttributeSchema)
+        .max(ALERT_LIMITS.attributes, `at most ${ALERT_LIMITS.attributes} attributes are accepted`)
+        .default([]),
+      unverified: z
+        .array(UnverifiedAttributeSchema)
+        .max(ALERT_LIMITS.attributes, `at most ${ALERT_LIMITS.attributes} unverified attributes are accepted`)
+        .optional(),
+      source_severity: SourceSeveritySchema.optional(),
+      body: z
+        .unknown()
+        .optional()
+        .refine(
+          (body) => body === undefined || byteLength(JSON.stringify(body) ?? '') <= ALERT_LIMITS.bodyBytes,
+          `body must serialise to at most ${ALERT_LIMITS.bodyBytes} bytes of JSON`,
+        ),
+    })
+    .strict(),
+);
 export type Alert = z.output<typeof AlertSchema>;
 export type AlertInput = z.input<typeof AlertSchema>;

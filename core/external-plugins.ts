@@ -22,14 +22,18 @@ export const EXTERNAL_REVIEWER_ENV = 'ALERTWARDEN_EXTERNAL_REVIEWER';
 /** A Lambda function ARN (unqualified, version or alias), or a function name in this account and region. */
 export const LAMBDA_FUNCTION = /^(arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:)?[A-Za-z0-9_-]{1,64}(:[A-Za-z0-9_$-]{1,128})?$/;
 
-export const ExternalInspectorSpecSchema = z
-  .object({
-    name: z.string().regex(/^[a-z][a-z0-9-]{0,39}$/, 'name must be lowercase letters, digits and dashes'),
-    accepts: z.array(z.enum(ATTRIBUTE_TYPES)).min(1, 'accepts must name at least one attribute type'),
-    function: z.string().regex(LAMBDA_FUNCTION, 'function must be a Lambda function ARN or name'),
-    timeoutMs: z.number().int().min(100).max(55_000).optional(),
-  })
-  .strict();
+// The schemas of this module are built on first use (z.lazy): most deployments name no external
+// plugin, and building zod schemas is a measurable part of every function's cold start.
+export const ExternalInspectorSpecSchema = z.lazy(() =>
+  z
+    .object({
+      name: z.string().regex(/^[a-z][a-z0-9-]{0,39}$/, 'name must be lowercase letters, digits and dashes'),
+      accepts: z.array(z.enum(ATTRIBUTE_TYPES)).min(1, 'accepts must name at least one attribute type'),
+      function: z.string().regex(LAMBDA_FUNCTION, 'function must be a Lambda function ARN or name'),
+      timeoutMs: z.number().int().min(100).max(55_000).optional(),
+    })
+    .strict(),
+);
 export type ExternalInspectorSpec = z.output<typeof ExternalInspectorSpecSchema>;
 
 const parseJson = (name: string, text: string): unknown => {
@@ -62,25 +66,29 @@ export const externalReviewerArnFrom = (env: Record<string, string | undefined>)
 
 // ---- The wire contract -------------------------------------------------------------------
 
-const ReportAttributeSchema = z.object({
-  id: z.string(),
-  type: z.enum(ATTRIBUTE_TYPES),
-  key: z.string(),
-  value: z.string(),
-  context: z.array(z.enum(ATTRIBUTE_CONTEXTS)),
-  depth: z.number().int().min(0),
-  origin: z.string(),
-});
+const ReportAttributeSchema = z.lazy(() =>
+  z.object({
+    id: z.string(),
+    type: z.enum(ATTRIBUTE_TYPES),
+    key: z.string(),
+    value: z.string(),
+    context: z.array(z.enum(ATTRIBUTE_CONTEXTS)),
+    depth: z.number().int().min(0),
+    origin: z.string(),
+  }),
+);
 
 /** What an external inspector receives: one attribute of one report. */
 export const InspectorRequestSchema = z
-  .object({
-    kind: z.literal('alertwarden.inspect'),
-    contractVersion: z.literal(1),
-    inspector: z.string(),
-    reportId: z.string(),
-    attribute: ReportAttributeSchema,
-  })
+  .lazy(() =>
+    z.object({
+      kind: z.literal('alertwarden.inspect'),
+      contractVersion: z.literal(1),
+      inspector: z.string(),
+      reportId: z.string(),
+      attribute: ReportAttributeSchema,
+    }),
+  )
   .meta({ title: 'AlertWarden inspector request', description: 'Sent to an external inspector Lambda: one attribute to inspect.' });
 export type InspectorRequest = z.output<typeof InspectorRequestSchema>;
 
@@ -92,28 +100,29 @@ export const InspectorResponseSchema = InspectionResultSchema.meta({
 
 /** What an external reviewer receives: the whole report (its size is bounded by Lambda's 6 MB request limit). */
 export const ReviewerRequestSchema = z
-  .object({
-    kind: z.literal('alertwarden.review'),
-    contractVersion: z.literal(1),
-    phase: z.enum(['preliminary', 'final']),
-    report: z
-      .object({
-        id: z.string(),
-        detector: z.string(),
-        rule_id: z.string(),
-        version: z.number().int(),
-        alerts: z.array(z.record(z.string(), z.unknown())),
-        attributes: z.array(ReportAttributeSchema),
-        findings: z.array(z.record(z.string(), z.unknown())),
-        inspectionFailures: z.array(z.record(z.string(), z.unknown())),
-      })
-      .loose(),
-  })
+  .lazy(() =>
+    z.object({
+      kind: z.literal('alertwarden.review'),
+      contractVersion: z.literal(1),
+      phase: z.enum(['preliminary', 'final']),
+      report: z
+        .object({
+          id: z.string(),
+          detector: z.string(),
+          rule_id: z.string(),
+          version: z.number().int(),
+          alerts: z.array(z.record(z.string(), z.unknown())),
+          attributes: z.array(ReportAttributeSchema),
+          findings: z.array(z.record(z.string(), z.unknown())),
+          inspectionFailures: z.array(z.record(z.string(), z.unknown())),
+        })
+        .loose(),
+    }),
+  )
   .meta({ title: 'AlertWarden reviewer request', description: 'Sent to an external reviewer Lambda: the report to decide on.' });
 
 export const ReviewerResponseSchema = z
-  .object({ severity: z.enum(SEVERITIES), reason: z.string().min(1).max(4096) })
-  .strict()
+  .lazy(() => z.object({ severity: z.enum(SEVERITIES), reason: z.string().min(1).max(4096) }).strict())
   .meta({ title: 'AlertWarden reviewer response', description: 'The verdict: a severity and the reason an analyst reads.' });
 
 /** Published contracts, by file name under core/schemas/. */

@@ -39,29 +39,33 @@ export interface InspectionResult {
 
 /**
  * What an inspector must return, checked on every call. Unknown keys are refused so a
- * misspelt `newAttribute` is a recorded contract error, not silently lost discoveries.
+ * misspelt `newAttribute` is a recorded contract error, not silently lost discoveries. Built on
+ * its first use (z.lazy): only the inspect function checks results, and building zod schemas is
+ * a measurable part of every function's cold start.
  */
-export const InspectionResultSchema = z
-  .object({
-    findings: z
-      .array(
-        z
-          .object({
-            verdict: z.enum(VERDICTS),
-            title: z.string().min(1, 'title must not be empty').max(1024),
-            source: z.string().max(1024).optional(),
-            // Checked, not rebuilt: z.record copies key by key, and a `__proto__` key from parsed
-            // JSON would become the copy's prototype instead of data.
-            detail: z
-              .custom<Record<string, unknown>>((v) => typeof v === 'object' && v !== null && !Array.isArray(v), 'detail must be a JSON object')
-              .optional(),
-          })
-          .strict(),
-      )
-      .max(100),
-    newAttributes: z.array(AttributeSchema).max(100).optional(),
-  })
-  .strict();
+export const InspectionResultSchema = z.lazy(() =>
+  z
+    .object({
+      findings: z
+        .array(
+          z
+            .object({
+              verdict: z.enum(VERDICTS),
+              title: z.string().min(1, 'title must not be empty').max(1024),
+              source: z.string().max(1024).optional(),
+              // Checked, not rebuilt: z.record copies key by key, and a `__proto__` key from parsed
+              // JSON would become the copy's prototype instead of data.
+              detail: z
+                .custom<Record<string, unknown>>((v) => typeof v === 'object' && v !== null && !Array.isArray(v), 'detail must be a JSON object')
+                .optional(),
+            })
+            .strict(),
+        )
+        .max(100),
+      newAttributes: z.array(AttributeSchema).max(100).optional(),
+    })
+    .strict(),
+);
 export type CheckedInspectionResult = z.output<typeof InspectionResultSchema>;
 
 export interface Inspector {

@@ -26,12 +26,16 @@ export interface AwsRanges {
   lookup(key: IpKey): AwsPrefix[];
 }
 
-const Entry = z.object({ region: z.string(), service: z.string(), network_border_group: z.string().optional() });
-export const IpRangesSchema = z.object({
-  syncToken: z.string(),
-  createDate: z.string(),
-  prefixes: z.array(Entry.extend({ ip_prefix: z.string() })),
-  ipv6_prefixes: z.array(Entry.extend({ ipv6_prefix: z.string() })).default([]),
+// Built on the first document read (z.lazy): every function imports the inspector registry, and
+// building zod schemas is a measurable part of each cold start.
+export const IpRangesSchema = z.lazy(() => {
+  const Entry = z.object({ region: z.string(), service: z.string(), network_border_group: z.string().optional() });
+  return z.object({
+    syncToken: z.string(),
+    createDate: z.string(),
+    prefixes: z.array(Entry.extend({ ip_prefix: z.string() })),
+    ipv6_prefixes: z.array(Entry.extend({ ipv6_prefix: z.string() })).default([]),
+  });
 });
 
 /** Base error of the aws-ip-ranges inspector: its ranges file cannot be read or used. */
