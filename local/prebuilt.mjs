@@ -81,7 +81,7 @@ const build = async ({ root, cacheDir, entries }) => {
     if (s) inputs[relative(root, join(root, path))] = [s.size, s.mtimeMs];
   }
   // Written whole, then renamed: a start running beside this one reads the old manifest or this one, never half of it.
-  const manifest = { format: FORMAT, node: process.version, entries, dir: name, inputs };
+  const manifest = { format: FORMAT, node: process.version, root, entries, dir: name, inputs };
   const temp = join(cacheDir, `manifest.${process.pid}.tmp`);
   await writeFile(temp, JSON.stringify(manifest));
   await rename(temp, join(cacheDir, 'manifest.json'));
@@ -106,6 +106,8 @@ export const prebuilt = async (options = CLI_BUILD) => {
   if (
     manifest?.format === FORMAT &&
     manifest.node === process.version &&
+    // Another checkout sharing this node_modules (a symlink) has the same relative paths but its own URLs.
+    manifest.root === options.root &&
     JSON.stringify(manifest.entries) === JSON.stringify(options.entries) &&
     (await fresh(options.root, manifest))
   ) {

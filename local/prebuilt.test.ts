@@ -56,6 +56,29 @@ describe('prebuilt', () => {
     expect((await load(afterJson!.outputs['main.ts']!)).policy.default).toBe('mid');
   });
 
+  test('another checkout with the same files and the same cache (a shared node_modules) gets its own build', async () => {
+    const other = await mkdtemp(join(tmpdir(), 'alertwarden-prebuilt-other-'));
+    // Whole seconds, so both copies' times are exactly equal: only the root tells them apart.
+    const when = new Date('2026-01-01T00:00:00Z');
+    const files = ['tsconfig.json', 'main.ts', 'lib/where.ts', 'policy.json'];
+    try {
+      await mkdir(join(other, 'lib'));
+      for (const file of files) {
+        await utimes(join(root, file), when, when);
+        await writeFile(join(other, file), await readFile(join(root, file)));
+        await utimes(join(other, file), when, when);
+      }
+      await prebuilt(options);
+      const build = await prebuilt({ ...options, root: other });
+      expect(build?.built).toBe(true);
+      expect((await load(build!.outputs['main.ts']!)).here).toBe(pathToFileURL(join(other, 'lib', 'where.ts')).href);
+      // And back: this checkout's build is not the other's.
+      expect((await load((await prebuilt(options))!.outputs['main.ts']!)).here).toBe(pathToFileURL(join(root, 'lib', 'where.ts')).href);
+    } finally {
+      await rm(other, { recursive: true, force: true });
+    }
+  });
+
   test('a source that does not compile gives no build (the caller runs the sources through tsx), and a damaged manifest is rebuilt', async () => {
     await writeFile(join(root, 'cache', 'manifest.json'), '{ not json');
     expect((await prebuilt(options))?.built).toBe(true);
