@@ -12,6 +12,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'vitest';
+import { nodeArgsFor } from '../support/typescript.ts';
 
 const SCENARIO = new URL('./leak-scenario.ts', import.meta.url).pathname;
 
@@ -31,7 +32,7 @@ const runScenario = async (leak: boolean) => {
   // Characters that change under JSON, URL and base64 encoding, so each form differs from the raw one.
   const secret = `awt-${randomBytes(12).toString('hex')}+/="\\`;
   await writeFile(join(dir, 'fixture.json'), JSON.stringify({ secret }));
-  const child = spawn(process.execPath, ['--import', 'tsx', SCENARIO, dir], {
+  const child = spawn(process.execPath, [...(await nodeArgsFor(SCENARIO)), dir], {
     env: { ...process.env, LEAK: leak ? '1' : '0', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
