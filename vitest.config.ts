@@ -5,7 +5,13 @@
  * too), `deploy` (packages the CloudFormation with osls: slow, one file). `npm test` runs them
  * all; `npm run test:reliability` adds the full-size storm (STORM_ALERTS=10000).
  */
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
+
+// Node >= 22.1 keeps V8's compiled code of the modules it loads natively (the SDK, dynalite,
+// s3rver, osls, the CLI children...) under this folder; every worker and child process inherits
+// the variable. Older Node ignores it.
+process.env.NODE_COMPILE_CACHE ??= fileURLToPath(new URL('./node_modules/.cache/alertwarden/v8', import.meta.url));
 
 const E2E = ['test/e2e/**/*.test.ts', 'test/corpus/**/*.test.ts', 'test/security/**/*.test.ts', 'test/reliability/**/*.test.ts', 'tester/**/*.test.ts'];
 const DEPLOY = ['test/deploy/**/*.test.ts'];
@@ -20,6 +26,9 @@ export default defineConfig({
     // files that start servers are limited in number at once.
     maxWorkers: 2,
     reporters: ['default', './scripts/summary-reporter.ts'],
+    // Transformed test and source files kept on disk between runs (keyed by content and config):
+    // unit project 31.1 -> 24.0 s CPU on a second run, load ~13.
+    experimental: { fsModuleCache: true },
     testTimeout: 120_000,
     hookTimeout: 120_000,
     coverage: {
