@@ -51,14 +51,14 @@ import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/c
 import {
   BatchGetCommand,
   BatchWriteCommand,
-  DynamoDBDocumentClient,
+  DocumentClient,
   GetCommand,
   paginateQuery,
   paginateScan,
   PutCommand,
   UpdateCommand,
   type QueryCommandInput,
-} from '@aws-sdk/lib-dynamodb';
+} from './dynamodb-document.ts';
 import type { AttributeType } from '../core/alert.ts';
 import { reportIdOf, sightingKeyOf } from '../core/ids.ts';
 import type { Emission, Finding, InspectionFailure, ReportAlert, ReportAttribute, Severity } from '../core/report.ts';
@@ -113,7 +113,7 @@ export interface DynamoDbReportStoreOptions {
 }
 
 export class DynamoDbReportStore implements ReportStore {
-  private readonly doc: DynamoDBDocumentClient;
+  private readonly doc: DocumentClient;
   private readonly table: string;
   private readonly ttlSeconds: number;
   private readonly now: () => number;
@@ -122,7 +122,7 @@ export class DynamoDbReportStore implements ReportStore {
 
   constructor(client: DynamoDBClient, options: DynamoDbReportStoreOptions) {
     this.recordSightings = options.recordSightings ?? false;
-    this.doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+    this.doc = DocumentClient.from(client);
     this.table = options.tableName;
     this.ttlSeconds = options.ttlDays * DAY_SECONDS;
     this.now = options.now ?? Date.now;
