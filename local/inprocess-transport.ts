@@ -55,7 +55,10 @@ const queryString = (query: SdkHttpRequest['query']) => {
 
 const wireBody = (body: unknown): string | Uint8Array => {
   if (body === undefined || body === null) return '';
-  if (typeof body === 'string' || body instanceof Uint8Array) return body;
+  if (typeof body === 'string') return body;
+  // A copy of just these bytes: the SDK's body views a larger pooled buffer, all of which a
+  // message to the storage thread would otherwise copy.
+  if (body instanceof Uint8Array) return new Uint8Array(body);
   throw new TypeError('the in-process transport takes string or byte bodies only (DynamoDB JSON), not streams');
 };
 

@@ -9,9 +9,10 @@
  *
  * Plain JavaScript: a worker starts without the TypeScript loader of its parent (vitest, tsx).
  *
- * Messages in:  {type:'request', id, method, url, headers, body}  {type:'pause'|'resume'|'stop'|'usage', id}
- * Messages out: {type:'ready', dynamoPort, s3Port} | {type:'response', id, statusCode, headers, body} | {type:'done', id, cpuMs?}
- *               | {type:'failed', id, message}
+ * Each message is an array (what one side had to say in one turn of its event loop) of:
+ *   in:  {type:'request', id, method, url, headers, body}  {type:'pause'|'resume'|'stop'|'usage', id}
+ *   out: {type:'ready', dynamoPort, s3Port} | {type:'response', id, statusCode, headers, body} | {type:'done', id, cpuMs?}
+ *        | {type:'failed', id, message}
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
@@ -65,6 +66,18 @@ makePutsAtomic(s3.store);
 const s3Port = (await s3.run()).port;
 const dynaliteListener = dynamo.listeners('request')[0];
 
+// Replies made in one turn of the event loop go back in one message (each message wakes the main thread).
+let outbox = [];
+const reply = (message) => {
+  if (outbox.length === 0)
+    setImmediate(() => {
+      const batch = outbox;
+      outbox = [];
+      parentPort.postMessage(batch);
+    });
+  outbox.push(message);
+};
+
 /** One request given to dynalite's listener as the http.Server would give it, without a socket. */
 const serve = (message) => {
   const incoming = Object.assign(new EventEmitter(), { method: message.method, url: message.url, headers: message.headers });
@@ -74,14 +87,14 @@ const serve = (message) => {
     contentType: undefined,
     setHeader: (name, value) => void (headers[name.toLowerCase()] = String(value)),
     getHeader: (name) => headers[name.toLowerCase()],
-    end: (body) => parentPort.postMessage({ type: 'response', id: message.id, statusCode: outgoing.statusCode, headers, body: body ?? '' }),
+    end: (body) => reply({ type: 'response', id: message.id, statusCode: outgoing.statusCode, headers, body: body ?? '' }),
   };
   try {
     dynaliteListener(incoming, outgoing);
     if (message.body.length > 0) incoming.emit('data', typeof message.body === 'string' ? Buffer.from(message.body, 'utf8') : Buffer.from(message.body));
     incoming.emit('end');
   } catch (error) {
-    parentPort.postMessage({ type: 'failed', id: message.id, message: String(error?.stack ?? error) });
+    reply({ type: 'failed', id: message.id, message: String(error?.stack ?? error) });
   }
 };
 
@@ -100,7 +113,7 @@ const threadCpuMs = () => {
   }
 };
 
-parentPort.on('message', async (message) => {
+const handle = async (message) => {
   switch (message.type) {
     case 'request':
       return serve(message);
@@ -110,22 +123,27 @@ parentPort.on('message', async (message) => {
         dynamo.removeAllListeners('request');
         dynamo.on('request', dropConnection);
       }
-      return parentPort.postMessage({ type: 'done', id: message.id });
+      return reply({ type: 'done', id: message.id });
     case 'resume':
       if (pausedHandlers) {
         dynamo.removeListener('request', dropConnection);
         for (const handler of pausedHandlers) dynamo.on('request', handler);
         pausedHandlers = undefined;
       }
-      return parentPort.postMessage({ type: 'done', id: message.id });
+      return reply({ type: 'done', id: message.id });
     case 'usage':
-      return parentPort.postMessage({ type: 'done', id: message.id, cpuMs: threadCpuMs() });
+      return reply({ type: 'done', id: message.id, cpuMs: threadCpuMs() });
     case 'stop':
       await close(dynamo);
       await s3.close();
-      parentPort.postMessage({ type: 'done', id: message.id });
+      // Straight away, not batched: the port closes next.
+      parentPort.postMessage([...outbox.splice(0), { type: 'done', id: message.id }]);
       return parentPort.close();
   }
+};
+
+parentPort.on('message', (messages) => {
+  for (const message of messages) void handle(message);
 });
 
-parentPort.postMessage({ type: 'ready', dynamoPort, s3Port });
+parentPort.postMessage([{ type: 'ready', dynamoPort, s3Port }]);
