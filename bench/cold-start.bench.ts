@@ -2,7 +2,7 @@
  * Cold start of each Lambda handler, measured on the deployed artifact: `sls package` (offline)
  * writes the zips, each is unpacked OUTSIDE the project (so nothing resolves from its
  * node_modules: a zip that needed a package it lacks fails here) and run in fresh Node
- * processes. Printed per function, as a median of COLD_START_RUNS processes:
+ * processes. Printed per function, as medians of fresh processes:
  *
  *   - Init: `import()` of the handler file, what Lambda's Init phase runs, wall and CPU time,
  *     each as a ratio to importing an empty module in the same run (goal <= 15x);
@@ -22,9 +22,11 @@
  * Baseline in the same run beside the empty module: the DynamoDB client + lib-dynamodb imported
  * from node_modules as separate packages, the way the Lambda runtime's own SDK copy loads.
  *
- *   npm run bench bench/cold-start.bench.ts          (COLD_START_RUNS=5 by default)
+ *   npm run bench bench/cold-start.bench.ts          (COLD_START_RUNS=5, COLD_START_INIT_RUNS=10 by default)
  *   COLD_START_PACKAGE=DIR      measure what an earlier `sls package --package DIR` wrote
+ *   COLD_START_BASELINE=DIR     also measure that package (main's, say), interleaved, and print the change
  *   COLD_START_CPU_PROF=DIR     write a CPU profile of every process there
+ *   COLD_START_NODE=PATH        run the handlers with that Node binary (this one by default)
  */
 import { execFile, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -43,6 +45,9 @@ import { bytesOf, FUNCTIONS, moduleGraph, readZip } from '../test/deploy/bundles
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const RUNS = Number(process.env.COLD_START_RUNS ?? 5);
+// The Node binary that runs the handlers: this one, or COLD_START_NODE (e.g. a Node 22, as Lambda's nodejs22.x).
+const NODE = process.env.COLD_START_NODE ?? process.execPath;
+const INIT_RUNS = Number(process.env.COLD_START_INIT_RUNS ?? 2 * RUNS);
 const TABLE = 'alertwarden-bench';
 const BUCKET = 'alertwarden-bench-reports';
 const ACCOUNT = '111122223333';
@@ -228,53 +233,62 @@ try {
     } else args.push('', resultFile);
     // COLD_START_CPU_PROF=DIR: a CPU profile of each process there, to see where a cold start goes.
     const profile = process.env.COLD_START_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.COLD_START_CPU_PROF}`, `--cpu-prof-name=${label}-${id}.cpuprofile`] : [];
-    await promisify(execFile)(process.execPath, [...profile, ...args], { env: { ...lambdaEnv, ...(taskRoot ? { LAMBDA_TASK_ROOT: taskRoot } : {}) }, maxBuffer: 64 * 1024 * 1024 });
+    await promisify(execFile)(NODE, [...profile, ...args], { env: { ...lambdaEnv, ...(taskRoot ? { LAMBDA_TASK_ROOT: taskRoot } : {}) }, maxBuffer: 64 * 1024 * 1024 });
     return JSON.parse(await readFile(resultFile, 'utf8')) as Timing;
   };
 
   const load = () => loadavg().map((l) => l.toFixed(2)).join(' ');
-  console.log(`load average before: ${load()} (2 cores here; figures are medians of ${RUNS} fresh processes)`);
+  const nodeVersion = (await promisify(execFile)(NODE, ['--version'])).stdout.trim();
+  console.log(`load average before: ${load()} (2 cores here; medians of fresh processes of Node ${nodeVersion}: Init of ${RUNS + INIT_RUNS}, Init + first event of ${RUNS})`);
 
-  const unpacked = new Map<string, { dir: string; entry: string; initKiB: number; zipKiB: number }>();
-  for (const [key, file] of Object.entries(FUNCTIONS)) {
-    const zipPath = join(packageDir, `${key}.zip`);
-    const zip = await readZip(zipPath);
-    const dir = join(work, key);
-    for (const [name, bytes] of zip) {
-      await mkdir(dirname(join(dir, name)), { recursive: true });
-      await writeFile(join(dir, name), bytes);
+  // COLD_START_BASELINE=DIR: an earlier `sls package --package DIR` (main's, say), measured in the
+  // same run, interleaved with this one (the order alternates per round), so a change is judged
+  // under the same load.
+  const variants = [{ label: 'this package', packageDir }, ...(process.env.COLD_START_BASELINE ? [{ label: 'baseline', packageDir: process.env.COLD_START_BASELINE }] : [])];
+  type Unpacked = Map<string, { dir: string; entry: string; initKiB: number; zipKiB: number }>;
+  const unpackedOf = new Map<string, Unpacked>();
+  for (const [v, { label, packageDir: from }] of variants.entries()) {
+    const unpacked: Unpacked = new Map();
+    for (const [key, file] of Object.entries(FUNCTIONS)) {
+      const zipPath = join(from, `${key}.zip`);
+      const zip = await readZip(zipPath);
+      const dir = join(work, `${v}`, key);
+      for (const [name, bytes] of zip) {
+        await mkdir(dirname(join(dir, name)), { recursive: true });
+        await writeFile(join(dir, name), bytes);
+      }
+      const entry = `functions/${file}.mjs`;
+      unpacked.set(key, { dir, entry: join(dir, entry), initKiB: bytesOf(zip, moduleGraph(zip, entry).atInit) / 1024, zipKiB: (await stat(zipPath)).size / 1024 });
     }
-    const entry = `functions/${file}.mjs`;
-    unpacked.set(key, { dir, entry: join(dir, entry), initKiB: bytesOf(zip, moduleGraph(zip, entry).atInit) / 1024, zipKiB: (await stat(zipPath)).size / 1024 });
+    unpackedOf.set(label, unpacked);
   }
 
   const timings = new Map<string, Timing[]>();
   const failures: string[] = [];
-  const measure = async (key: string, event: unknown): Promise<unknown> => {
-    const { dir, entry } = unpacked.get(key)!;
-    const t = await run(key, probe, entry, event, dir);
-    if (t.outcome?.error) failures.push(`${key}: ${t.outcome.error}`);
-    timings.set(key, [...(timings.get(key) ?? []), t]);
-    return t.outcome?.result;
-  };
+  const add = (key: string, t: Timing) => timings.set(key, [...(timings.get(key) ?? []), t]);
 
-  const emptyRuns: Timing[] = [];
-  const sdkRuns: Timing[] = [];
-  for (let i = 0; i < RUNS; i++) {
-    emptyRuns.push(await run('empty', probe, join(work, 'empty.mjs'), {}));
-    sdkRuns.push(await run('sdk-from-node-modules', join(inProject, 'probe.mjs'), join(inProject, 'sdk-from-node-modules.mjs')));
-
-    // One new report, through each pipeline function in the order the state machines call them.
+  // One new report, through each pipeline function in the order the state machines call them;
+  // then the detector sources, each delivery carrying one record that raises an alert.
+  const chain = async (label: string, i: number) => {
+    const unpacked = unpackedOf.get(label)!;
+    const measure = async (key: string, event: unknown): Promise<unknown> => {
+      const { dir, entry } = unpacked.get(key)!;
+      const t = await run(key, probe, entry, event, dir);
+      if (t.outcome?.error) failures.push(`${label} ${key}: ${t.outcome.error}`);
+      add(`${label}:${key}`, t);
+      return t.outcome?.result;
+    };
     const alert = { ...TOR_ALERT, alert_key: `${String(TOR_ALERT.alert_key)}-bench-${i}-${randomUUID()}` };
     const message = { Type: 'Notification', MessageId: randomUUID(), TopicArn: `arn:aws:sns:us-east-1:${ACCOUNT}:alertwarden-bench-alerts`, Message: JSON.stringify(alert), Timestamp: new Date().toISOString() };
     const started = stub.executions.length;
     await measure('ingest', sqsEvent(JSON.stringify(message), 'alertwarden-bench-alerts'));
     const reportId = stub.executions[started]?.reportId;
-    if (!reportId) throw new Error(`ingest started no round (${failures.join('; ') || 'no error'})`);
-    const plan = (await measure('planInspection', { reportId })) as { tasks?: { tasks: unknown[] }[] } | undefined;
-    const batch = plan?.tasks?.[0]?.tasks;
-    if (batch) await measure('inspect', { reportId, tasks: batch });
-    else failures.push(`planInspection planned nothing for ${reportId}`);
+    if (!reportId) throw new Error(`${label}: ingest started no round (${failures.join('; ') || 'no error'})`);
+    // The inspect Map's ItemSelector: {reportId, batch: one item of the plan's tasks}.
+    const plan = (await measure('planInspection', { reportId })) as { tasks?: unknown[] } | undefined;
+    const batch = plan?.tasks?.[0];
+    if (batch) await measure('inspect', { reportId, batch });
+    else failures.push(`${label} planInspection planned nothing for ${reportId}`);
     const review = (await measure('review', { reportId, phase: 'final' })) as { version?: number } | undefined;
     const version = review?.version ?? 1;
     await measure('emit', { reportId, version, emitter: 'console' });
@@ -282,7 +296,6 @@ try {
     await measure('finishRun', { reportId, round: 1 });
     await measure('sweepRounds', { version: '0', id: randomUUID(), 'detail-type': 'Scheduled Event', source: 'aws.events', account: ACCOUNT, time: new Date().toISOString(), region: 'us-east-1', resources: [], detail: {} });
 
-    // The detector sources: each delivery carries one record that raises an alert.
     const record = { ...ACCESS_DENIED, eventID: randomUUID() };
     await measure('cloudTrailEvents', { version: '0', id: randomUUID(), 'detail-type': 'AWS API Call via CloudTrail', source: 'aws.ec2', account: ACCOUNT, time: new Date().toISOString(), region: 'us-east-1', resources: [], detail: record });
     await measure('cloudTrailLogs', awslogs('aws-cloudtrail-logs', [JSON.stringify(record)]));
@@ -294,39 +307,70 @@ try {
     const header = 'version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status';
     await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: flowKey, Body: gzipSync([header, ...FLOW_LINES].join('\n')) }));
     await measure('flowLogFiles', s3Notification(flowKey));
+  };
+
+  const emptyRuns: Timing[] = [];
+  const sdkRuns: Timing[] = [];
+  const inTurn = (i: number) => (i % 2 ? [...variants].reverse() : variants);
+  for (let i = 0; i < RUNS; i++) {
+    emptyRuns.push(await run('empty', probe, join(work, 'empty.mjs'), {}));
+    sdkRuns.push(await run('sdk-from-node-modules', join(inProject, 'probe.mjs'), join(inProject, 'sdk-from-node-modules.mjs')));
+    for (const { label } of inTurn(i)) await chain(label, i);
   }
 
+  // Init alone is a few milliseconds: one preemption on a loaded machine moves its wall time by
+  // several times that, so it also gets processes of its own (an import and no event, ~50 ms each).
+  for (let i = 0; i < INIT_RUNS; i++) {
+    add('empty-init', await run('empty-init', probe, join(work, 'empty.mjs')));
+    for (const { label } of inTurn(i)) {
+      for (const [key, { dir, entry }] of unpackedOf.get(label)!) add(`${label}:${key}-init`, await run(`${key}-init`, probe, entry, undefined, dir));
+    }
+  }
   const pick = (runs: Timing[], phase: 'init' | 'total', i: 0 | 1) => median(runs.map((r) => r[phase][i]));
-  const empty = { initWall: pick(emptyRuns, 'init', 0), initCpu: pick(emptyRuns, 'init', 1), totalWall: pick(emptyRuns, 'total', 0), totalCpu: pick(emptyRuns, 'total', 1) };
+  const inits = (key: string, runs: Timing[]) => [...runs, ...(timings.get(`${key}-init`) ?? [])];
+  const empty = { initWall: pick(inits('empty', emptyRuns), 'init', 0), initCpu: pick(inits('empty', emptyRuns), 'init', 1), totalWall: pick(emptyRuns, 'total', 0), totalCpu: pick(emptyRuns, 'total', 1) };
   console.log(`empty module: Init ${empty.initWall.toFixed(1)} ms wall, ${empty.initCpu.toFixed(1)} ms CPU; + a handler returning at once: ${empty.totalWall.toFixed(1)} ms wall, ${empty.totalCpu.toFixed(1)} ms CPU (the baselines)`);
   console.log(`DynamoDB client + lib-dynamodb from node_modules (as the Lambda runtime ships them): ${pick(sdkRuns, 'init', 0).toFixed(0)} ms wall, ${pick(sdkRuns, 'init', 1).toFixed(0)} ms CPU`);
-  console.log('function          Init KiB  zip KiB   Init wall ms (x empty)   Init CPU ms (x empty)   Init+1st event wall ms (x)   CPU ms (x)');
   const ratio = (v: number, base: number) => `(${(v / base).toFixed(1).padStart(5)}x)`;
-  let worstInit = 0;
-  let worstTotal = 0;
-  let sumTotalWall = 0;
-  let sumTotalCpu = 0;
-  for (const [key, info] of unpacked) {
-    const runs = timings.get(key) ?? [];
-    if (!runs.length) {
-      console.log(`${key.padEnd(17)} not measured`);
-      continue;
+  const sums = new Map<string, { wall: number; cpu: number; perFunction: Map<string, number> }>();
+  for (const { label, packageDir: from } of variants) {
+    console.log(`\n${label}: ${from}`);
+    console.log('function          Init KiB  zip KiB   Init wall ms (x empty)   Init CPU ms (x empty)   Init+1st event wall ms (x)   CPU ms (x)');
+    let worstInit = 0;
+    let worstTotal = 0;
+    const sum = { wall: 0, cpu: 0, perFunction: new Map<string, number>() };
+    for (const [key, info] of unpackedOf.get(label)!) {
+      const runs = timings.get(`${label}:${key}`) ?? [];
+      if (!runs.length) {
+        console.log(`${key.padEnd(17)} not measured`);
+        continue;
+      }
+      const all = inits(`${label}:${key}`, runs);
+      const m = { initWall: pick(all, 'init', 0), initCpu: pick(all, 'init', 1), totalWall: pick(runs, 'total', 0), totalCpu: pick(runs, 'total', 1) };
+      worstInit = Math.max(worstInit, m.initWall / empty.initWall);
+      worstTotal = Math.max(worstTotal, m.totalWall / empty.totalWall);
+      sum.wall += m.totalWall;
+      sum.cpu += m.totalCpu;
+      sum.perFunction.set(key, m.totalCpu);
+      console.log(
+        `${key.padEnd(17)} ${info.initKiB.toFixed(0).padStart(8)} ${info.zipKiB.toFixed(0).padStart(8)}` +
+          `   ${m.initWall.toFixed(1).padStart(8)} ${ratio(m.initWall, empty.initWall)}    ${m.initCpu.toFixed(1).padStart(8)} ${ratio(m.initCpu, empty.initCpu)}` +
+          `   ${m.totalWall.toFixed(0).padStart(12)} ${ratio(m.totalWall, empty.totalWall)}   ${m.totalCpu.toFixed(0).padStart(6)} ${ratio(m.totalCpu, empty.totalCpu)}`,
+      );
     }
-    const m = { initWall: pick(runs, 'init', 0), initCpu: pick(runs, 'init', 1), totalWall: pick(runs, 'total', 0), totalCpu: pick(runs, 'total', 1) };
-    worstInit = Math.max(worstInit, m.initWall / empty.initWall);
-    worstTotal = Math.max(worstTotal, m.totalWall / empty.totalWall);
-    sumTotalWall += m.totalWall;
-    sumTotalCpu += m.totalCpu;
-    console.log(
-      `${key.padEnd(17)} ${info.initKiB.toFixed(0).padStart(8)} ${info.zipKiB.toFixed(0).padStart(8)}` +
-        `   ${m.initWall.toFixed(1).padStart(8)} ${ratio(m.initWall, empty.initWall)}    ${m.initCpu.toFixed(1).padStart(8)} ${ratio(m.initCpu, empty.initCpu)}` +
-        `   ${m.totalWall.toFixed(0).padStart(12)} ${ratio(m.totalWall, empty.totalWall)}   ${m.totalCpu.toFixed(0).padStart(6)} ${ratio(m.totalCpu, empty.totalCpu)}`,
-    );
+    sums.set(label, sum);
+    console.log(`sum over the ${unpackedOf.get(label)!.size} functions of Init + first event: ${sum.wall.toFixed(0)} ms wall, ${sum.cpu.toFixed(0)} ms CPU`);
+    console.log(`worst Init wall ratio: ${worstInit.toFixed(1)}x an empty module (goal <= 15x); worst Init + first event: ${worstTotal.toFixed(1)}x`);
   }
-  console.log(`sum over the ${unpacked.size} functions of Init + first event: ${sumTotalWall.toFixed(0)} ms wall, ${sumTotalCpu.toFixed(0)} ms CPU`);
+  const mine = sums.get('this package')!;
+  const base = sums.get('baseline');
+  if (base) {
+    const change = (a: number, b: number) => `${a >= b ? '+' : ''}${(((a - b) / b) * 100).toFixed(0)}%`;
+    console.log(`\nInit + first event, this package vs the baseline, same run: wall ${change(mine.wall, base.wall)}, CPU ${change(mine.cpu, base.cpu)} (sum over the functions)`);
+    console.log(`  CPU per function: ${[...mine.perFunction].map(([k, v]) => `${k} ${change(v, base.perFunction.get(k) ?? v)}`).join(', ')}`);
+  }
   if (failures.length) console.log(`FAILED invocations (their figures measure an error path):\n  ${[...new Set(failures)].join('\n  ')}`);
-  console.log(`alerts published by the detector sources: ${stub.published()}; rounds started: ${stub.executions.length}`);
-  console.log(`worst Init wall ratio: ${worstInit.toFixed(1)}x an empty module (goal <= 15x); worst Init + first event: ${worstTotal.toFixed(1)}x; load average after: ${load()}`);
+  console.log(`alerts published by the detector sources: ${stub.published()}; rounds started: ${stub.executions.length}; load average after: ${load()}`);
 } finally {
   s3.destroy();
   await stub.stop();
