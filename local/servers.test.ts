@@ -1,0 +1,71 @@
+/**
+ * The storage servers on their worker thread: reachable both without a socket (the runtime's
+ * SDK clients) and over loopback HTTP (other processes, S3); fault injection reaches both
+ * paths; the thread reports its CPU; a stopped server refuses requests instead of hanging.
+ */
+import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { LOCAL_CREDENTIALS, startLocalServers, type LocalServers } from './servers.ts';
+
+const TABLE = 'servers-test';
+let servers: LocalServers;
+let inProcess: DynamoDBClient;
+let overSocket: DynamoDBClient;
+
+const key = { pk: { S: 'REPORT#1' }, sk: { S: 'META' } };
+const read = (client: DynamoDBClient) => client.send(new GetItemCommand({ TableName: TABLE, Key: key, ConsistentRead: true }));
+
+beforeAll(async () => {
+  servers = await startLocalServers({ tableName: TABLE, bucketName: 'servers-test' });
+  const base = { region: 'us-east-1', endpoint: servers.dynamodbEndpoint, credentials: LOCAL_CREDENTIALS, maxAttempts: 1 };
+  inProcess = new DynamoDBClient({ ...base, requestHandler: servers.dynamodbRequestHandler });
+  overSocket = new DynamoDBClient(base);
+});
+
+afterAll(async () => {
+  inProcess?.destroy();
+  overSocket?.destroy();
+  await servers?.stop();
+});
+
+test('one table behind both paths: a write without a socket is read over HTTP, and the storage thread did the work', async () => {
+  const before = await servers.storageThreadCpuMs();
+  for (let i = 0; i < 200; i++) await inProcess.send(new PutItemCommand({ TableName: TABLE, Item: { ...key, n: { N: String(i) } } }));
+  const after = await servers.storageThreadCpuMs();
+  expect((await read(overSocket)).Item?.n?.N).toBe('199');
+  expect(before).toBeTypeOf('number');
+  // 200 writes cost dynalite well over one 10 ms tick on its own thread.
+  expect(after! - before!, `storage thread CPU for 200 PutItem: ${after! - before!} ms`).toBeGreaterThan(0);
+});
+
+test('requests in flight together all get their own answers', async () => {
+  const results = await Promise.all(
+    Array.from({ length: 40 }, (_, i) =>
+      inProcess
+        .send(new PutItemCommand({ TableName: TABLE, Item: { pk: { S: `BATCH#${i}` }, sk: { S: 'META' }, n: { N: String(i) } } }))
+        .then(() => inProcess.send(new GetItemCommand({ TableName: TABLE, Key: { pk: { S: `BATCH#${i}` }, sk: { S: 'META' } }, ConsistentRead: true }))),
+    ),
+  );
+  expect(results.map((r) => Number(r.Item?.n?.N))).toEqual(Array.from({ length: 40 }, (_, i) => i));
+});
+
+test('paused DynamoDB fails requests on both paths as a dropped connection; resumed, the data is still there', async () => {
+  await servers.pauseDynamoDb();
+  await expect(read(inProcess)).rejects.toMatchObject({ code: 'ECONNRESET' });
+  await expect(read(overSocket)).rejects.toThrow();
+  await servers.resumeDynamoDb();
+  expect((await read(inProcess)).Item?.n?.N).toBe('199');
+  expect((await read(overSocket)).Item?.n?.N).toBe('199');
+});
+
+test('a stopped server refuses requests at once', async () => {
+  const extra = await startLocalServers({ tableName: TABLE, bucketName: 'servers-test-2' });
+  const client = new DynamoDBClient({ region: 'us-east-1', endpoint: extra.dynamodbEndpoint, credentials: LOCAL_CREDENTIALS, maxAttempts: 1, requestHandler: extra.dynamodbRequestHandler });
+  try {
+    await extra.stop();
+    await expect(read(client)).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+  } finally {
+    client.destroy();
+    await extra.stop();
+  }
+});
