@@ -164,22 +164,41 @@ export class FlowLogLineReader {
   }
 
   read(raw: string): FlowLogRecord | undefined {
+    return this.readRange(raw, 0, raw.length);
+  }
+
+  /** read() for the line text[start, end) of a larger text, without cutting it out. */
+  readRange(text: string, start: number, end: number): FlowLogRecord | undefined {
     this.line++;
-    const line = raw.charCodeAt(raw.length - 1) === 13 ? raw.slice(0, -1) : raw;
-    if (line === '') return undefined;
+    if (end > start && text.charCodeAt(end - 1) === 13) end--;
+    if (end === start) return undefined;
     // A header is only looked for where a field name could start (a-z); data rarely starts so.
-    const c = line.charCodeAt(0);
-    if (c >= 97 && c <= 122 && isHeaderLine(line)) {
-      this.fields = line.trim().split(/\s+/);
+    const c = text.charCodeAt(start);
+    if (c >= 97 && c <= 122 && isHeaderLine(text.slice(start, end))) {
+      this.fields = text.slice(start, end).trim().split(/\s+/);
       this.current = new FlowLogLine(this.fields, `${this.where}:${this.line}`);
       return undefined;
     }
-    if (this.current.load(line)) {
+    if (this.current.loadRange(text, start, end)) {
       this.records++;
       return this.current;
     }
-    if (this.problems.length < 100) this.problems.push(`${this.where}:${this.line}: ${line.split(' ').length} fields where the format has ${this.fields.length}`);
+    if (this.problems.length < 100) this.problems.push(`${this.where}:${this.line}: ${text.slice(start, end).split(' ').length} fields where the format has ${this.fields.length}`);
     return undefined;
+  }
+
+  /**
+   * Every line of text[start, end) (lines separated by `\n`, as lineChunks hands them over)
+   * through `each`, each read where it lies: no string per line.
+   */
+  readLines(text: string, each: (record: FlowLogRecord) => void, start = 0, end = text.length): void {
+    while (start <= end) {
+      let lineEnd = text.indexOf('\n', start);
+      if (lineEnd < 0 || lineEnd > end) lineEnd = end;
+      const record = this.readRange(text, start, lineEnd);
+      if (record !== undefined) each(record);
+      start = lineEnd + 1;
+    }
   }
 }
 

@@ -93,3 +93,78 @@ describe('flow-log lines', () => {
     );
   });
 });
+
+describe('flow-log text read in place (S3 files)', () => {
+  const V3_SHORT = '3 vpc-abcdefab012345678 subnet-aaaaaaaa012345678 i-01234567890123456 eni-1235b8ca123456789 123456789010 IPv4 10.40.1.175';
+  const readAll = (text: string, start?: number, end?: number) => {
+    const reader = new FlowLogLineReader('s3://b/k', DEFAULT_FLOW_LOG_FORMAT);
+    const records: ReturnType<typeof toFlowLogRecord>[] = [];
+    const v4: number[] = [];
+    reader.readLines(text, (r) => {
+      records.push(toFlowLogRecord(r));
+      v4.push(ipv4Of(r, 'srcaddr'), integerOf(r, 'dstport'));
+    }, start, end);
+    return { records, v4, problems: reader.problems, count: reader.records };
+  };
+
+  test('every kind of line, as the line-by-line reader reads it: header mid-file, fewer and more fields, -, IPv6, NODATA, SKIPDATA, CRLF, blank lines', () => {
+    const lines = [ACCEPTED, NODATA, '', SKIPDATA, `${ACCEPTED} extra`, '2 too few fields', IPV6, `${ACCEPTED}\r`, V3_HEADER, V3_NAT, V3_SHORT, `${V3_NAT} extra`, V3_NAT];
+    const inPlace = readAll(lines.join('\n'));
+    const byLine = new FlowLogLineReader('s3://b/k', DEFAULT_FLOW_LOG_FORMAT);
+    const expected = lines.flatMap((l) => {
+      const r = byLine.read(l);
+      return r ? [toFlowLogRecord(r)] : [];
+    });
+    expect(inPlace.records).toEqual(expected);
+    expect(inPlace.records.map((r) => [r.version, r.srcaddr, r.logStatus])).toEqual([
+      ['2', '172.31.16.139', 'OK'], ['2', undefined, 'NODATA'], ['2', undefined, 'SKIPDATA'], ['2', '2001:db8:1234:a100:8d6e:3477:df66:f105', 'OK'],
+      ['2', '172.31.16.139', 'OK'], ['3', '10.40.1.175', 'OK'], ['3', '10.40.1.175', 'OK'],
+    ]);
+    // In-place numeric reads: IPv4 and port as numbers, - and IPv6 as -1.
+    const [a, nat] = [parseIpv4('172.31.16.139'), parseIpv4('10.40.1.175')];
+    expect(inPlace.v4).toEqual([a, 22, -1, -1, -1, -1, -1, 22, a, 22, nat, 80, nat, 80]);
+    expect(inPlace.problems).toEqual(byLine.problems);
+    expect(inPlace.problems).toEqual([
+      's3://b/k:5: 15 fields where the format has 14',
+      's3://b/k:6: 4 fields where the format has 14',
+      's3://b/k:11: 8 fields where the format has 21',
+      's3://b/k:12: 22 fields where the format has 21',
+    ]);
+    expect(inPlace.count).toBe(7);
+  });
+
+  test('a range of the text is read and nothing outside it: a short last line does not borrow fields from the next', () => {
+    const text = `${ACCEPTED}\n2 123456789010\n${ACCEPTED}`;
+    const secondEnd = text.indexOf('\n', ACCEPTED.length + 1);
+    const { records, problems } = readAll(text, 0, secondEnd);
+    expect(records.map((r) => r.srcaddr)).toEqual(['172.31.16.139']);
+    expect(problems).toEqual(['s3://b/k:2: 2 fields where the format has 14']);
+    // The last line of a range read whole, up to the range's end.
+    expect(readAll(text, secondEnd + 1, text.length).records.map((r) => r.logStatus)).toEqual(['OK']);
+    expect(readAll('').count).toBe(0);
+  });
+
+  test('any lines read in place give what reading them one by one gives', () => {
+    const field = fc.oneof(fc.constantFrom('-', 'ACCEPT', 'REJECT', 'OK', '6', '10.0.0.1', '2001:db8::1', '010.1.1.1', ''), fc.stringMatching(/^[a-z0-9.:-]{1,12}$/));
+    const line = fc.oneof(
+      fc.array(field, { minLength: 12, maxLength: 16 }).map((fs) => fs.join(' ')),
+      fc.constantFrom(ACCEPTED, NODATA, IPV6, `${ACCEPTED}\r`, '', V3_HEADER, V3_NAT),
+    );
+    fc.assert(
+      fc.property(fc.array(line, { maxLength: 12 }), (lines) => {
+        const byLine = new FlowLogLineReader('x', DEFAULT_FLOW_LOG_FORMAT);
+        const expected: unknown[] = [];
+        for (const l of lines) {
+          const r = byLine.read(l);
+          if (r) expected.push([toFlowLogRecord(r), ipv4Of(r, 'srcaddr'), ipv4Of(r, 'dstaddr'), integerOf(r, 'srcport'), integerOf(r, 'dstport')]);
+        }
+        const inPlace = new FlowLogLineReader('x', DEFAULT_FLOW_LOG_FORMAT);
+        const got: unknown[] = [];
+        inPlace.readLines(lines.join('\n'), (r) => got.push([toFlowLogRecord(r), ipv4Of(r, 'srcaddr'), ipv4Of(r, 'dstaddr'), integerOf(r, 'srcport'), integerOf(r, 'dstport')]));
+        expect(got).toEqual(expected);
+        expect(inPlace.problems).toEqual(byLine.problems);
+      }),
+      { numRuns: 500 },
+    );
+  });
+});

@@ -13,7 +13,7 @@ import { keepFirstSeen } from '../first-seen.ts';
 import { detectAll } from '../index.ts';
 import { decodeLogsSubscription, FlowLogLineReader, readCloudTrail } from '../input.ts';
 import { isCloudTrailRecord } from '../cloudtrail/record.ts';
-import { lineBatches } from './lines.ts';
+import { lineChunks, type LineChunk } from './lines.ts';
 import type { S3ObjectRef, SourceDeps, SourceOutcome } from './ports.ts';
 
 export type { S3ObjectRef } from './ports.ts';
@@ -120,13 +120,17 @@ const openText = async (ref: S3ObjectRef, deps: SourceDeps): Promise<Readable> =
 };
 
 /** One batch of flow-log lines through the reader and the rules, synchronously; what they raise is added to `out`. */
-export const detectFlowLogLines = (lines: readonly string[], reader: FlowLogLineReader, detector: RecordDetector<FlowLogRecord>, out: Detection[]): void => {
-  for (const line of lines) {
-    const record = reader.read(line);
-    if (!record) continue;
-    const found = detector.detect(record);
-    if (found.length) out.push(...found);
-  }
+/** The flow-log lines of one chunk through the rules; what they find is appended to `out`. */
+export const detectFlowLogChunk = (chunk: LineChunk, reader: FlowLogLineReader, detector: RecordDetector<FlowLogRecord>, out: Detection[]): void => {
+  reader.readLines(
+    chunk.text,
+    (record) => {
+      const found = detector.detect(record);
+      if (found.length) out.push(...found);
+    },
+    chunk.start,
+    chunk.end,
+  );
 };
 
 /** Alerts are published every this many, so a large file neither holds them all in memory nor loses them all on a late failure. */
@@ -147,8 +151,8 @@ export const handleLogFile = async (ref: S3ObjectRef, kind: LogKind, deps: Sourc
   const reader = new FlowLogLineReader(where, deps.detectors.settings.flowLogFormat);
   let pending: Detection[] = [];
   let alerts = 0;
-  for await (const lines of lineBatches(text)) {
-    detectFlowLogLines(lines, reader, deps.detectors.flowlogs, pending);
+  for await (const chunk of lineChunks(text)) {
+    detectFlowLogChunk(chunk, reader, deps.detectors.flowlogs, pending);
     if (pending.length >= PUBLISH_EVERY) {
       alerts += await publishDetections(pending, deps);
       pending = [];
