@@ -5,7 +5,7 @@ import { createDetectors } from '../index.ts';
 import { FlowLogLineReader, readFlowLogLines } from '../input.ts';
 import { DEFAULT_FLOW_LOG_FORMAT, loadDetectorSettings } from '../settings.ts';
 import { parseBlocklist } from '../../inspectors/blocklist/parse.ts';
-import { FlowLogLine, integerOf, ipv4Of, isHeaderLine, toFlowLogRecord } from './format.ts';
+import { FlowLogLine, integerOf, ipv4Of, isHeaderLine, isInternalAt, toFlowLogRecord } from './format.ts';
 
 // Records from AWS's "Flow log record examples" page (default v2 format unless a header says otherwise).
 const ACCEPTED = '2 123456789010 eni-1235b8ca123456789 172.31.16.139 172.31.16.21 20641 22 6 20 4249 1418530010 1418530070 ACCEPT OK';
@@ -166,5 +166,23 @@ describe('flow-log text read in place (S3 files)', () => {
       }),
       { numRuns: 500 },
     );
+  });
+});
+
+describe('our addresses in flow-log rules', () => {
+  const d = createDetectors({ settings: loadDetectorSettings({}), blocklists: [] });
+  const fired = (line: string) => {
+    const reader = new FlowLogLineReader('t', DEFAULT_FLOW_LOG_FORMAT);
+    return d.flowlogs.detect(reader.read(line)!).map((x) => x.ruleId);
+  };
+
+  test('IPv6 and odd IPv4 spellings are ours by the configured ranges too, not only plain dotted quads', () => {
+    const r = plain('2 123456789010 eni-1235b8ca123456789 fd00::25 2001:db8::7 51000 4444 6 3 180 1763633700 1763633760 ACCEPT OK')!;
+    expect([isInternalAt(r, 'srcaddr', d.context.network), isInternalAt(r, 'dstaddr', d.context.network)]).toEqual([true, false]);
+    expect(fired('2 123456789010 eni-1235b8ca123456789 fd00::25 2001:db8::7 51000 4444 6 3 180 1763633700 1763633760 ACCEPT OK')).toEqual(['flowlog-outbound-port']);
+    expect(fired('2 123456789010 eni-1235b8ca123456789 fd00::25 2001:db8::7 51000 22 6 3 180 1763633700 1763633760 REJECT OK')).toEqual(['flowlog-reject-from-instance']);
+    // A leading zero is not a strict dotted quad, but the internal ranges have always read it as one.
+    expect(fired('2 123456789010 eni-1235b8ca123456789 010.0.0.5 198.51.100.7 51000 22 6 3 180 1763633700 1763633760 REJECT OK')).toEqual(['flowlog-reject-from-instance']);
+    expect(fired('2 123456789010 eni-1235b8ca123456789 2001:db8::7 fd00::25 51000 22 6 3 180 1763633700 1763633760 REJECT OK')).toEqual([]);
   });
 });

@@ -266,6 +266,17 @@ export const integerOf = (r: FlowLogRecord, key: keyof FlowLogRecord): number =>
   return v === undefined ? -1 : integerAt(v, 0, v.length);
 };
 
+/**
+ * Whether a record's address field is one of our addresses: IPv4 read in place (no string cut
+ * out of the line), anything else (IPv6, odd spellings) through the matcher's own parse.
+ */
+export const isInternalAt = (r: FlowLogRecord, key: 'srcaddr' | 'dstaddr', network: NetworkMatcher): boolean => {
+  const v4 = ipv4Of(r, key);
+  if (v4 >= 0) return network.isInternalV4(v4);
+  const address = r[key];
+  return address !== undefined && network.isInternal(address);
+};
+
 /** A plain copy of a record (a FlowLogLine is reused for the next line): what alerts and collectors keep. */
 export const toFlowLogRecord = (r: FlowLogRecord): FlowLogRecord => ({
   version: r.version, accountId: r.accountId, interfaceId: r.interfaceId, srcaddr: r.srcaddr, dstaddr: r.dstaddr,

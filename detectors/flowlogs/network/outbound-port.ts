@@ -1,5 +1,5 @@
 import { defineRule, type RuleContext } from '../../rule.ts';
-import { IANA_PROTOCOLS, integerOf, type FlowLogRecord } from '../format.ts';
+import { IANA_PROTOCOLS, integerOf, isInternalAt, type FlowLogRecord } from '../format.ts';
 
 const SYN = 2;
 // Flow logs OR the flags of a window together and report a SYN-ACK as 18: the side that sent it is the server.
@@ -20,18 +20,16 @@ const weInitiated = (r: FlowLogRecord): boolean => {
 };
 
 const outbound = (r: FlowLogRecord, ctx: RuleContext): boolean => {
-  if (r.action !== 'ACCEPT' || (r.protocol !== '6' && r.protocol !== '17')) return false;
-  // Read in place: most accepted flows are on an allowed port, and this runs for each of them.
+  if (r.action !== 'ACCEPT') return false;
+  // Most accepted flows are on an allowed port: that test comes first and reads the port in place.
   const port = integerOf(r, 'dstport');
-  return (port >= 0 || r.dstport !== undefined) && !ctx.settings.outboundAllowedPorts.includes(port) && weOpenedToOutside(r, ctx);
+  if (ctx.settings.outboundAllowedPorts.includes(port)) return false;
+  if ((r.protocol !== '6' && r.protocol !== '17') || (port < 0 && r.dstport === undefined)) return false;
+  return weOpenedToOutside(r, ctx);
 };
 
 const weOpenedToOutside = (r: FlowLogRecord, ctx: RuleContext): boolean =>
-  r.srcaddr !== undefined &&
-  r.dstaddr !== undefined &&
-  ctx.network.isInternal(r.srcaddr) &&
-  !ctx.network.isInternal(r.dstaddr) &&
-  weInitiated(r);
+  isInternalAt(r, 'srcaddr', ctx.network) && r.dstaddr !== undefined && !isInternalAt(r, 'dstaddr', ctx.network) && weInitiated(r);
 
 export default defineRule<FlowLogRecord>({
   id: 'flowlog-outbound-port',
