@@ -47,7 +47,8 @@
  * of META is a conditional update on that single item. TTL deletion is lazy, so expiry is
  * also checked in conditions (windowEndsAtMs), never assumed.
  */
-import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { isConditionalCheckFailed } from './dynamodb-errors.ts';
 import {
   BatchGetCommand,
   BatchWriteCommand,
@@ -98,8 +99,6 @@ const slices = <T>(items: T[], size: number): T[][] => {
 };
 const pause = (attempt: number) => new Promise((resolve) => setTimeout(resolve, Math.min(1000, 25 * 2 ** attempt)));
 
-const isConditionFailure = (error: unknown) =>
-  error instanceof ConditionalCheckFailedException || (error as { name?: string })?.name === 'ConditionalCheckFailedException';
 
 export interface DynamoDbReportStoreOptions {
   tableName: string;
@@ -154,7 +153,7 @@ export class DynamoDbReportStore implements ReportStore {
         );
         return this.createState(reportId, alertId, alert, nowMs, windowEndsAtMs);
       } catch (error) {
-        if (!isConditionFailure(error)) throw error;
+        if (!isConditionalCheckFailed(error)) throw error;
       }
       const pointer = await this.doc.send(
         new GetCommand({ TableName: this.table, Key: { pk: `ALERT#${alertId}`, sk: 'WINDOW' }, ConsistentRead: true }),
@@ -346,7 +345,7 @@ export class DynamoDbReportStore implements ReportStore {
       );
       return { added: true, registered: false };
     } catch (error) {
-      if (!isConditionFailure(error)) throw error;
+      if (!isConditionalCheckFailed(error)) throw error;
       const existing = await this.doc.send(
         new GetCommand({
           TableName: this.table,
@@ -388,7 +387,7 @@ export class DynamoDbReportStore implements ReportStore {
         );
         added++;
       } catch (error) {
-        if (!isConditionFailure(error)) throw error;
+        if (!isConditionalCheckFailed(error)) throw error;
       }
     }
     return added;
@@ -466,7 +465,7 @@ export class DynamoDbReportStore implements ReportStore {
       );
       return true;
     } catch (error) {
-      if (isConditionFailure(error)) return false;
+      if (isConditionalCheckFailed(error)) return false;
       throw error;
     }
   }
@@ -524,7 +523,7 @@ export class DynamoDbReportStore implements ReportStore {
       );
       return toState(result.Attributes);
     } catch (error) {
-      if (isConditionFailure(error)) return undefined;
+      if (isConditionalCheckFailed(error)) return undefined;
       throw error;
     }
   }
@@ -541,7 +540,7 @@ export class DynamoDbReportStore implements ReportStore {
         }),
       );
     } catch (error) {
-      if (!isConditionFailure(error)) throw error;
+      if (!isConditionalCheckFailed(error)) throw error;
     }
   }
 
@@ -611,7 +610,7 @@ export class DynamoDbReportStore implements ReportStore {
     ).then(
       () => true,
       (error: unknown) => {
-        if (!isConditionFailure(error)) throw error;
+        if (!isConditionalCheckFailed(error)) throw error;
         return false;
       },
     );
@@ -698,7 +697,7 @@ export class DynamoDbReportStore implements ReportStore {
       );
       return { outcome: 'claimed', attempt: Number(Attributes?.attempts ?? 1) };
     } catch (error) {
-      if (!isConditionFailure(error)) throw error;
+      if (!isConditionalCheckFailed(error)) throw error;
     }
     const { Item } = await this.doc.send(new GetCommand({ TableName: this.table, Key: key, ConsistentRead: true }));
     if (Item?.status === 'delivered') return { outcome: 'delivered' };
@@ -718,7 +717,7 @@ export class DynamoDbReportStore implements ReportStore {
       );
     } catch (error) {
       // Someone else's lease now (ours had run out): not ours to release.
-      if (!isConditionFailure(error)) throw error;
+      if (!isConditionalCheckFailed(error)) throw error;
     }
   }
 
@@ -747,7 +746,7 @@ export class DynamoDbReportStore implements ReportStore {
         }),
       );
     } catch (error) {
-      if (!isConditionFailure(error)) throw error;
+      if (!isConditionalCheckFailed(error)) throw error;
     }
   }
 
@@ -845,7 +844,7 @@ export class DynamoDbReportStore implements ReportStore {
       );
       return toState(result.Attributes);
     } catch (error) {
-      if (isConditionFailure(error)) return undefined;
+      if (isConditionalCheckFailed(error)) return undefined;
       throw error;
     }
   }

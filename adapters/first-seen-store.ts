@@ -9,8 +9,9 @@
  * cannot both report one image as new. A failed condition costs a write unit, which is why
  * callers only ask for values their rule matched (RunInstances), not for every record.
  */
-import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { isConditionalCheckFailed } from './dynamodb-errors.ts';
 import type { FirstSeenStore } from '../detectors/first-seen.ts';
 import type { FirstSeenKey } from '../detectors/rule.ts';
 
@@ -35,7 +36,7 @@ export class DynamoDbFirstSeenStore implements FirstSeenStore {
       );
       return true;
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException || (error as { name?: string }).name === 'ConditionalCheckFailedException') return false;
+      if (isConditionalCheckFailed(error)) return false;
       throw error;
     }
   }

@@ -10,8 +10,9 @@
  * deletion is lazy, so expiry is part of the condition, never assumed.
  */
 import { randomUUID } from 'node:crypto';
-import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { isConditionalCheckFailed } from './dynamodb-errors.ts';
 import type { ObjectClaim, ReadObjectsLedger, S3ObjectRef } from '../detectors/sources/ports.ts';
 
 /** SQS keeps a message 14 days at most: no notification of an object can come later than that. */
@@ -19,8 +20,6 @@ export const READ_MARKER_SECONDS = 14 * 86_400;
 
 const keyOf = (ref: S3ObjectRef) => ({ pk: `READ#${ref.bucket}/${ref.key}`, sk: ref.version ?? '-' });
 
-const conditionFailed = (error: unknown) =>
-  error instanceof ConditionalCheckFailedException || (error as { name?: string }).name === 'ConditionalCheckFailedException';
 
 export class DynamoDbReadObjectsLedger implements ReadObjectsLedger {
   private readonly doc: DynamoDBDocumentClient;
@@ -47,7 +46,7 @@ export class DynamoDbReadObjectsLedger implements ReadObjectsLedger {
       );
       return { ref, token };
     } catch (error) {
-      if (conditionFailed(error)) return undefined;
+      if (isConditionalCheckFailed(error)) return undefined;
       throw error;
     }
   }
@@ -75,7 +74,7 @@ export class DynamoDbReadObjectsLedger implements ReadObjectsLedger {
         }),
       );
     } catch (error) {
-      if (!conditionFailed(error)) throw error;
+      if (!isConditionalCheckFailed(error)) throw error;
     }
   }
 }
