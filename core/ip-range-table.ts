@@ -217,11 +217,29 @@ const binarySearch = <T extends number | bigint>(firsts: ArrayLike<T>, value: T)
   return found;
 };
 
+/**
+ * A family's table as built: each interval with the entry that owns it, and each entry's range
+ * and value, in the order `lookup` searches them. What a serialised form stores.
+ */
+export interface FlatIntervals<T extends number | bigint> {
+  firsts: ArrayLike<T>;
+  lasts: ArrayLike<T>;
+  owners: Uint32Array;
+  entryFirsts: ArrayLike<T>;
+  entryLasts: ArrayLike<T>;
+  values: ArrayLike<number>;
+}
+
 export class IpRangeTable {
   constructor(
     private readonly v4: Flat<number> & { firsts: Uint32Array; entryFirsts: Uint32Array; entryLasts: Uint32Array; values: Uint32Array },
     private readonly v6: Flat<bigint> & { entryFirsts: bigint[]; entryLasts: bigint[]; values: number[] },
   ) {}
+
+  /** The flattened intervals per family, read-only: inspectors/geoip writes its ASN table to a file from them. */
+  get intervals(): { v4: FlatIntervals<number>; v6: FlatIntervals<bigint> } {
+    return { v4: this.v4, v6: this.v6 };
+  }
 
   /** Entries added (after dropping exact duplicates, which keep the first). */
   get size(): number {

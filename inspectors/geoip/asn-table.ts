@@ -1,14 +1,16 @@
 /**
  * IP -> autonomous system, from ip-location-db's ASN CSV (`first,last,asn,"organisation"`,
- * inclusive ranges, addresses as text or as numbers: asn-ipv4-num.csv, asn-ipv6-num.csv). The
- * package ships no MMDB of it, so the CSV is turned into an IpRangeTable once, at prepare:
- * ~515,000 rows in ~10 MB of typed arrays, organisation names stored once each. The numeric
- * files are the ones read: a decimal IPv6 address is one BigInt() away, where the textual form
- * cost 7 µs a row to parse (0.75 s of a 1.2 s prepare).
+ * inclusive ranges, addresses as text or as numbers: asn-ipv4-num.csv, asn-ipv6-num.csv).
+ * The package ships no MMDB of it, and reading the ~515,000 rows costs ~0.5-1 s of CPU, so the
+ * rows are read once into an IpRangeTable and written as a binary table file
+ * (asn-table-file.ts) that every later process, and the inspect Lambda, loads with one read.
+ * The numeric files are the ones read: a decimal IPv6 address is one BigInt() away, where the
+ * textual form cost 7 µs a row to parse (0.75 s of a 1.2 s prepare).
  */
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { foldIpv6, parseIp, type IpKey, type IpRange } from '../../core/ip-address.ts';
 import { IpRangeTableBuilder, type IpRangeTable } from '../../core/ip-range-table.ts';
+import { encodeAsnTable, openAsnTable } from './asn-table-file.ts';
 
 export interface AutonomousSystem {
   asn: number;
@@ -19,6 +21,17 @@ export interface AutonomousSystem {
 export interface AsnTable {
   lookup(key: IpKey): AutonomousSystem | undefined;
   /** Rows read, and rows skipped as malformed. */
+  rows: number;
+  skipped: number;
+}
+
+/** The CSV rows as read: a range table whose value is a row index into `asns` and `organisationIds`. */
+export interface ParsedAsnCsvs {
+  ranges: IpRangeTable;
+  asns: Uint32Array;
+  organisationIds: Uint32Array;
+  /** Each organisation name once; `organisationIds` index it. */
+  organisations: string[];
   rows: number;
   skipped: number;
 }
@@ -70,12 +83,8 @@ const decimalIn = (text: string, start: number, end: number): number => {
   return value;
 };
 
-/**
- * @example
- * const table = await buildAsnTable([{ text: await readFile(ipv4Csv, 'utf8'), numbers: 4 }, { text: await readFile(ipv6Csv, 'utf8'), numbers: 6 }]);
- * table.lookup(parseIp('1.1.1.1')!) // { asn: 13335, organisation: 'Cloudflare, Inc.', range: ... }
- */
-export const buildAsnTable = async (csvs: readonly AsnCsv[]): Promise<AsnTable> => {
+/** Reads the CSV rows into a range table, yielding to the event loop every 20,000 rows. */
+export const parseAsnCsvs = async (csvs: readonly AsnCsv[]): Promise<ParsedAsnCsvs> => {
   const builder = new IpRangeTableBuilder();
   const asns: number[] = [];
   const organisationIds: number[] = [];
@@ -137,16 +146,14 @@ export const buildAsnTable = async (csvs: readonly AsnCsv[]): Promise<AsnTable> 
       organisationIds.push(id);
     }
   }
-  const table: IpRangeTable = builder.build();
-  const asnArray = Uint32Array.from(asns);
-  const organisationArray = Uint32Array.from(organisationIds);
-  return {
-    rows: asns.length,
-    skipped,
-    lookup(key) {
-      const hit = table.lookup(key);
-      if (!hit) return undefined;
-      return { asn: asnArray[hit.value]!, organisation: organisations[organisationArray[hit.value]!]!, range: hit.range };
-    },
-  };
+  return { ranges: builder.build(), asns: Uint32Array.from(asns), organisationIds: Uint32Array.from(organisationIds), organisations, rows: asns.length, skipped };
 };
+
+/**
+ * The table from CSV text, through the same binary form a table file holds.
+ *
+ * @example
+ * const table = await buildAsnTable([{ text: await readFile(ipv4Csv, 'utf8'), numbers: 4 }, { text: await readFile(ipv6Csv, 'utf8'), numbers: 6 }]);
+ * table.lookup(parseIp('1.1.1.1')!) // { asn: 13335, organisation: 'Cloudflare, Inc.', range: ... }
+ */
+export const buildAsnTable = async (csvs: readonly AsnCsv[]): Promise<AsnTable> => openAsnTable(encodeAsnTable(await parseAsnCsvs(csvs)));

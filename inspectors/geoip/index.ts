@@ -5,7 +5,7 @@
  * Data shipped in npm packages (licences and dates in the README):
  *   - location: @ip-location-db/geo-whois-asn-country-mmdb (CC0, country level), read with mmdb-lib;
  *   - ASN and AS organisation: @ip-location-db/asn (CC BY 4.0, RouteViews + NRO + DB-IP), a CSV
- *     turned into a range table at prepare.
+ *     turned once into a binary range table that later processes load with one read (asn-table-cache.ts).
  * ALERTWARDEN_GEOIP_LOCATION_DB / ALERTWARDEN_GEOIP_ASN_DB may name other MMDB files instead
  * (GeoLite2-City / GeoLite2-ASN, DB-IP city lite...); both MaxMind's and ip-location-db's
  * record layouts are read. Private, loopback, link-local, CGNAT, documentation and multicast
@@ -15,30 +15,25 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { isAbsolute, resolve } from 'node:path';
 import type { Reader, Response } from 'mmdb-lib';
-import { ConfigError } from '../../core/errors.ts';
 import { formatIp, formatRange, parseIp, specialPurposeOf, type IpKey } from '../../core/ip-address.ts';
 import { configDirOf } from '../../core/paths.ts';
 import { defineInspector, type FindingInput, type Inspector, type PluginLogger } from '../../core/plugins.ts';
-import { buildAsnTable, type AsnTable } from './asn-table.ts';
+import type { AsnTable } from './asn-table.ts';
+import { BUNDLED_ASN_CSVS, loadBundledAsnTable } from './asn-table-cache.ts';
+import { GeoipError } from './errors.ts';
 import { MmdbTree } from './mmdb-tree.ts';
 
 export const GEOIP_LOCATION_DB_ENV = 'ALERTWARDEN_GEOIP_LOCATION_DB';
 export const GEOIP_ASN_DB_ENV = 'ALERTWARDEN_GEOIP_ASN_DB';
 
-/** Package-relative names of the bundled data; serverless.yml ships exactly these files with the inspect function. */
+/** Package-relative names of the bundled data. The inspect package ships the location database and, instead of the ASN CSV, the table built from it (asn-table-cache.ts). */
 export const BUNDLED_DATA = {
   location: '@ip-location-db/geo-whois-asn-country-mmdb/geo-whois-asn-country.mmdb',
-  asnIpv4: '@ip-location-db/asn/asn-ipv4-num.csv',
-  asnIpv6: '@ip-location-db/asn/asn-ipv6-num.csv',
+  asnIpv4: BUNDLED_ASN_CSVS[0].module,
+  asnIpv6: BUNDLED_ASN_CSVS[1].module,
 } as const;
 
-/** Base error of the geoip inspector: a database that cannot be read is a configuration problem. */
-export class GeoipError extends ConfigError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'GeoipError';
-  }
-}
+export { GeoipError };
 
 export interface GeoipInspectorOptions {
   /** An .mmdb file with country (and maybe city) records; default: the bundled country database. */
@@ -186,20 +181,14 @@ export const loadGeoip = async (options: GeoipInspectorOptions, logger: PluginLo
 };
 
 /**
- * The bundled ASN table, built once per process: it never changes while the process runs and
- * costs ~1.2 s of CPU and ~50 MB, so every geoip inspector a process builds (each local pipeline,
- * the CLI's, a test worker's) shares it. A failed build is not kept, so a later prepare() retries.
+ * The bundled ASN table, loaded once per process (~14 MB of typed arrays over one file read):
+ * every geoip inspector a process builds (each local pipeline, the CLI's, a test worker's)
+ * shares it. A failed load is not kept, so a later prepare() retries.
  */
 let bundledAsn: Promise<AsnTable> | undefined;
-const bundledAsnTable = (): Promise<AsnTable> => {
+const bundledAsnTable = (logger: PluginLogger): Promise<AsnTable> => {
   if (!bundledAsn) {
-    const read = async (path: string) => (await readDatabase(require.resolve(path), 'ASN')).toString('utf8');
-    bundledAsn = Promise.all([read(BUNDLED_DATA.asnIpv4), read(BUNDLED_DATA.asnIpv6)]).then(([ipv4, ipv6]) =>
-      buildAsnTable([
-        { text: ipv4, numbers: 4 },
-        { text: ipv6, numbers: 6 },
-      ]),
-    );
+    bundledAsn = loadBundledAsnTable({ logger });
     bundledAsn.catch(() => (bundledAsn = undefined));
   }
   return bundledAsn;
@@ -211,7 +200,7 @@ const loadDatabases = async (options: GeoipInspectorOptions, logger: PluginLogge
     openMmdb(locationPath, 'location'),
     options.asnDb
       ? openMmdb(options.asnDb, 'ASN').then(mmdbAsn)
-      : bundledAsnTable().then(csvAsn),
+      : bundledAsnTable(logger).then(csvAsn),
   ]);
   return { location: cachedLookup(location, (record) => Object.freeze(locationOf(record))), asn };
 };
