@@ -19,6 +19,9 @@ import { builtinEmitters } from '../../emitters/index.ts';
 import { SWEEP_INDEX } from '../../adapters/dynamodb-store.ts';
 import { loadConfig } from '../../core/config.ts';
 import { ALARMED_METRICS } from '../../core/metrics.ts';
+import { parseIp } from '../../core/ip-address.ts';
+import { ASN_TABLE_PATH, BUNDLED_ASN_CSVS, bundledAsnSources } from '../../inspectors/geoip/asn-table-cache.ts';
+import { openAsnTable, readAsnTableHeader } from '../../inspectors/geoip/asn-table-file.ts';
 import { bytesOf, FUNCTIONS, handlerModuleOf, moduleGraph, readZip } from './bundles.ts';
 import { collect, LOG_DELIVERY_ACTIONS, type Json } from './support.ts';
 
@@ -364,11 +367,10 @@ test('a packaged handler, unpacked outside the project, reaches DynamoDB through
   }
 });
 
-test('the inspect package alone ships the geoip and AWS-ranges data as files, byte for byte, not inlined', async () => {
+test('the inspect package alone ships the geoip and AWS-ranges data as files, byte for byte, not inlined; the ASN data as the table built from the installed CSV, not the CSV', async () => {
   const data = [
     'node_modules/@ip-location-db/geo-whois-asn-country-mmdb/geo-whois-asn-country.mmdb',
-    'node_modules/@ip-location-db/asn/asn-ipv4-num.csv',
-    'node_modules/@ip-location-db/asn/asn-ipv6-num.csv',
+    ASN_TABLE_PATH,
     'inspectors/aws-ip-ranges/ip-ranges.snapshot.json',
   ];
   const { stat } = await import('node:fs/promises');
@@ -381,6 +383,15 @@ test('the inspect package alone ships the geoip and AWS-ranges data as files, by
     assert.ok(shipped.equals(await readFile(join(ROOT, file))), `${file} differs from the source`);
   }
   assert.ok(inspect.has('node_modules/@ip-location-db/asn/DBIP-LICENSE'), 'the ASN data ships with its licence');
+  // The table, not the CSV it is read from (~1 s of CPU at a cold start); built from the CSV installed here, so not stale.
+  for (const csv of BUNDLED_ASN_CSVS) assert.ok(!inspect.has(`node_modules/${csv.module}`), `inspect.zip ships ${csv.module} beside the table`);
+  const sources = await bundledAsnSources();
+  assert.ok(sources, 'the ASN CSV is installed here');
+  const table = openAsnTable(inspect.get(ASN_TABLE_PATH)!, sources.key);
+  const header = readAsnTableHeader(inspect.get(ASN_TABLE_PATH)!)!;
+  console.log(`inspect.zip's ASN table: ${header.rows} rows, format ${header.formatVersion}, source key ${header.source.slice(0, 16)}…`);
+  assert.ok(table.rows > 400_000, `the shipped table has ${table.rows} rows`);
+  assert.equal(table.lookup(parseIp('8.8.8.8')!)?.asn, 15169);
   // geoip requires mmdb-lib at run time (kept out of every bundle): it must be in the package, entry point and all.
   const mmdbMain = (JSON.parse(inspect.get('node_modules/mmdb-lib/package.json')!.toString('utf8')) as { main: string }).main;
   for (const file of [mmdbMain, 'lib/decoder.js', 'lib/reader/walker.js']) assert.ok(inspect.has(`node_modules/mmdb-lib/${file.replace(/^\.\//, '')}`), `inspect.zip lacks mmdb-lib's ${file}`);
