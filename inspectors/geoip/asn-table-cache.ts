@@ -19,12 +19,13 @@ import { PACKAGE_ROOT } from '../../core/paths.ts';
 import type { PluginLogger } from '../../core/plugins.ts';
 import { parseAsnCsvs, type AsnTable } from './asn-table.ts';
 import { ASN_TABLE_FORMAT_VERSION, encodeAsnTable, openAsnTable } from './asn-table-file.ts';
+import { BUNDLED_DATA } from './bundled-data.ts';
 import { AsnTableFileError, GeoipError } from './errors.ts';
 
-/** The ASN CSV files of @ip-location-db/asn, package-relative (numeric addresses; see asn-table.ts). */
+/** The ASN CSV files of @ip-location-db/asn and the family of their numeric addresses. */
 export const BUNDLED_ASN_CSVS = [
-  { module: '@ip-location-db/asn/asn-ipv4-num.csv', numbers: 4 },
-  { module: '@ip-location-db/asn/asn-ipv6-num.csv', numbers: 6 },
+  { module: BUNDLED_DATA.asnIpv4, numbers: 4 },
+  { module: BUNDLED_DATA.asnIpv6, numbers: 6 },
 ] as const;
 
 /** The table file, relative to the package root; serverless.yml ships exactly this path with inspect. */

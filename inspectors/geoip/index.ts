@@ -19,20 +19,14 @@ import { formatIp, formatRange, parseIp, specialPurposeOf, type IpKey } from '..
 import { configDirOf } from '../../core/paths.ts';
 import { defineInspector, type FindingInput, type Inspector, type PluginLogger } from '../../core/plugins.ts';
 import type { AsnTable } from './asn-table.ts';
-import { BUNDLED_ASN_CSVS, loadBundledAsnTable } from './asn-table-cache.ts';
+import { BUNDLED_DATA } from './bundled-data.ts';
 import { GeoipError } from './errors.ts';
 import { MmdbTree } from './mmdb-tree.ts';
 
 export const GEOIP_LOCATION_DB_ENV = 'ALERTWARDEN_GEOIP_LOCATION_DB';
 export const GEOIP_ASN_DB_ENV = 'ALERTWARDEN_GEOIP_ASN_DB';
 
-/** Package-relative names of the bundled data. The inspect package ships the location database and, instead of the ASN CSV, the table built from it (asn-table-cache.ts). */
-export const BUNDLED_DATA = {
-  location: '@ip-location-db/geo-whois-asn-country-mmdb/geo-whois-asn-country.mmdb',
-  asnIpv4: BUNDLED_ASN_CSVS[0].module,
-  asnIpv6: BUNDLED_ASN_CSVS[1].module,
-} as const;
-
+export { BUNDLED_DATA };
 export { GeoipError };
 
 export interface GeoipInspectorOptions {
@@ -188,7 +182,8 @@ export const loadGeoip = async (options: GeoipInspectorOptions, logger: PluginLo
 let bundledAsn: Promise<AsnTable> | undefined;
 const bundledAsnTable = (logger: PluginLogger): Promise<AsnTable> => {
   if (!bundledAsn) {
-    bundledAsn = loadBundledAsnTable({ logger });
+    // import(): every function's bundle carries the plugin registry, only inspect loads the table.
+    bundledAsn = import('./asn-table-cache.ts').then(({ loadBundledAsnTable }) => loadBundledAsnTable({ logger }));
     bundledAsn.catch(() => (bundledAsn = undefined));
   }
   return bundledAsn;
