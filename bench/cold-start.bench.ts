@@ -41,7 +41,7 @@ import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { LOCAL_CREDENTIALS, localServerEnv, startLocalServers } from '../local/servers.ts';
-import { bytesOf, FUNCTIONS, moduleGraph, readZip } from '../test/deploy/bundles.ts';
+import { bytesOf, FUNCTIONS, handlerModuleOf, moduleGraph, readZip } from '../test/deploy/bundles.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const RUNS = Number(process.env.COLD_START_RUNS ?? 5);
@@ -52,11 +52,13 @@ const TABLE = 'alertwarden-bench';
 const BUCKET = 'alertwarden-bench-reports';
 const ACCOUNT = '111122223333';
 
-// argv: module, [event file, result file]. Times import() (Init), then one invocation; writes
-// {init, total, outcome} to the result file (stdout belongs to the handler's logs).
+// argv: module, [event file, result file, handler module]. Times import() (Init), then, when
+// given, the import of the handler module the entry loads on the first invocation (the same
+// module instance the invocation then uses), then one invocation; writes {init, loaded, total,
+// outcome} to the result file (stdout belongs to the handler's logs).
 const PROBE = `
 import { readFileSync, writeFileSync } from 'node:fs';
-const [spec, eventFile, resultFile] = process.argv.slice(2);
+const [spec, eventFile, resultFile, handlerModule] = process.argv.slice(2);
 const event = eventFile ? JSON.parse(readFileSync(eventFile, 'utf8')) : undefined;
 const context = { functionName: 'cold-start-bench', functionVersion: '$LATEST', awsRequestId: 'cold-start-bench', invokedFunctionArn: 'arn:aws:lambda:us-east-1:${ACCOUNT}:function:cold-start-bench', memoryLimitInMB: '512', logGroupName: '/aws/lambda/cold-start-bench', logStreamName: 'bench', callbackWaitsForEmptyEventLoop: true, getRemainingTimeInMillis: () => 30000 };
 const cpu = (since) => { const u = process.cpuUsage(since); return (u.user + u.system) / 1000; };
@@ -64,18 +66,22 @@ const c0 = process.cpuUsage();
 const t0 = performance.now();
 const { handler } = await import(spec);
 const init = [performance.now() - t0, cpu(c0)];
+if (handlerModule) await import(handlerModule);
+const loaded = [performance.now() - t0, cpu(c0)];
 let outcome = null;
 if (eventFile) {
   try { outcome = { result: (await handler(event, context)) ?? null }; } catch (e) { outcome = { error: e?.name + ': ' + e?.message }; }
 }
 const total = [performance.now() - t0, cpu(c0)];
-if (resultFile) writeFileSync(resultFile, JSON.stringify({ init, total, outcome }));
+if (resultFile) writeFileSync(resultFile, JSON.stringify({ init, loaded, total, outcome }));
 else process.stdout.write(JSON.stringify({ init, total }));
 process.exit(0);
 `;
 
 interface Timing {
   init: [number, number];
+  /** Init + the handler module's import: what loading the code costs before the handler runs. */
+  loaded: [number, number];
   total: [number, number];
   outcome: { result?: unknown; error?: string } | null;
 }
@@ -222,7 +228,7 @@ try {
   };
 
   let runId = 0;
-  const run = async (label: string, probeFile: string, module: string, event?: unknown, taskRoot?: string): Promise<Timing> => {
+  const run = async (label: string, probeFile: string, module: string, event?: unknown, taskRoot?: string, handlerModule?: string): Promise<Timing> => {
     const id = ++runId;
     const eventFile = join(work, `event-${id}.json`);
     const resultFile = join(work, `result-${id}.json`);
@@ -231,6 +237,7 @@ try {
       await writeFile(eventFile, JSON.stringify(event));
       args.push(eventFile, resultFile);
     } else args.push('', resultFile);
+    if (handlerModule) args.push(handlerModule);
     // COLD_START_CPU_PROF=DIR: a CPU profile of each process there, to see where a cold start goes.
     const profile = process.env.COLD_START_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.COLD_START_CPU_PROF}`, `--cpu-prof-name=${label}-${id}.cpuprofile`] : [];
     await promisify(execFile)(NODE, [...profile, ...args], { env: { ...lambdaEnv, ...(taskRoot ? { LAMBDA_TASK_ROOT: taskRoot } : {}) }, maxBuffer: 64 * 1024 * 1024 });
@@ -245,7 +252,7 @@ try {
   // same run, interleaved with this one (the order alternates per round), so a change is judged
   // under the same load.
   const variants = [{ label: 'this package', packageDir }, ...(process.env.COLD_START_BASELINE ? [{ label: 'baseline', packageDir: process.env.COLD_START_BASELINE }] : [])];
-  type Unpacked = Map<string, { dir: string; entry: string; initKiB: number; zipKiB: number }>;
+  type Unpacked = Map<string, { dir: string; entry: string; handlerModule?: string; initKiB: number; zipKiB: number }>;
   const unpackedOf = new Map<string, Unpacked>();
   for (const [v, { label, packageDir: from }] of variants.entries()) {
     const unpacked: Unpacked = new Map();
@@ -258,7 +265,14 @@ try {
         await writeFile(join(dir, name), bytes);
       }
       const entry = `functions/${file}.mjs`;
-      unpacked.set(key, { dir, entry: join(dir, entry), initKiB: bytesOf(zip, moduleGraph(zip, entry).atInit) / 1024, zipKiB: (await stat(zipPath)).size / 1024 });
+      const handlerModule = handlerModuleOf(zip, entry);
+      unpacked.set(key, {
+        dir,
+        entry: join(dir, entry),
+        ...(handlerModule ? { handlerModule: join(dir, handlerModule) } : {}),
+        initKiB: bytesOf(zip, moduleGraph(zip, entry).atInit) / 1024,
+        zipKiB: (await stat(zipPath)).size / 1024,
+      });
     }
     unpackedOf.set(label, unpacked);
   }
@@ -272,8 +286,8 @@ try {
   const chain = async (label: string, i: number) => {
     const unpacked = unpackedOf.get(label)!;
     const measure = async (key: string, event: unknown): Promise<unknown> => {
-      const { dir, entry } = unpacked.get(key)!;
-      const t = await run(key, probe, entry, event, dir);
+      const { dir, entry, handlerModule } = unpacked.get(key)!;
+      const t = await run(key, probe, entry, event, dir, handlerModule);
       if (t.outcome?.error) failures.push(`${label} ${key}: ${t.outcome.error}`);
       add(`${label}:${key}`, t);
       return t.outcome?.result;
@@ -335,7 +349,7 @@ try {
   const sums = new Map<string, { wall: number; cpu: number; perFunction: Map<string, number> }>();
   for (const { label, packageDir: from } of variants) {
     console.log(`\n${label}: ${from}`);
-    console.log('function          Init KiB  zip KiB   Init wall ms (x empty)   Init CPU ms (x empty)   Init+1st event wall ms (x)   CPU ms (x)');
+    console.log('function          Init KiB  zip KiB   Init wall ms (x empty)   Init CPU ms (x empty)   Init+1st event wall ms (x)   CPU ms (x)   of which CPU ms: code load  event');
     let worstInit = 0;
     let worstTotal = 0;
     const sum = { wall: 0, cpu: 0, perFunction: new Map<string, number>() };
@@ -347,6 +361,9 @@ try {
       }
       const all = inits(`${label}:${key}`, runs);
       const m = { initWall: pick(all, 'init', 0), initCpu: pick(all, 'init', 1), totalWall: pick(runs, 'total', 0), totalCpu: pick(runs, 'total', 1) };
+      // The split of Init + first event's CPU: importing the handler module (after Init), then handling the event.
+      const codeLoadCpu = median(runs.map((r) => r.loaded[1] - r.init[1]));
+      const eventCpu = median(runs.map((r) => r.total[1] - r.loaded[1]));
       worstInit = Math.max(worstInit, m.initWall / empty.initWall);
       worstTotal = Math.max(worstTotal, m.totalWall / empty.totalWall);
       sum.wall += m.totalWall;
@@ -355,7 +372,8 @@ try {
       console.log(
         `${key.padEnd(17)} ${info.initKiB.toFixed(0).padStart(8)} ${info.zipKiB.toFixed(0).padStart(8)}` +
           `   ${m.initWall.toFixed(1).padStart(8)} ${ratio(m.initWall, empty.initWall)}    ${m.initCpu.toFixed(1).padStart(8)} ${ratio(m.initCpu, empty.initCpu)}` +
-          `   ${m.totalWall.toFixed(0).padStart(12)} ${ratio(m.totalWall, empty.totalWall)}   ${m.totalCpu.toFixed(0).padStart(6)} ${ratio(m.totalCpu, empty.totalCpu)}`,
+          `   ${m.totalWall.toFixed(0).padStart(12)} ${ratio(m.totalWall, empty.totalWall)}   ${m.totalCpu.toFixed(0).padStart(6)} ${ratio(m.totalCpu, empty.totalCpu)}` +
+          `   ${codeLoadCpu.toFixed(0).padStart(19)} ${eventCpu.toFixed(0).padStart(6)}`,
       );
     }
     sums.set(label, sum);

@@ -12,8 +12,14 @@ const plugins = createRequire(import.meta.url)('./esbuild-plugins.cjs') as Plugi
 // A handler module that says when it is evaluated and hands back what it was called with.
 const HANDLER = `
 import { hostname } from 'node:os';
+import * as path from 'path';
+import { setTimeout as sleep } from 'node:timers/promises';
 (globalThis.evaluated ??= []).push('handler module');
-export const handler = async (event, context) => ({ event, requestId: context.awsRequestId, host: typeof hostname() });
+export const handler = async (event, context) => {
+  await sleep(1);
+  const { types } = await import('node:util');
+  return { event, requestId: context.awsRequestId, host: typeof hostname(), sep: path.sep, isDate: types.isDate(new Date()) };
+};
 `;
 // Imports the built entry, then invokes it once; prints what was evaluated when.
 const RUNNER = `
@@ -48,13 +54,16 @@ describe('handler-loaded-on-first-invocation', () => {
     console.log(`entry: ${code.length} bytes`);
     expect(code.length).toBeLessThan(1024);
     expect(code).not.toContain('handler module');
-    expect(await readdir(join(dir, 'out', 'alerts.chunks'))).toEqual([expect.stringMatching(/^alerts-[A-Z0-9]+\.mjs$/)]);
+    // The handler module, and esbuild's shared helpers (CommonJS interop, builtins-without-esm-facade).
+    const chunks = await readdir(join(dir, 'out', 'alerts.chunks'));
+    expect(chunks.filter((name) => /^alerts-[A-Z0-9]+\.mjs$/.test(name))).toHaveLength(1);
+    expect(chunks.filter((name) => !/^(alerts|chunk)-[A-Z0-9]+\.mjs$/.test(name))).toEqual([]);
   });
 
   test('the handler module is evaluated on the first invocation, which gets the event and context unchanged', async () => {
     const { atInit, answer, after } = await run();
     expect(atInit).toEqual([]);
-    expect(answer).toEqual({ event: { id: 7 }, requestId: 'r-1', host: 'string' });
+    expect(answer).toEqual({ event: { id: 7 }, requestId: 'r-1', host: 'string', sep: '/', isDate: true });
     expect(after).toEqual(['handler module']);
   });
 
@@ -62,5 +71,21 @@ describe('handler-loaded-on-first-invocation', () => {
     const { atInit, after } = await run({ AWS_LAMBDA_INITIALIZATION_TYPE: 'provisioned-concurrency' });
     expect(atInit).toEqual(['handler module']);
     expect(after).toEqual(['handler module']);
+  });
+});
+
+describe('builtins-without-esm-facade', () => {
+  test('static imports of Node builtins (node: or bare) become process.getBuiltinModule(); import() stays as written', async () => {
+    const chunks = join(dir, 'out', 'alerts.chunks');
+    const code = (await Promise.all((await readdir(chunks)).map((name) => readFile(join(chunks, name), 'utf8')))).join('\n');
+    expect(code.match(/from\s*["'](node:)?(os|path|timers\/promises)["']/g)).toBeNull();
+    expect(code.match(/process\.getBuiltinModule\("node:(os|path|timers\/promises)"\)/g)?.sort()).toEqual([
+      'process.getBuiltinModule("node:os")',
+      'process.getBuiltinModule("node:path")',
+      'process.getBuiltinModule("node:timers/promises")',
+    ]);
+    expect(code).toMatch(/import\(\s*["']node:util["']\s*\)/);
+    // Named, namespace and default imports all still reach the module (the invocation above uses each).
+    expect((await run()).answer).toMatchObject({ host: 'string', sep: '/', isDate: true });
   });
 });
