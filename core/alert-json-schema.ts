@@ -2,7 +2,7 @@
  * The JSON Schema of the Alert contract, generated from the zod schema so the two cannot
  * drift. Published as core/alert.schema.json for tools that validate before publishing.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { AlertSchema } from './alert.ts';
 
 export const ALERT_SCHEMA_PATH = new URL('./alert.schema.json', import.meta.url);

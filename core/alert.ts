@@ -4,7 +4,7 @@
  * JSON Schema (`core/alert.schema.json`) is generated from it (`npm run schema`).
  */
 import { isIP } from 'node:net';
-import { z } from 'zod';
+import * as z from 'zod';
 import { invisibleCharacterIn, normalizeIdentifier } from './identifiers.ts';
 
 /** Limits inherited from deepalert's contract, so tools written for it fit ours. */

@@ -2,7 +2,7 @@
  * Deployment configuration, read from environment variables (Lambda env in AWS, set by the
  * local runtime on a developer's machine). Parsed once per container with errors naming the variable.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConfigError } from './errors.ts';
 import { SEVERITIES } from './report.ts';
 

@@ -10,7 +10,7 @@
  * A function is an ARN (another account or region) or a name (this account and region); the
  * deployment grants lambda:InvokeFunction on exactly these (serverless.yml, scripts/external-plugins.cjs).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ATTRIBUTE_CONTEXTS, ATTRIBUTE_TYPES } from './alert.ts';
 import { AlertWardenError, ConfigError, formatPath, PluginContractError } from './errors.ts';
 import { defineInspector, defineReviewer, InspectionResultSchema, type InspectionResult, type Inspector, type Reviewer } from './plugins.ts';

@@ -3,7 +3,7 @@
  * work to it. `defineInspector` / `defineReviewer` / `defineEmitter` check that metadata once,
  * at load time, so a typo fails the deploy and not the first alert.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ATTRIBUTE_TYPES, AttributeSchema, type Attribute, type AttributeInput, type AttributeType } from './alert.ts';
 import { PluginContractError } from './errors.ts';
 import type { SecretReader } from './secrets.ts';

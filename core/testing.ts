@@ -4,7 +4,7 @@
  * AbortSignal, checked output) so a contract slip fails in the author's unit test, not on the
  * first real alert.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { AttributeSchema, type Alert, type AttributeInput, type AttributeType } from './alert.ts';
 import { formatPath } from './errors.ts';
 import { alertFingerprintOf, alertIdOf, attributeIdOf, emissionKeyOf, reportIdOf } from './ids.ts';

@@ -4,7 +4,7 @@
  * errors naming the variable.
  */
 import { isIP } from 'node:net';
-import { z } from 'zod';
+import * as z from 'zod';
 import { DetectorConfigError } from './errors.ts';
 
 export interface DetectorSettings {

@@ -5,7 +5,7 @@
  * A delivery that still fails throws: the pipeline retries the emit step, then records the
  * failure on the report and on the day's failure list.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { AlertWardenError, ConfigError } from '../core/errors.ts';
 import { SEVERITIES, SEVERITY_RANK, isAtLeast, type Report, type Severity } from '../core/report.ts';
 

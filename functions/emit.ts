@@ -1,5 +1,5 @@
 import middy from '@middy/core';
-import { z } from 'zod';
+import * as z from 'zod';
 import { emitReport } from '../core/pipeline/emission.ts';
 import { containerDepsProvider, flushMetrics, type DepsProvider } from './deps.ts';
 import { parseEvent } from './event.ts';

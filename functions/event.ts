@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { AlertWardenError, formatPath } from '../core/errors.ts';
 
 export class InvalidStepInputError extends AlertWardenError {

@@ -1,6 +1,6 @@
 /** End of a round: release the report, or start the next round for alerts that joined meanwhile; or record a failed round. */
 import middy from '@middy/core';
-import { z } from 'zod';
+import * as z from 'zod';
 import { finishRound } from '../core/pipeline/rounds.ts';
 import { containerDepsProvider, flushMetrics, type DepsProvider } from './deps.ts';
 import { CaughtErrorSchema, parseEvent } from './event.ts';

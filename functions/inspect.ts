@@ -1,5 +1,5 @@
 import middy from '@middy/core';
-import { z } from 'zod';
+import * as z from 'zod';
 import { INSPECTION_BATCH_SIZE, inspectAttributes } from '../core/pipeline/inspection.ts';
 // Registers the opt-in inspectors' code: only this function runs inspectors, so only its bundle carries it.
 import '../inspectors/opt-in.ts';

@@ -1,5 +1,5 @@
 import middy from '@middy/core';
-import { z } from 'zod';
+import * as z from 'zod';
 import { planInspection } from '../core/pipeline/inspection.ts';
 import { containerDepsProvider, type DepsProvider } from './deps.ts';
 import { parseEvent } from './event.ts';

@@ -1,6 +1,6 @@
 /** Catch target of the inspector and emitter Map items: a failure becomes a record in the report, not a lost task. */
 import middy from '@middy/core';
-import { z } from 'zod';
+import * as z from 'zod';
 import { recordEmissionFailure } from '../core/pipeline/emission.ts';
 import { INSPECTION_BATCH_SIZE, recordInspectionFailure } from '../core/pipeline/inspection.ts';
 import { containerDepsProvider, flushMetrics, type DepsProvider } from './deps.ts';

@@ -1,5 +1,5 @@
 import middy from '@middy/core';
-import { z } from 'zod';
+import * as z from 'zod';
 import { reviewReport } from '../core/pipeline/review.ts';
 import { REPORT_PHASES } from '../core/report.ts';
 import { containerDepsProvider, type DepsProvider } from './deps.ts';

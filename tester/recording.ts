@@ -8,7 +8,7 @@
  * The alert id is in both the full and the compact (over-256 KB) message, so every report is found.
  */
 import { paginateQuery, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import { AlertWardenError } from '../core/errors.ts';
 
 /** The part of an SNS notification the recorder needs (Lambda's `event.Records[].Sns`). */

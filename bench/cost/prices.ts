@@ -1,6 +1,6 @@
 /** The one price list (prices.json), checked on load so a typo fails loudly instead of pricing at $0. */
 import { readFileSync } from 'node:fs';
-import { z } from 'zod';
+import * as z from 'zod';
 
 const usd = z.number().nonnegative();
 const PricesSchema = z.object({

@@ -2,7 +2,7 @@
  * Review: take a snapshot of the report, ask the organisation's Reviewer for a verdict,
  * archive that version in S3 and tell the state machine whether to emit now.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { isAtLeast, SEVERITIES, SEVERITY_RANK, type Report, type ReportPhase, type Severity, type Verdict } from '../report.ts';
 import { ConfigError } from '../errors.ts';
 import type { ReportSnapshot } from '../store.ts';

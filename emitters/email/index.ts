@@ -5,7 +5,7 @@
  * then by the emit step; a delivery that still fails is recorded like any failed emission.
  */
 import { SendEmailCommand, type SESv2Client } from '@aws-sdk/client-sesv2';
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineEmitter, type Emitter } from '../../core/plugins.ts';
 import { isAtLeast, SEVERITIES, type Report, type Severity } from '../../core/report.ts';
 import { formatReportSummary, sanitizeText } from '../../core/summary.ts';

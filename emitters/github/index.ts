@@ -8,7 +8,7 @@
  * replaced), so it can never @mention a person or team, link an issue, embed an image or HTML.
  */
 import { Octokit } from '@octokit/rest';
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineEmitter, type Emitter } from '../../core/plugins.ts';
 import { SEVERITIES, type Finding, type Report } from '../../core/report.ts';
 import { describeChange, sanitizeText } from '../../core/summary.ts';

@@ -4,7 +4,7 @@
  * so the preliminary page, the final update and every re-review land on ONE alert/incident;
  * a later review that says `safe` resolves it.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConfigError } from '../../core/errors.ts';
 import { defineEmitter, type Emitter } from '../../core/plugins.ts';
 import { SEVERITIES, type Report, type Severity } from '../../core/report.ts';

@@ -3,7 +3,7 @@
  * the emitter act more is opt-in: the mode defaults to dry-run, stopping is off, and
  * terminating needs stopping AND its own second setting.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConfigError } from '../../core/errors.ts';
 import { SEVERITIES, type Severity } from '../../core/report.ts';
 

@@ -10,7 +10,7 @@
  */
 import { ErrorCode as WebApiErrorCode, WebClient, type ChatPostMessageArguments, type ChatUpdateArguments } from '@slack/web-api';
 import { ErrorCode as WebhookErrorCode, IncomingWebhook } from '@slack/webhook';
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineEmitter, type Emitter } from '../../core/plugins.ts';
 import { SEVERITIES, type Severity } from '../../core/report.ts';
 import {

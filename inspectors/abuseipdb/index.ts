@@ -6,7 +6,7 @@
  * plan allows 1,000 checks a day); 429 and 5xx are retried after Retry-After
  * (../common/http.ts). Private and special-purpose addresses are never sent.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConfigError } from '../../core/errors.ts';
 import { defineInspector, type FindingInput, type Inspector } from '../../core/plugins.ts';
 import type { SecretReader } from '../../core/secrets.ts';

@@ -5,7 +5,7 @@
  * AMAZON and as EC2) and nests prefixes (an EC2_INSTANCE_CONNECT /29 inside an EC2 /14), so a
  * lookup returns every prefix holding the address, most specific first, with their services.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConfigError } from '../../core/errors.ts';
 import { parseCidr, type IpKey, type IpRange } from '../../core/ip-address.ts';
 

@@ -6,7 +6,7 @@
  * port). Shares the per-report budget setting with abuseipdb; 429/5xx retried after
  * Retry-After. A 404 is GreyNoise's "not observed": no finding.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConfigError } from '../../core/errors.ts';
 import { defineInspector, type Inspector } from '../../core/plugins.ts';
 import type { FindingVerdict } from '../../core/report.ts';

@@ -2,7 +2,7 @@
  * The review policy file. Strict: an unknown key (a typo such as "sevrity") is an error, so a
  * rule cannot silently stop applying.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { formatPath } from '../../core/errors.ts';
 import { SOURCE_SEVERITY_LEVELS } from '../../core/alert.ts';
 import { SEVERITIES, VERDICTS } from '../../core/report.ts';
