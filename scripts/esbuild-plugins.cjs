@@ -2,16 +2,30 @@
 //
 // zod's classic API carries parts AlertWarden never uses at run time: all of its ~60
 // error-message locales through `z.locales` (about 260 KB of a 550 KB minified handler; our
-// messages are our own, in English, zod's default locale), and `z.fromJSONSchema` (12 KB; the
-// pipeline validates with schemas written in TypeScript). The bundles get English only and a
-// `fromJSONSchema` that says it was left out.
+// messages are our own, in English, zod's default locale), `z.fromJSONSchema` (12 KB; the
+// pipeline validates with schemas written in TypeScript), and JSON Schema generation, which every
+// classic schema links through its `toJSONSchema()` method (18 KB; `npm run schema` writes the
+// published schemas from the sources, not from a bundle). The bundles get English only, and
+// stand-ins that say what was left out; `aggregateChecks` stays (a schema's `minLength` and such
+// read it).
+const fs = require('node:fs');
 const path = require('node:path');
 
 const ZOD = `${path.sep}node_modules${path.sep}zod${path.sep}`;
+const notBundled = (what) => `(() => { throw new Error(${JSON.stringify(`${what} is not bundled with AlertWarden (scripts/esbuild-plugins.cjs)`)}); })`;
+/** The names a zod module exports (`export function x`, `export const x =`). */
+const exportsOf = (file) => [...fs.readFileSync(file, 'utf8').matchAll(/^export (?:function|const) (\w+)/gm)].map((m) => m[1]);
 const REPLACED = {
   '../locales/index.js': (dir) => `export { default as en } from ${JSON.stringify(path.join(dir, '..', 'locales', 'en.js'))};`,
   './from-json-schema.js': () =>
     "export function fromJSONSchema() { throw new Error('z.fromJSONSchema is not bundled with AlertWarden (scripts/esbuild-plugins.cjs)'); }",
+  '../core/json-schema-processors.js': (dir) => {
+    const real = path.join(dir, '..', 'core', 'json-schema-processors.js');
+    const stubs = exportsOf(real).filter((name) => name !== 'aggregateChecks');
+    return `export { aggregateChecks } from ${JSON.stringify(real)};\n${stubs.map((name) => `export const ${name} = ${notBundled('JSON Schema generation (zod)')};`).join('\n')}`;
+  },
+  '../core/to-json-schema.js': () =>
+    ['createToJSONSchemaMethod', 'createStandardJSONSchemaMethod'].map((name) => `export const ${name} = () => ${notBundled('JSON Schema generation (zod)')};`).join('\n'),
 };
 
 const zodRuntimeOnly = {
@@ -87,29 +101,4 @@ const handlerLoadedOnFirstInvocation = {
   },
 };
 
-// An ESM import of a Node builtin makes Node build the module's ESM facade: it reads every export
-// once, and some exports are lazy getters that load more (node:http's WebSocket loads undici,
-// ~40 ms of CPU). process.getBuiltinModule() hands back the module object as require() does,
-// reading nothing. Measured on Node 22 (fresh processes): the 22 builtins the handlers import cost
-// 27-34 ms of CPU imported as ESM, 18-22 ms this way. Only static imports are rewritten; an
-// import() stays as written (the SDK's `import("node:http")` for an http:// endpoint, say).
-const { builtinModules } = require('node:module');
-const BUILTINS = new Set(builtinModules.filter((name) => !name.startsWith('_')));
-
-const builtinsWithoutEsmFacade = {
-  name: 'builtins-without-esm-facade',
-  setup(build) {
-    if (build.initialOptions.platform !== 'node' || build.initialOptions.format !== 'esm') return;
-    build.onResolve({ filter: /^(node:)?[a-z_0-9/]+$/ }, (args) => {
-      const name = args.path.replace(/^node:/, '');
-      if (args.kind !== 'import-statement' || !BUILTINS.has(name)) return undefined;
-      return { path: `node:${name}`, namespace: 'builtin-without-esm-facade' };
-    });
-    build.onLoad({ filter: /.*/, namespace: 'builtin-without-esm-facade' }, (args) => ({
-      contents: `module.exports = process.getBuiltinModule(${JSON.stringify(args.path)});`,
-      loader: 'js',
-    }));
-  },
-};
-
-module.exports = [zodRuntimeOnly, chunksBesideTheirEntry, browserOnlyLeftOut, handlerLoadedOnFirstInvocation, builtinsWithoutEsmFacade];
+module.exports = [zodRuntimeOnly, chunksBesideTheirEntry, browserOnlyLeftOut, handlerLoadedOnFirstInvocation];
