@@ -75,8 +75,10 @@ import type {
   ReportSnapshot,
   ReportState,
   ReportStore,
+  ReportWindow,
   SightingQuery,
 } from '../core/store.ts';
+import { newReportState } from '../core/store.ts';
 
 const reportPk = (reportId: string) => `REPORT#${reportId}`;
 const emissionSk = (version: number, emitter: string) => `EMIT#${String(version).padStart(6, '0')}#${emitter}`;
@@ -136,7 +138,19 @@ export class DynamoDbReportStore implements ReportStore {
     return Math.floor(fromMs / 1000) + this.ttlSeconds;
   }
 
-  async openReport({ alertId, alert, nowMs, windowMs }: OpenReportInput): Promise<ReportState> {
+  async openReport(input: OpenReportInput): Promise<ReportState> {
+    const { window, opened } = await this.putWindow(input);
+    return opened
+      ? this.createState(window.reportId, input.alertId, input.alert, window.createdAtMs, window.windowEndsAtMs)
+      : this.ensureState(window.reportId, input.alertId, input.alert, window.createdAtMs, window.windowEndsAtMs);
+  }
+
+  async openWindow(input: OpenReportInput): Promise<ReportWindow> {
+    return (await this.putWindow(input)).window;
+  }
+
+  /** `opened`: this call wrote the pointer (a new window), rather than finding an open one. */
+  private async putWindow({ alertId, nowMs, windowMs }: OpenReportInput): Promise<{ window: ReportWindow; opened: boolean }> {
     // The write first: ingest asks only after finding no open window, so it nearly always
     // succeeds; when a window is open the condition fails and the pointer is read instead.
     for (let attempt = 0; attempt < 3; attempt++) {
@@ -151,7 +165,7 @@ export class DynamoDbReportStore implements ReportStore {
             ExpressionAttributeValues: { ':now': nowMs },
           }),
         );
-        return this.createState(reportId, alertId, alert, nowMs, windowEndsAtMs);
+        return { window: { reportId, alertId, createdAtMs: nowMs, windowEndsAtMs }, opened: true };
       } catch (error) {
         if (!isConditionalCheckFailed(error)) throw error;
       }
@@ -161,10 +175,37 @@ export class DynamoDbReportStore implements ReportStore {
       const item = pointer.Item as { reportId: string; windowEndsAtMs: number; createdAtMs: number } | undefined;
       // Absent or ended again: the window was replaced in between; try the write once more.
       if (item && item.windowEndsAtMs > nowMs) {
-        return this.ensureState(item.reportId, alertId, alert, item.createdAtMs, item.windowEndsAtMs);
+        return { window: { reportId: item.reportId, alertId, createdAtMs: item.createdAtMs, windowEndsAtMs: item.windowEndsAtMs }, opened: false };
       }
     }
     throw new Error(`could not open a report for alert id ${alertId}: window pointer kept changing`);
+  }
+
+  /**
+   * A put that fails when META exists: every field is new, so no if_not_exists (createState's
+   * twelve cost the local server a parse each call) and no read back (the item is what we wrote).
+   */
+  async startReport(window: ReportWindow, alert: OpenReportInput['alert']): Promise<ReportState | undefined> {
+    const state: ReportState = {
+      ...newReportState(window, alert),
+      running: true,
+      dirty: true,
+      round: 1,
+      sweepAt: this.deadline(),
+    };
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { pk: reportPk(window.reportId), sk: META, ...state, sweepShard: SWEEP_SHARD, expiresAt: this.expiresAt(window.windowEndsAtMs) },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return state;
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) return undefined;
+      throw error;
+    }
   }
 
   /**

@@ -23,8 +23,10 @@ import type {
   ReportSnapshot,
   ReportState,
   ReportStore,
+  ReportWindow,
   SightingQuery,
 } from '../core/store.ts';
+import { newReportState } from '../core/store.ts';
 
 export class MemoryStoreError extends AlertWardenError {
   constructor(message: string) {
@@ -127,28 +129,26 @@ export class MemoryReportStore implements ReportStore {
     return entry;
   }
 
-  async openReport({ alertId, alert, nowMs, windowMs }: OpenReportInput): Promise<ReportState> {
+  async openReport(input: OpenReportInput): Promise<ReportState> {
+    const window = await this.openWindow(input);
+    const entry = this.entryOrNew(window.reportId);
+    entry.state ??= newReportState(window, input.alert);
+    return copy(entry.state);
+  }
+
+  async openWindow({ alertId, nowMs, windowMs }: OpenReportInput): Promise<ReportWindow> {
     let window = this.windows.get(alertId);
     if (!window || window.windowEndsAtMs <= nowMs) {
       window = { reportId: reportIdOf(alertId, nowMs), createdAtMs: nowMs, windowEndsAtMs: nowMs + windowMs };
       this.windows.set(alertId, window);
     }
+    return { ...window, alertId };
+  }
+
+  async startReport(window: ReportWindow, alert: OpenReportInput['alert']): Promise<ReportState | undefined> {
     const entry = this.entryOrNew(window.reportId);
-    entry.state ??= {
-      reportId: window.reportId,
-      alertId,
-      detector: alert.detector,
-      rule_id: alert.rule_id,
-      ...(alert.rule_name !== undefined ? { rule_name: alert.rule_name } : {}),
-      ...(alert.alert_key !== undefined ? { alert_key: alert.alert_key } : {}),
-      createdAt: new Date(window.createdAtMs).toISOString(),
-      windowEndsAt: new Date(window.windowEndsAtMs).toISOString(),
-      running: false,
-      round: 0,
-      startedRound: 0,
-      dirty: false,
-      version: 0,
-    };
+    if (entry.state) return undefined;
+    entry.state = { ...newReportState(window, alert), running: true, dirty: true, round: 1, sweepAt: this.deadline() };
     return copy(entry.state);
   }
 

@@ -48,6 +48,26 @@ export const describeRoundLifecycleContract = (
       expect((await store.listSweepable(Number.MAX_SAFE_INTEGER)).map((d) => d.reportId)).not.toContain(reportId);
     });
 
+    test('a report started with its first round claimed is watched from that write on, and equals a claimed round', async () => {
+      const alert = { detector: 'd', rule_id: 'r', rule_name: 'Rule', alert_key: 'started', attributes: [] } as never;
+      const window = await store.openWindow({ alertId: 'alert-started', alert, nowMs, windowMs: 3_600_000 });
+      expect(await store.getState(window.reportId), 'a window alone writes no report state').toBeUndefined();
+      const started = await store.startReport(window, alert);
+      expect(started).toMatchObject({ reportId: window.reportId, alertId: 'alert-started', rule_name: 'Rule', alert_key: 'started', running: true, round: 1, startedRound: 0, dirty: true, version: 0, sweepAt: nowMs + DEADLINE_MS });
+      expect(await store.getState(window.reportId)).toEqual(started);
+      expect((await store.listSweepable(nowMs + DEADLINE_MS)).map((d) => d.reportId)).toContain(window.reportId);
+      expect(await store.startReport(window, alert), 'a second start finds the state').toBeUndefined();
+      expect(await store.claimRound(window.reportId), 'held by the round it started with').toBeUndefined();
+      // The same state as opening the report and claiming its round in two writes.
+      const { reportId: other } = await openReport('claimed');
+      const claimed = await store.claimRound(other);
+      const shape = (s: object | undefined) => Object.keys(s ?? {}).filter((k) => !['reportId', 'alertId', 'alert_key', 'rule_name'].includes(k)).sort();
+      expect(shape(started)).toEqual(shape(claimed));
+      await store.beginReview(window.reportId, 'final');
+      expect((await store.finishRound(window.reportId, 1)).running).toBe(false);
+      expect((await store.listSweepable(Number.MAX_SAFE_INTEGER)).map((d) => d.reportId)).not.toContain(window.reportId);
+    });
+
     test('a failed round keeps the report and is due at its retry time; re-driving it is a new round, once', async () => {
       const { reportId } = await openReport('fails');
       await store.claimRound(reportId);

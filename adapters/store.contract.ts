@@ -84,6 +84,25 @@ export const describeStoreContract = (name: string, start: (options: { now: () =
       assert.equal((await store.findOpenReports([alertIdOf(alert)], T0 + 3 * HOUR)).size, 0, 'an ended window is not open');
     });
 
+    test('a window opened alone: no report state until startReport, or openReport (which repairs it unclaimed)', async () => {
+      const alert = alertOf();
+      const window = await store.openWindow({ alertId: alertIdOf(alert), alert, nowMs: T0, windowMs: HOUR });
+      assert.deepEqual(
+        { alertId: window.alertId, createdAtMs: window.createdAtMs, windowEndsAtMs: window.windowEndsAtMs },
+        { alertId: alertIdOf(alert), createdAtMs: T0, windowEndsAtMs: T0 + HOUR },
+      );
+      assert.equal(await store.getState(window.reportId), undefined);
+      const again = await store.openWindow({ alertId: alertIdOf(alert), alert, nowMs: T0 + 1, windowMs: HOUR });
+      assert.deepEqual(again, window, 'the open window, as it was opened');
+      assert.deepEqual([...(await store.findOpenReports([alertIdOf(alert)], T0 + 1)).values()], [window.reportId]);
+      const repaired = await open(alert, T0 + 2);
+      assert.deepEqual(
+        { reportId: repaired.reportId, running: repaired.running, round: repaired.round, createdAt: repaired.createdAt },
+        { reportId: window.reportId, running: false, round: 0, createdAt: new Date(T0).toISOString() },
+      );
+      assert.equal(await store.startReport(window, alert), undefined, 'the state exists now');
+    });
+
     test('members: added once, attributes written once, registered after the follow-up', async () => {
       const alert = alertOf();
       const { reportId } = await open(alert);

@@ -46,6 +46,31 @@ export interface OpenReportInput {
   windowMs: number;
 }
 
+/** An alert id's current window: the report its alerts aggregate into until `windowEndsAtMs`. */
+export interface ReportWindow {
+  reportId: string;
+  alertId: string;
+  createdAtMs: number;
+  windowEndsAtMs: number;
+}
+
+/** The state a new report starts with, before any round: what both stores write for it. */
+export const newReportState = (window: ReportWindow, alert: Pick<Alert, 'detector' | 'rule_id' | 'rule_name' | 'alert_key'>): ReportState => ({
+  reportId: window.reportId,
+  alertId: window.alertId,
+  detector: alert.detector,
+  rule_id: alert.rule_id,
+  ...(alert.rule_name !== undefined ? { rule_name: alert.rule_name } : {}),
+  ...(alert.alert_key !== undefined ? { alert_key: alert.alert_key } : {}),
+  createdAt: new Date(window.createdAtMs).toISOString(),
+  windowEndsAt: new Date(window.windowEndsAtMs).toISOString(),
+  running: false,
+  round: 0,
+  startedRound: 0,
+  dirty: false,
+  version: 0,
+});
+
 export interface InspectionTask {
   attributeId: string;
   inspector: string;
@@ -157,6 +182,16 @@ export interface InspectionBudget {
 export interface ReportStore extends SightingReader, InspectionBudget {
   /** The report of the alert id's current window; creates it when there is none or the window has ended. */
   openReport(input: OpenReportInput): Promise<ReportState>;
+  /**
+   * The window half of openReport: the alert id's open window, or a new one when there is
+   * none or it has ended. The report's state is not written (see startReport).
+   */
+  openWindow(input: OpenReportInput): Promise<ReportWindow>;
+  /**
+   * Creates the report's state with its first round already claimed (claimRound's result on a
+   * new report, in one write instead of two); undefined when the state exists already.
+   */
+  startReport(window: ReportWindow, alert: Alert): Promise<ReportState | undefined>;
   /** Batch read: the report of each alert id whose window is still open at `nowMs`; alert ids without one are absent. */
   findOpenReports(alertIds: string[], nowMs: number): Promise<Map<string, string>>;
   getState(reportId: string): Promise<ReportState | undefined>;

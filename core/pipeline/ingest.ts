@@ -6,6 +6,9 @@
  * marked `registered` only after attributes, the dirty flag and the round are in place. A
  * redelivered message finds an unregistered membership and redoes the rest (each step is
  * idempotent), so a failure anywhere ends in "retried", never in "member but never reviewed".
+ * A new report's state is written after its first memberships, with its first round claimed
+ * in that write (startReport): one write where opening and claiming took two, and no round
+ * is ever claimed for a report without a member.
  *
  * `ingestAlerts` takes an SQS batch as a unit, in the same order, one step for all its
  * alerts at a time: window lookups, memberships and attributes, report states and the
@@ -15,7 +18,8 @@
 import type { Alert } from '../alert.ts';
 import { alertFingerprintOf, alertIdOf, attributeIdOf } from '../ids.ts';
 import type { ReportAttribute } from '../report.ts';
-import type { Membership, ReportState, ReportStore } from '../store.ts';
+import { ReportNotFoundError } from '../errors.ts';
+import type { Membership, ReportState, ReportStore, ReportWindow } from '../store.ts';
 import type { PipelineDeps } from './deps.ts';
 import { ensureRound } from './rounds.ts';
 
@@ -46,12 +50,25 @@ const windowsOf = (store: ReportStore) => {
   return windows;
 };
 
-const rememberWindow = (store: ReportStore, state: ReportState, nowMs: number) => {
+const windowOf = (state: ReportState): ReportWindow => ({
+  reportId: state.reportId,
+  alertId: state.alertId,
+  createdAtMs: Date.parse(state.createdAt),
+  windowEndsAtMs: Date.parse(state.windowEndsAt),
+});
+
+/** The window of a report whose state is missing, read back through its pointer (openWindow reads an open one). */
+const reopened = async (alert: Alert, nowMs: number, windowMs: number, store: ReportStore) => ({
+  window: await store.openWindow({ alertId: alertIdOf(alert), alert, nowMs, windowMs }),
+  alert,
+});
+
+const rememberWindow = (store: ReportStore, window: ReportWindow, nowMs: number) => {
   const windows = windowsOf(store);
-  const endsAtMs = Date.parse(state.windowEndsAt);
+  const endsAtMs = window.windowEndsAtMs;
   if (!(endsAtMs > nowMs)) return;
-  windows.delete(state.alertId); // re-inserted last: eviction takes the least recently seen
-  windows.set(state.alertId, { reportId: state.reportId, endsAtMs });
+  windows.delete(window.alertId); // re-inserted last: eviction takes the least recently seen
+  windows.set(window.alertId, { reportId: window.reportId, endsAtMs });
   if (windows.size <= MAX_WINDOWS_SEEN) return;
   for (const [alertId, w] of windows) if (w.endsAtMs <= nowMs) windows.delete(alertId);
   for (const alertId of windows.keys()) {
@@ -84,6 +101,8 @@ export const ingestAlerts = async (
   let reportOf: Map<string, string>;
   let members: Map<string, Membership & { result?: { added: boolean; registered: boolean } }>;
   let states: Map<string, ReportState>;
+  /** Windows this batch opened, by report id: their reports get their state after the memberships (startReport). */
+  const opened = new Map<string, { window: ReportWindow; alert: Alert }>();
   try {
     const windows = windowsOf(store);
     reportOf = new Map();
@@ -97,9 +116,10 @@ export const ingestAlerts = async (
     // A new or ended window: opened one alert id at a time, as it needs a conditional write.
     for (const [alertId, alert] of firstAlertOf) {
       if (reportOf.has(alertId)) continue;
-      const opened = await store.openReport({ alertId, alert, nowMs, windowMs });
-      reportOf.set(alertId, opened.reportId);
-      rememberWindow(store, opened, nowMs);
+      const window = await store.openWindow({ alertId, alert, nowMs, windowMs });
+      reportOf.set(alertId, window.reportId);
+      rememberWindow(store, window, nowMs);
+      opened.set(window.reportId, { window, alert });
     }
     // The same alert twice in one batch is one membership.
     members = new Map();
@@ -112,9 +132,12 @@ export const ingestAlerts = async (
     const results = await store.addMembers(list);
     list.forEach((m, i) => (m.result = results[i]));
     // Read after the memberships were written: a report already dirty then is bound to be
-    // reviewed again after them (see markDirty below), so its flag need not be written.
-    states = await store.getStates([...new Set(list.filter((m) => !m.result!.registered).map((m) => m.reportId))]);
-    for (const state of states.values()) rememberWindow(store, state, nowMs);
+    // reviewed again after them (see markDirty below), so its flag need not be written. A
+    // report whose window this batch opened has no state to read yet (startReport below).
+    const pendingReports = new Set(list.filter((m) => !m.result!.registered).map((m) => m.reportId));
+    const toRead = [...pendingReports].filter((reportId) => !opened.has(reportId));
+    states = toRead.length > 0 ? await store.getStates(toRead) : new Map();
+    for (const state of states.values()) rememberWindow(store, windowOf(state), nowMs);
   } catch (failed) {
     return entries.map(() => ({ failed }));
   }
@@ -127,10 +150,15 @@ export const ingestAlerts = async (
     [...pendingOf.entries()].map(async ([reportId, pending]) => {
       try {
         let state = states.get(reportId);
-        // A window pointer without its report state (a crash between the two writes): openReport repairs it.
         if (!state) {
-          const alert = pending[0]!.alert;
-          state = await store.openReport({ alertId: alertIdOf(alert), alert, nowMs, windowMs });
+          // A new report (or a window pointer whose state a crash left unwritten): its state is
+          // written now, after its memberships, with the first round claimed in the same write.
+          // Written before them, a crash in between would leave a round to review no alert.
+          const { window, alert } = opened.get(reportId) ?? (await reopened(pending[0]!.alert, nowMs, windowMs, store));
+          // Another report's window by now: this one's members wait for the redelivery.
+          if (window.reportId !== reportId) throw new ReportNotFoundError(reportId);
+          state = (await store.startReport(window, alert)) ?? (await store.getState(reportId));
+          if (!state) throw new ReportNotFoundError(reportId);
         }
         // An idle report: claiming its round marks it dirty in the same write.
         const claimed = state.running ? undefined : await store.claimRound(reportId);

@@ -114,11 +114,11 @@ test('a registration that fails once, and a round start that fails for one repor
     return register(members);
   };
   // The first report opened gets a failed start.
-  const open = store.openReport.bind(store);
-  store.openReport = async (input) => {
-    const state = await open(input);
-    if (failedStarts === 0 && failStartFor.size === 0) failStartFor.add(state.reportId);
-    return state;
+  const open = store.openWindow.bind(store);
+  store.openWindow = async (input) => {
+    const window = await open(input);
+    if (failedStarts === 0 && failStartFor.size === 0) failStartFor.add(window.reportId);
+    return window;
   };
   await runtime.publish(alertsOver(60, 6, 'batch-faults'));
   await runtime.drain();

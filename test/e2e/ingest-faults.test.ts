@@ -49,21 +49,21 @@ test('a failed StartExecution is retried by SQS redelivery: the alert is reviewe
   await runtime.publish([alertFor('start-fails-probe')]);
   await runtime.drain();
   const reportIds = new Set((await runtime.reports()).map((v) => v.report.id));
-  const original = runtime.deps.store.openReport.bind(runtime.deps.store);
-  runtime.deps.store.openReport = async (input) => {
-    const state = await original(input);
-    if (!reportIds.has(state.reportId)) {
-      reportIds.add(state.reportId);
-      failStartsFor.add(state.reportId);
+  const original = runtime.deps.store.openWindow.bind(runtime.deps.store);
+  runtime.deps.store.openWindow = async (input) => {
+    const window = await original(input);
+    if (!reportIds.has(window.reportId)) {
+      reportIds.add(window.reportId);
+      failStartsFor.add(window.reportId);
     }
-    return state;
+    return window;
   };
   const message = alertFor('start-fails');
   try {
     await runtime.publish([message]);
     await runtime.drain();
   } finally {
-    runtime.deps.store.openReport = original;
+    runtime.deps.store.openWindow = original;
   }
   const emitted = (await pipeline.emitted()).filter((r) => r.alert_key === 'start-fails');
   const delivery = deliveredAlerts([message], emitted);
