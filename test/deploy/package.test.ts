@@ -23,10 +23,12 @@ import { parseIp } from '../../core/ip-address.ts';
 import { ASN_TABLE_PATH, BUNDLED_ASN_CSVS, bundledAsnSources } from '../../inspectors/geoip/asn-table-cache.ts';
 import { openAsnTable, readAsnTableHeader } from '../../inspectors/geoip/asn-table-file.ts';
 import { bytesOf, FUNCTIONS, handlerModuleOf, moduleGraph, readZip } from './bundles.ts';
+import { cachedPackage, packageKey, type CachedPackage } from './package-cache.ts';
 import { collect, LOG_DELIVERY_ACTIONS, type Json } from './support.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const STAGE = 'ci';
+const PACKAGE_CACHE = join(ROOT, 'node_modules', '.cache', 'alertwarden', 'sls-package');
 
 interface CfnResource {
   Type: string;
@@ -83,22 +85,33 @@ let template: Template;
 let R: Record<string, CfnResource>;
 /** The tester stack (tester/serverless.yml), packaged beside the main one. */
 let tester: Template;
-let packageMs = 0;
+let packaged: CachedPackage;
+/** A folder this run packaged into without keeping it (no git: no cache key). */
+let scratch = '';
 
 beforeAll(
   async () => {
-    outDir = await mkdtemp(join(tmpdir(), 'alertwarden-package-'));
-    testerOutDir = await mkdtemp(join(tmpdir(), 'alertwarden-tester-package-'));
     // Prove packaging needs no AWS identity: drop every credential/profile/region variable.
     const env: NodeJS.ProcessEnv = { ...process.env, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off' };
     for (const k of Object.keys(env)) {
       if (/^AWS_(ACCESS_KEY_ID|SECRET_ACCESS_KEY|SESSION_TOKEN|PROFILE|DEFAULT_PROFILE|REGION|DEFAULT_REGION)$/.test(k)) delete env[k];
     }
-    const started = Date.now();
-    await Promise.all([
-      runPackage(['sls', 'package', '--stage', STAGE, '--package', outDir], env, 240_000).then(() => (packageMs = Date.now() - started)),
-      runPackage(['sls', 'package', '--stage', STAGE, '--package', testerOutDir], env, 240_000, join(ROOT, 'tester')),
-    ]);
+    // Both stacks packaged once per change of what they are built from (test/deploy/package-cache.ts).
+    const key = await packageKey(ROOT, [`sls package --stage ${STAGE}`, 'main: .', 'tester: tester', `node ${process.version}`]);
+    packaged = await cachedPackage(
+      key,
+      PACKAGE_CACHE,
+      async (dir) => {
+        await Promise.all([mkdir(join(dir, 'main')), mkdir(join(dir, 'tester'))]);
+        await Promise.all([
+          runPackage(['sls', 'package', '--stage', STAGE, '--package', join(dir, 'main')], env, 240_000),
+          runPackage(['sls', 'package', '--stage', STAGE, '--package', join(dir, 'tester')], env, 240_000, join(ROOT, 'tester')),
+        ]);
+      },
+      async () => (scratch = await mkdtemp(join(tmpdir(), 'alertwarden-package-'))),
+    );
+    outDir = join(packaged.dir, 'main');
+    testerOutDir = join(packaged.dir, 'tester');
     template = JSON.parse(await readFile(join(outDir, 'cloudformation-template-update-stack.json'), 'utf8')) as Template;
     tester = JSON.parse(await readFile(join(testerOutDir, 'cloudformation-template-update-stack.json'), 'utf8')) as Template;
     R = template.Resources;
@@ -107,8 +120,7 @@ beforeAll(
 );
 
 afterAll(async () => {
-  if (outDir) await rm(outDir, { recursive: true, force: true });
-  if (testerOutDir) await rm(testerOutDir, { recursive: true, force: true });
+  if (scratch) await rm(scratch, { recursive: true, force: true });
 });
 
 // ------------------------------------------------------------------ helpers
@@ -266,7 +278,7 @@ const references = (v: Json, out: Set<string> = new Set()): Set<string> => {
 // ------------------------------------------------------------------ tests
 
 test('packages offline and writes one zip per function: its own code only; Init loads a small entry (no zod, no SDK), the handler module at most 300 KiB on the first event', async () => {
-  console.log(`sls package took ${(packageMs / 1000).toFixed(1)} s`);
+  console.log(`sls package took ${(packaged.packageMs / 1000).toFixed(1)} s${packaged.reused ? ` (an earlier run, same inputs: ${packaged.dir})` : ''}`);
   assert.deepEqual(ofType('AWS::Lambda::Function').map(([id]) => id).sort(), Object.keys(FUNCTIONS).map(lambdaId).sort());
   for (const [key, file] of Object.entries(FUNCTIONS)) {
     const fn = resource(lambdaId(key), 'AWS::Lambda::Function').Properties;

@@ -1,0 +1,169 @@
+import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { cachedPackage, packageKey } from './package-cache.ts';
+
+let root: string;
+const write = async (file: string, text: string) => {
+  await mkdir(dirname(join(root, file)), { recursive: true });
+  await writeFile(join(root, file), text);
+};
+
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), 'alertwarden-package-key-'));
+  await promisify(execFile)('git', ['init', '-q'], { cwd: root });
+  await write('.gitignore', 'node_modules/\n.esbuild/\n');
+  await write('serverless.yml', 'service: s\n');
+  await write('package-lock.json', '{"lockfileVersion":3}\n');
+  await write('functions/ingest.ts', 'export const handler = 1;\n');
+  await write('statemachines/round.asl.json', '{"StartAt":"A"}\n');
+  await write('tester/serverless.yml', 'service: t\n');
+  await write('core/alert.test.ts', 'test 1\n');
+  await write('test/e2e/cli.test.ts', 'test 1\n');
+  await write('test/support/cli.ts', 'support 1\n');
+  await write('README.md', 'docs 1\n');
+  await write('node_modules/osls/package.json', '{"version":"4.3.1"}\n');
+  await promisify(execFile)('git', ['add', '-A'], { cwd: root });
+});
+
+afterAll(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+describe('packageKey', () => {
+  /** The key with `file` changed, then the file restored (and the restored key checked). */
+  const keyWith = async (file: string, text: string): Promise<string | undefined> => {
+    const before = await packageKey(root);
+    const original = await readFile(join(root, file), 'utf8').catch(() => undefined);
+    await write(file, text);
+    const changed = await packageKey(root);
+    if (original === undefined) await rm(join(root, file));
+    else await write(file, original);
+    expect(await packageKey(root), `the key is back once ${file} is`).toBe(before);
+    return changed;
+  };
+
+  test('is a SHA-256, the same for the same inputs', async () => {
+    const key = await packageKey(root);
+    expect(key).toMatch(/^[0-9a-f]{64}$/);
+    expect(await packageKey(root)).toBe(key);
+  });
+
+  test.each([
+    ['serverless.yml', 'service: s2\n'],
+    ['tester/serverless.yml', 'service: t2\n'],
+    ['package-lock.json', '{"lockfileVersion":3,"packages":{}}\n'],
+    ['functions/ingest.ts', 'export const handler = 2;\n'],
+    ['statemachines/round.asl.json', '{"StartAt":"B"}\n'],
+    ['core/new-module.ts', 'export {};\n'],
+    ['node_modules/osls/package.json', '{"version":"4.3.2"}\n'],
+  ])('changes when %s changes (or appears)', async (file, text) => {
+    const key = await packageKey(root);
+    expect(await keyWith(file, text)).not.toBe(key);
+  });
+
+  test('changes with the command it keys (stage, Node version)', async () => {
+    expect(await packageKey(root, ['--stage ci'])).not.toBe(await packageKey(root, ['--stage dev']));
+  });
+
+  test('changes when a tracked file is deleted', async () => {
+    const key = await packageKey(root);
+    await rm(join(root, 'statemachines/round.asl.json'));
+    expect(await packageKey(root)).not.toBe(key);
+    await write('statemachines/round.asl.json', '{"StartAt":"A"}\n');
+    expect(await packageKey(root)).toBe(key);
+  });
+
+  test.each([
+    ['core/alert.test.ts', 'test 2\n'],
+    ['test/e2e/cli.test.ts', 'test 2\n'],
+    ['test/support/cli.ts', 'support 2\n'],
+    ['README.md', 'docs 2\n'],
+    ['node_modules/zod/index.js', 'ignored by git: the lock file speaks for it\n'],
+  ])('is the same when only %s changes: no package is built from it', async (file, text) => {
+    const key = await packageKey(root);
+    expect(await keyWith(file, text)).toBe(key);
+  });
+
+  test('is undefined outside a git checkout (nothing is kept then)', async () => {
+    const plain = await mkdtemp(join(tmpdir(), 'alertwarden-no-git-'));
+    try {
+      expect(await packageKey(plain)).toBeUndefined();
+    } finally {
+      await rm(plain, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('cachedPackage', () => {
+  let cache: string;
+  let builds: string[];
+  const build = (label: string) => async (dir: string) => {
+    builds.push(label);
+    await writeFile(join(dir, 'template.json'), label);
+  };
+  const scratch = async () => mkdtemp(join(tmpdir(), 'alertwarden-scratch-'));
+
+  beforeAll(async () => {
+    cache = await mkdtemp(join(tmpdir(), 'alertwarden-package-cache-'));
+  });
+  afterAll(async () => {
+    await rm(cache, { recursive: true, force: true });
+  });
+
+  test('packages once per key; a later run with the same key reads the kept output', async () => {
+    builds = [];
+    const first = await cachedPackage('a'.repeat(64), cache, build('first'), scratch);
+    const second = await cachedPackage('a'.repeat(64), cache, build('second'), scratch);
+    expect(builds).toEqual(['first']);
+    expect([first.reused, second.reused]).toEqual([false, true]);
+    expect(second.dir).toBe(first.dir);
+    expect(await readFile(join(second.dir, 'template.json'), 'utf8')).toBe('first');
+    const other = await cachedPackage('b'.repeat(64), cache, build('other key'), scratch);
+    expect(builds).toEqual(['first', 'other key']);
+    expect(await readFile(join(other.dir, 'template.json'), 'utf8')).toBe('other key');
+  });
+
+  test('a failed packaging keeps nothing: the next run packages again', async () => {
+    builds = [];
+    const failing = async (dir: string) => {
+      await writeFile(join(dir, 'template.json'), 'half');
+      throw new Error('sls package exited with 1');
+    };
+    await expect(cachedPackage('c'.repeat(64), cache, failing, scratch)).rejects.toThrow(/exited with 1/);
+    expect((await readdir(cache)).filter((name) => name.startsWith('c') || name.startsWith('.'))).toEqual([]);
+    const next = await cachedPackage('c'.repeat(64), cache, build('after the failure'), scratch);
+    expect([next.reused, builds]).toEqual([false, ['after the failure']]);
+  });
+
+  test('an entry without its completion record is not used', async () => {
+    builds = [];
+    await mkdir(join(cache, 'd'.repeat(64)));
+    await writeFile(join(cache, 'd'.repeat(64), 'template.json'), 'interrupted');
+    const result = await cachedPackage('d'.repeat(64), cache, build('rebuilt'), scratch);
+    expect([result.reused, builds, await readFile(join(result.dir, 'template.json'), 'utf8')]).toEqual([false, ['rebuilt'], 'rebuilt']);
+  });
+
+  test('without a key, packages into a scratch folder every time and keeps nothing', async () => {
+    builds = [];
+    const before = await readdir(cache);
+    const one = await cachedPackage(undefined, cache, build('one'), scratch);
+    const two = await cachedPackage(undefined, cache, build('two'), scratch);
+    try {
+      expect(builds).toEqual(['one', 'two']);
+      expect(one.dir).not.toBe(two.dir);
+      expect(await readdir(cache)).toEqual(before);
+    } finally {
+      await rm(one.dir, { recursive: true, force: true });
+      await rm(two.dir, { recursive: true, force: true });
+    }
+  });
+
+  test('keeps the newest three entries', async () => {
+    for (const k of ['e', 'f', 'g', 'h']) await cachedPackage(k.repeat(64), cache, build(k), scratch);
+    expect((await readdir(cache)).sort()).toEqual(['f', 'g', 'h'].map((k) => k.repeat(64)));
+  });
+});
