@@ -88,3 +88,63 @@ describe('prebuilt', () => {
     await writeFile(join(root, 'lib', 'where.ts'), good);
   });
 });
+
+describe('prebuilt packages', () => {
+  let pkgRoot: string;
+  let pkgOptions: PrebuiltOptions;
+  const writePackage = async (name: string, main: string, text: string, type?: string) => {
+    await mkdir(join(pkgRoot, 'node_modules', name), { recursive: true });
+    await writeFile(join(pkgRoot, 'node_modules', name, 'package.json'), JSON.stringify({ name, version: '1.0.0', main, ...(type ? { type } : {}) }));
+    await writeFile(join(pkgRoot, 'node_modules', name, main), text);
+  };
+
+  beforeAll(async () => {
+    pkgRoot = await mkdtemp(join(tmpdir(), 'alertwarden-prebuilt-packages-'));
+    await writeFile(join(pkgRoot, 'tsconfig.json'), '{}');
+    await writeFile(join(pkgRoot, 'main.ts'), "export { answer, hasFs } from 'inlined-pkg';\nexport { where } from 'kept-pkg';\n");
+    // CommonJS that calls require(): bundled into ESM it needs the build's real require().
+    await writePackage('inlined-pkg', 'index.js', "module.exports = { answer: 41, hasFs: typeof require('node:fs').readFileSync === 'function' };\n");
+    await writePackage('kept-pkg', 'index.js', 'export const where = import.meta.url;\n', 'module');
+    await writeFile(join(pkgRoot, 'node_modules', '.package-lock.json'), '{"packages":{}}');
+    pkgOptions = { root: pkgRoot, cacheDir: join(pkgRoot, 'node_modules', '.cache', 'cli'), entries: ['main.ts'], external: ['kept-pkg'] };
+  });
+  afterAll(async () => {
+    await rm(pkgRoot, { recursive: true, force: true });
+  });
+
+  type WithPackages = { answer: number; hasFs: boolean; where: string };
+  const loadBuild = async (path: string) => (await import(pathToFileURL(path).href)) as WithPackages;
+  const buildText = async (path: string) => readFile(path, 'utf8');
+
+  test('packages are bundled, except those named external, which load from node_modules as before', async () => {
+    const build = await prebuilt(pkgOptions);
+    expect(build?.built).toBe(true);
+    const mod = await loadBuild(build!.outputs['main.ts']!);
+    expect([mod.answer, mod.hasFs]).toEqual([41, true]);
+    expect(mod.where).toBe(pathToFileURL(join(pkgRoot, 'node_modules', 'kept-pkg', 'index.js')).href);
+    const text = await buildText(build!.outputs['main.ts']!);
+    expect(text).toMatch(/answer: 41/);
+    expect(text).toMatch(/from "kept-pkg"/);
+    expect(text).not.toMatch(/from "inlined-pkg"/);
+  });
+
+  test('rebuilt when npm changes node_modules (its .package-lock.json), not per package file', async () => {
+    const before = await prebuilt(pkgOptions);
+    expect(before?.built).toBe(false);
+    await writePackage('inlined-pkg', 'index.js', "module.exports = { answer: 42, hasFs: typeof require('node:fs').readFileSync === 'function' };\n");
+    await writeFile(join(pkgRoot, 'node_modules', '.package-lock.json'), '{"packages":{"node_modules/inlined-pkg":{}}}');
+    const after = await prebuilt(pkgOptions);
+    expect(after?.built).toBe(true);
+    expect((await loadBuild(after!.outputs['main.ts']!)).answer).toBe(42);
+  });
+
+  test('without a list every package stays an import; a changed list is a new build', async () => {
+    const { external: _, ...allExternal } = pkgOptions;
+    const build = await prebuilt(allExternal);
+    expect(build?.built).toBe(true);
+    const text = await buildText(build!.outputs['main.ts']!);
+    expect(text).toMatch(/from "inlined-pkg"/);
+    expect(text).not.toMatch(/answer: 4/);
+    expect((await prebuilt(pkgOptions))?.built).toBe(true);
+  });
+});
