@@ -146,7 +146,9 @@ export const prebuilt = async (options = CLI_BUILD) => {
     manifest.root === options.root &&
     JSON.stringify(manifest.entries) === JSON.stringify(options.entries) &&
     JSON.stringify(manifest.external) === JSON.stringify(options.external ?? null) &&
-    (await fresh(options.root, manifest))
+    (await fresh(options.root, manifest)) &&
+    // Its files still there (a cache cleared by hand, a build folder removed).
+    (await Promise.all(Object.values(outputsOf(join(options.cacheDir, manifest.dir), options.entries)).map((path) => stat(path).then(() => true, () => false)))).every(Boolean)
   ) {
     return { outputs: outputsOf(join(options.cacheDir, manifest.dir), options.entries), built: false };
   }

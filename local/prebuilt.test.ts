@@ -1,7 +1,9 @@
+import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { prebuilt, type PrebuiltOptions } from './prebuilt.mjs';
 
@@ -79,6 +81,14 @@ describe('prebuilt', () => {
     }
   });
 
+  test('a build whose folder is gone is built again', async () => {
+    const build = await prebuilt(options);
+    await rm(dirname(build!.outputs['main.ts']!), { recursive: true, force: true });
+    const again = await prebuilt(options);
+    expect(again?.built).toBe(true);
+    expect((await load(again!.outputs['main.ts']!)).level).toBeGreaterThan(0);
+  });
+
   test('a source that does not compile gives no build (the caller runs the sources through tsx), and a damaged manifest is rebuilt', async () => {
     await writeFile(join(root, 'cache', 'manifest.json'), '{ not json');
     expect((await prebuilt(options))?.built).toBe(true);
@@ -113,7 +123,12 @@ describe('prebuilt packages', () => {
   });
 
   type WithPackages = { answer: number; hasFs: boolean; where: string };
-  const loadBuild = async (path: string) => (await import(pathToFileURL(path).href)) as WithPackages;
+  /** Loaded by a plain Node process, as bin.mjs loads it (this worker's own globals, a require() among them, stay out). */
+  const loadBuild = async (path: string): Promise<WithPackages> => {
+    const script = `const m = await import(${JSON.stringify(pathToFileURL(path).href)}); console.log(JSON.stringify({ ...m }));`;
+    const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], { cwd: pkgRoot });
+    return JSON.parse(stdout) as WithPackages;
+  };
   const buildText = async (path: string) => readFile(path, 'utf8');
 
   test('packages are bundled, except those named external, which load from node_modules as before', async () => {
