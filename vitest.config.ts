@@ -7,6 +7,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
+import WaitingSpreadSequencer from './test/support/sequencer.ts';
 
 // Node >= 22.1 keeps V8's compiled code of the modules it loads natively (the SDK, dynalite,
 // s3rver, osls, the CLI children...) under this folder; every worker and child process inherits
@@ -25,6 +26,8 @@ export default defineConfig({
     // A shared 2-core machine: no test may rely on an idle CPU, so budgets are generous and
     // files that start servers are limited in number at once.
     maxWorkers: 2,
+    // Files that mostly wait in real time start early, each beside CPU-bound ones (test/support/sequencer.ts).
+    sequence: { sequencer: WaitingSpreadSequencer },
     reporters: ['default', './scripts/summary-reporter.ts'],
     // Transformed test and source files kept on disk between runs (keyed by content and config):
     // unit project 31.1 -> 24.0 s CPU on a second run, load ~13.
@@ -61,7 +64,7 @@ export default defineConfig({
         // take minutes under load, so only a real hang hits this bound. Files share their workers'
         // module cache too (each still starts its own servers): the runtime, the SDK and the
         // engine's validated definitions load once per worker (import 113 -> 19 s under load 12).
-        test: { name: 'e2e', include: E2E, exclude: ['node_modules/**'], testTimeout: 600_000, hookTimeout: 300_000, isolate: false },
+        test: { name: 'e2e', include: E2E, exclude: ['node_modules/**'], testTimeout: 600_000, hookTimeout: 300_000, isolate: false, globalSetup: ['./test/support/global-setup.ts'] },
       },
       {
         extends: true,
