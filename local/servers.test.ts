@@ -1,9 +1,9 @@
 /**
  * The storage servers on their worker thread: reachable both without a socket (the runtime's
  * SDK clients) and over loopback HTTP (other processes, S3); fault injection reaches both
- * paths; the thread reports its CPU; a stopped server refuses requests instead of hanging.
+ * paths; the thread reports its CPU and dynalite's expression parses; a stopped server refuses requests instead of hanging.
  */
-import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, GetItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { LOCAL_CREDENTIALS, startLocalServers, type LocalServers } from './servers.ts';
 
@@ -47,6 +47,26 @@ test('requests in flight together all get their own answers', async () => {
     ),
   );
   expect(results.map((r) => Number(r.Item?.n?.N))).toEqual(Array.from({ length: 40 }, (_, i) => i));
+});
+
+test('dynalite parses each distinct expression once: the memo is installed on the storage thread', async () => {
+  const before = await servers.expressionParses();
+  for (let i = 0; i < 30; i++) {
+    await inProcess.send(
+      new UpdateItemCommand({
+        TableName: TABLE,
+        Key: { pk: { S: 'MEMO#1' }, sk: { S: 'META' } },
+        UpdateExpression: 'SET round = if_not_exists(round, :zero) + :one, note = :note',
+        ConditionExpression: 'attribute_not_exists(pk) OR round < :limit',
+        ExpressionAttributeValues: { ':zero': { N: '0' }, ':one': { N: '1' }, ':note': { S: `call ${i}` }, ':limit': { N: '1000' } },
+      }),
+    );
+  }
+  const after = await servers.expressionParses();
+  const counted = { parses: after.parses - before.parses, hits: after.hits - before.hits };
+  // Two expressions per call, 30 calls: the parser ran for the first call only.
+  expect(counted, `dynalite parses over 30 UpdateItem calls: ${JSON.stringify(counted)}`).toStrictEqual({ parses: 2, hits: 58 });
+  expect((await inProcess.send(new GetItemCommand({ TableName: TABLE, Key: { pk: { S: 'MEMO#1' }, sk: { S: 'META' } }, ConsistentRead: true }))).Item?.round?.N).toBe('30');
 });
 
 test('paused DynamoDB fails requests on both paths as a dropped connection; resumed, the data is still there', async () => {

@@ -19,6 +19,8 @@ export interface LocalServers {
   dynamodbRequestHandler: InProcessRequestHandler;
   /** CPU time of the thread that runs the servers, in ms (undefined where the OS does not tell). */
   storageThreadCpuMs(): Promise<number | undefined>;
+  /** dynalite's expression parses since start: its parser's own runs and the answers from memory (local/dynalite-expression-memo.mjs). */
+  expressionParses(): Promise<{ parses: number; hits: number }>;
   /** Fault injection: DynamoDB drops every connection until resumed, keeping its data. */
   pauseDynamoDb(): Promise<void>;
   resumeDynamoDb(): Promise<void>;
@@ -89,6 +91,7 @@ export const noLocalServers = (): LocalServers => {
     s3Endpoint: 'http://127.0.0.1:9',
     dynamodbRequestHandler: refused,
     storageThreadCpuMs: async () => 0,
+    expressionParses: async () => ({ parses: 0, hits: 0 }),
     pauseDynamoDb: unavailable,
     resumeDynamoDb: unavailable,
     stop: async () => undefined,
@@ -102,7 +105,7 @@ class StorageWorkerError extends Error {
 type WorkerReply =
   | { type: 'ready'; dynamoPort: number; s3Port: number }
   | ({ type: 'response'; id: number } & WireResponse)
-  | { type: 'done'; id: number; cpuMs?: number }
+  | { type: 'done'; id: number; cpuMs?: number; expressionParses?: { parses: number; hits: number } }
   | { type: 'failed'; id: number; message: string };
 
 /**
@@ -204,6 +207,10 @@ export const startLocalServers = async (options: LocalServersOptions): Promise<L
     async storageThreadCpuMs() {
       const reply = await storage.call({ type: 'usage' });
       return reply.type === 'done' ? reply.cpuMs : undefined;
+    },
+    async expressionParses() {
+      const reply = await storage.call({ type: 'usage' });
+      return (reply.type === 'done' && reply.expressionParses) || { parses: 0, hits: 0 };
     },
     async pauseDynamoDb() {
       dynamodbRequestHandler.pause();

@@ -11,18 +11,20 @@
  *
  * Each message is an array (what one side had to say in one turn of its event loop) of:
  *   in:  {type:'request', id, method, url, headers, body}  {type:'pause'|'resume'|'stop'|'usage', id}
- *   out: {type:'ready', dynamoPort, s3Port} | {type:'response', id, statusCode, headers, body} | {type:'done', id, cpuMs?}
+ *   out: {type:'ready', dynamoPort, s3Port} | {type:'response', id, statusCode, headers, body} | {type:'done', id, cpuMs?, expressionParses?}
  *        | {type:'failed', id, message}
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { buffer } from 'node:stream/consumers';
 import { parentPort, workerData } from 'node:worker_threads';
 import dynalite from 'dynalite';
 import S3rver from 's3rver';
+import { installExpressionMemo } from './dynalite-expression-memo.mjs';
 
 /** @type {{ dynamoPath?: string, s3Directory: string, bucketName: string }} */
 const options = workerData;
@@ -58,6 +60,9 @@ const makePutsAtomic = (store) => {
     return { size: content.length, md5 };
   };
 };
+
+// Each distinct expression parsed once, not on every call (local/dynalite-expression-memo.mjs).
+const expressionMemo = installExpressionMemo(createRequire(import.meta.resolve('dynalite')));
 
 const dynamo = dynalite({ createTableMs: 0, ...(options.dynamoPath ? { path: options.dynamoPath } : {}) });
 const dynamoPort = await listen(dynamo);
@@ -132,7 +137,7 @@ const handle = async (message) => {
       }
       return reply({ type: 'done', id: message.id });
     case 'usage':
-      return reply({ type: 'done', id: message.id, cpuMs: threadCpuMs() });
+      return reply({ type: 'done', id: message.id, cpuMs: threadCpuMs(), expressionParses: expressionMemo.stats() });
     case 'stop':
       await close(dynamo);
       await s3.close();
