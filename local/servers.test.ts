@@ -49,8 +49,9 @@ test('requests in flight together all get their own answers', async () => {
   expect(results.map((r) => Number(r.Item?.n?.N))).toEqual(Array.from({ length: 40 }, (_, i) => i));
 });
 
-test('dynalite parses each distinct expression once: the memo is installed on the storage thread', async () => {
-  const before = await servers.expressionParses();
+test('dynalite parses each distinct expression once (the memo is installed on the storage thread), and the thread counts its allocation', async () => {
+  const start = await servers.storageUsage({ gc: true });
+  const before = start.expressionParses;
   for (let i = 0; i < 30; i++) {
     await inProcess.send(
       new UpdateItemCommand({
@@ -62,7 +63,11 @@ test('dynalite parses each distinct expression once: the memo is installed on th
       }),
     );
   }
-  const after = await servers.expressionParses();
+  const end = await servers.storageUsage({ gc: true });
+  const after = end.expressionParses;
+  // The thread's garbage collection is counted once asked for (the bench's allocation per report).
+  const allocated = end.gc!.allocatedBytes - start.gc!.allocatedBytes;
+  expect(allocated, `storage thread allocated ${allocated} bytes for 30 UpdateItem calls`).toBeGreaterThan(30 * 1000);
   const counted = { parses: after.parses - before.parses, hits: after.hits - before.hits };
   // Two expressions per call, 30 calls: the parser ran for the first call only.
   expect(counted, `dynalite parses over 30 UpdateItem calls: ${JSON.stringify(counted)}`).toStrictEqual({ parses: 2, hits: 58 });

@@ -10,7 +10,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceInUseException } from '@aws-sdk/client-dynamodb';
+import type { GcTotals } from './gc-meter.mjs';
 import { inProcessRequestHandler, type InProcessRequestHandler, type WireRequest, type WireResponse } from './inprocess-transport.ts';
+
+export interface StorageUsage {
+  cpuMs: number | undefined;
+  expressionParses: { parses: number; hits: number };
+  gc?: GcTotals;
+}
 
 export interface LocalServers {
   dynamodbEndpoint: string;
@@ -19,8 +26,13 @@ export interface LocalServers {
   dynamodbRequestHandler: InProcessRequestHandler;
   /** CPU time of the thread that runs the servers, in ms (undefined where the OS does not tell). */
   storageThreadCpuMs(): Promise<number | undefined>;
-  /** dynalite's expression parses since start: its parser's own runs and the answers from memory (local/dynalite-expression-memo.mjs). */
-  expressionParses(): Promise<{ parses: number; hits: number }>;
+  /**
+   * What the storage thread did since it started: its CPU time (ms; undefined where the OS does
+   * not tell), dynalite's expression parses (its parser's own runs and the answers from memory,
+   * local/dynalite-expression-memo.mjs) and, once asked for (`gc: true` starts counting), its
+   * garbage collection (local/gc-meter.mjs).
+   */
+  storageUsage(options?: { gc?: boolean }): Promise<StorageUsage>;
   /** Fault injection: DynamoDB drops every connection until resumed, keeping its data. */
   pauseDynamoDb(): Promise<void>;
   resumeDynamoDb(): Promise<void>;
@@ -91,7 +103,7 @@ export const noLocalServers = (): LocalServers => {
     s3Endpoint: 'http://127.0.0.1:9',
     dynamodbRequestHandler: refused,
     storageThreadCpuMs: async () => 0,
-    expressionParses: async () => ({ parses: 0, hits: 0 }),
+    storageUsage: async () => ({ cpuMs: 0, expressionParses: { parses: 0, hits: 0 } }),
     pauseDynamoDb: unavailable,
     resumeDynamoDb: unavailable,
     stop: async () => undefined,
@@ -105,7 +117,7 @@ class StorageWorkerError extends Error {
 type WorkerReply =
   | { type: 'ready'; dynamoPort: number; s3Port: number }
   | ({ type: 'response'; id: number } & WireResponse)
-  | { type: 'done'; id: number; cpuMs?: number; expressionParses?: { parses: number; hits: number } }
+  | { type: 'done'; id: number; cpuMs?: number; expressionParses?: { parses: number; hits: number }; gc?: GcTotals }
   | { type: 'failed'; id: number; message: string };
 
 /**
@@ -154,7 +166,7 @@ const startStorageWorker = async (workerData: { dynamoPath?: string; s3Directory
     if (gone) return;
     worker.postMessage(batch, transfer);
   };
-  const call = (message: ({ type: 'request' } & WireRequest) | { type: 'pause' | 'resume' | 'stop' | 'usage' }) =>
+  const call = (message: ({ type: 'request' } & WireRequest) | { type: 'pause' | 'resume' | 'stop' } | { type: 'usage'; gc?: boolean }) =>
     new Promise<WorkerReply>((resolve, reject) => {
       if (gone) return reject(gone);
       const id = nextId++;
@@ -208,9 +220,10 @@ export const startLocalServers = async (options: LocalServersOptions): Promise<L
       const reply = await storage.call({ type: 'usage' });
       return reply.type === 'done' ? reply.cpuMs : undefined;
     },
-    async expressionParses() {
-      const reply = await storage.call({ type: 'usage' });
-      return (reply.type === 'done' && reply.expressionParses) || { parses: 0, hits: 0 };
+    async storageUsage(options = {}) {
+      const reply = await storage.call({ type: 'usage', ...(options.gc ? { gc: true } : {}) });
+      if (reply.type !== 'done') throw new StorageWorkerError(`unexpected reply to usage: ${reply.type}`);
+      return { cpuMs: reply.cpuMs, expressionParses: reply.expressionParses ?? { parses: 0, hits: 0 }, ...(reply.gc ? { gc: reply.gc } : {}) };
     },
     async pauseDynamoDb() {
       dynamodbRequestHandler.pause();

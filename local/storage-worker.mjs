@@ -10,8 +10,8 @@
  * Plain JavaScript: a worker starts without the TypeScript loader of its parent (vitest, tsx).
  *
  * Each message is an array (what one side had to say in one turn of its event loop) of:
- *   in:  {type:'request', id, method, url, headers, body}  {type:'pause'|'resume'|'stop'|'usage', id}
- *   out: {type:'ready', dynamoPort, s3Port} | {type:'response', id, statusCode, headers, body} | {type:'done', id, cpuMs?, expressionParses?}
+ *   in:  {type:'request', id, method, url, headers, body}  {type:'pause'|'resume'|'stop', id}  {type:'usage', id, gc?}
+ *   out: {type:'ready', dynamoPort, s3Port} | {type:'response', id, statusCode, headers, body} | {type:'done', id, cpuMs?, expressionParses?, gc?}
  *        | {type:'failed', id, message}
  */
 import { createHash, randomUUID } from 'node:crypto';
@@ -25,6 +25,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import dynalite from 'dynalite';
 import S3rver from 's3rver';
 import { installExpressionMemo } from './dynalite-expression-memo.mjs';
+import { startGcMeter } from './gc-meter.mjs';
 
 /** @type {{ dynamoPath?: string, s3Directory: string, bucketName: string }} */
 const options = workerData;
@@ -118,6 +119,9 @@ const threadCpuMs = () => {
   }
 };
 
+/** Counting garbage collection costs a little per collection: only once the bench asks. */
+let gcMeter;
+
 const handle = async (message) => {
   switch (message.type) {
     case 'request':
@@ -137,7 +141,8 @@ const handle = async (message) => {
       }
       return reply({ type: 'done', id: message.id });
     case 'usage':
-      return reply({ type: 'done', id: message.id, cpuMs: threadCpuMs(), expressionParses: expressionMemo.stats() });
+      if (message.gc) gcMeter ??= startGcMeter();
+      return reply({ type: 'done', id: message.id, cpuMs: threadCpuMs(), expressionParses: expressionMemo.stats(), ...(gcMeter ? { gc: gcMeter.read() } : {}) });
     case 'stop':
       await close(dynamo);
       await s3.close();
