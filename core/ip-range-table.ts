@@ -230,6 +230,93 @@ export interface FlatIntervals<T extends number | bigint> {
   values: ArrayLike<number>;
 }
 
+/** Flips the sign bit: `x ^ SIGN` maps an address's 32 bits to an int32 whose signed order is address order. */
+const SIGN = 0x80000000;
+const BUCKETS = 65536;
+
+/**
+ * Whether an IPv4 address lies in any of a set of ranges, for a question asked of both ends of
+ * every flow-log line. Sorted, merged intervals with a first-level index by /16: a lookup
+ * searches only the intervals that reach into the address's /16, so a miss where no range is
+ * near (nearly every lookup, even against a million-entry list) costs three array reads, not a
+ * binary search over every interval. The index is 256 KiB per set.
+ *
+ * Addresses are taken as their 32 bits, as a uint32 or as the int32 `x | 0` gives (the same
+ * address): callers on a hot path pass the int32, which V8 keeps as a small integer, where a
+ * uint32 from 128.0.0.0 up is a heap number allocated each time it crosses a call that was not
+ * inlined (two per flow-log line, and the young-generation collections they caused).
+ */
+export class Ipv4RangeSet {
+  private constructor(
+    /** Interval bounds as `bits ^ SIGN`: compared as int32 they sort in address order. */
+    private readonly firsts: Int32Array,
+    private readonly lasts: Int32Array,
+    /** buckets[b]: the first interval ending at or after the first address of /16 number b; buckets[65536] = interval count. */
+    private readonly buckets: Int32Array,
+  ) {}
+
+  /** From ranges as uint32 first/last pairs, in any order, overlapping or not. */
+  static of(firsts: ArrayLike<number>, lasts: ArrayLike<number>): Ipv4RangeSet {
+    const n = firsts.length;
+    // One uint64 per range, first in the high word and last in the low, sorted by the engine's
+    // numeric sort (no comparator callback, no BigInt made), as sortOrder4 does.
+    const keys = new BigUint64Array(n);
+    const words = new Uint32Array(keys.buffer);
+    for (let i = 0; i < n; i++) {
+      words[2 * i + 1 - LOW_WORD] = firsts[i]!;
+      words[2 * i + LOW_WORD] = lasts[i]!;
+    }
+    keys.sort();
+    const mergedFirsts = new Uint32Array(n);
+    const mergedLasts = new Uint32Array(n);
+    let m = 0;
+    for (let k = 0; k < n; k++) {
+      const first = words[2 * k + 1 - LOW_WORD]!;
+      const last = words[2 * k + LOW_WORD]!;
+      if (m > 0 && first <= mergedLasts[m - 1]! + 1) {
+        if (last > mergedLasts[m - 1]!) mergedLasts[m - 1] = last;
+      } else {
+        mergedFirsts[m] = first;
+        mergedLasts[m++] = last;
+      }
+    }
+    const buckets = new Int32Array(BUCKETS + 1);
+    for (let b = 0, k = 0; b < BUCKETS; b++) {
+      while (k < m && mergedLasts[k]! < b * BUCKETS) k++;
+      buckets[b] = k;
+    }
+    buckets[BUCKETS] = m;
+    const biased = (xs: Uint32Array) => Int32Array.from(xs.subarray(0, m), (x) => x ^ SIGN);
+    return new Ipv4RangeSet(biased(mergedFirsts), biased(mergedLasts), buckets);
+  }
+
+  /** Merged, non-overlapping intervals. */
+  get size(): number {
+    return this.firsts.length;
+  }
+
+  /** Whether any range holds `address` (its 32 bits, as a uint32 or an int32), allocating nothing. */
+  has(address: number): boolean {
+    const key = address ^ SIGN;
+    const bucket = address >>> 16;
+    // A range holding the address ends at or after its /16's start, and only the first range
+    // ending at or after the next /16's start can still begin inside this one.
+    let lo = this.buckets[bucket]!;
+    let hi = this.buckets[bucket + 1]!;
+    const firsts = this.firsts;
+    if (hi >= firsts.length) hi = firsts.length - 1;
+    let found = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      if (firsts[mid]! <= key) {
+        found = mid;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    return found >= 0 && key <= this.lasts[found]!;
+  }
+}
+
 export class IpRangeTable {
   constructor(
     private readonly v4: Flat<number> & { firsts: Uint32Array; entryFirsts: Uint32Array; entryLasts: Uint32Array; values: Uint32Array },

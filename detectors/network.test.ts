@@ -31,4 +31,16 @@ describe('network matcher', () => {
     expect(m.listings('2001:db8:bad::1')).toHaveLength(1);
     expect([m.isListed('2001:db8:bad::1'), m.isListed('::ffff:203.0.113.9'), m.isListed('2001:db8::1')]).toEqual([true, true, false]);
   });
+
+  test('isListedV4 asks every list at once, for an address as uint32 or as the int32 `| 0` makes of it', () => {
+    const lists = [parseBlocklist('203.0.113.0/24\n', 'scanners', 'mem'), parseBlocklist('198.51.100.7\n10.1.0.0/16\n', 'c2', 'mem'), parseBlocklist('evil.example\n', 'domains', 'mem')];
+    const m = createNetworkMatcher(['10.0.0.0/8'], lists);
+    for (const ip of ['203.0.113.0', '203.0.113.255', '198.51.100.7', '10.1.0.0', '10.1.255.255', '203.0.114.0', '198.51.100.8', '10.2.0.0', '255.255.255.255', '0.0.0.0']) {
+      const u = ipv4ToNumber(ip);
+      expect([m.isListedV4(u), m.isListedV4(u | 0)], ip).toEqual([m.isListed(ip), m.isListed(ip)]);
+      expect([m.isInternalV4(u), m.isInternalV4(u | 0)], ip).toEqual([m.isInternal(ip), m.isInternal(ip)]);
+    }
+    expect(['203.0.113.9', '198.51.100.7', '10.1.2.3', '203.0.112.255'].map((ip) => m.isListedV4(ipv4ToNumber(ip) | 0))).toEqual([true, true, true, false]);
+    expect(createNetworkMatcher([], []).isListedV4(ipv4ToNumber('203.0.113.9'))).toBe(false);
+  });
 });

@@ -1,12 +1,14 @@
 /**
  * Address lookups the rules need, fast enough for a flow-log line each: is this address one
  * of ours, is this CIDR inside our ranges, is this address on a blocklist. IPv4 — nearly all
- * flow-log traffic — is looked up as a 32-bit number in sorted, merged intervals; blocklist
- * lookups go through inspectors/blocklist's own matching (one binary search per list), so a
- * detector and the blocklist inspector can never disagree about what is listed.
+ * flow-log traffic — is looked up as a 32-bit number in an Ipv4RangeSet: one for our ranges,
+ * one for the IPv4 ranges of every blocklist together (built from the lists' own tables, so a
+ * detector and the blocklist inspector can never disagree about what is listed); anything else
+ * goes through inspectors/blocklist's own matching.
  */
 import ipaddr from 'ipaddr.js';
 import { parseIp, parseIpv4 } from '../core/ip-address.ts';
+import { Ipv4RangeSet } from '../core/ip-range-table.ts';
 import { matchIpKey, type ListHit } from '../inspectors/blocklist/match.ts';
 import type { Blocklist } from '../inspectors/blocklist/parse.ts';
 
@@ -36,28 +38,28 @@ const strictIpv4 = parseIpv4;
 
 type Interval = [start: number, end: number];
 
-/** Sorted, non-overlapping intervals; lookups by binary search. */
-const mergeIntervals = (intervals: Interval[]): Float64Array => {
-  intervals.sort((a, b) => a[0] - b[0]);
-  const merged: Interval[] = [];
-  for (const [s, e] of intervals) {
-    const last = merged[merged.length - 1];
-    if (last && s <= last[1] + 1) last[1] = Math.max(last[1], e);
-    else merged.push([s, e]);
-  }
-  return Float64Array.from(merged.flat());
-};
+const setOf = (intervals: readonly Interval[]): Ipv4RangeSet =>
+  Ipv4RangeSet.of(
+    intervals.map(([s]) => s),
+    intervals.map(([, e]) => e),
+  );
 
-const inIntervals = (flat: Float64Array, n: number): boolean => {
-  let lo = 0;
-  let hi = flat.length / 2 - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    if (n < flat[mid * 2]!) hi = mid - 1;
-    else if (n > flat[mid * 2 + 1]!) lo = mid + 1;
-    else return true;
-  }
-  return false;
+/** The IPv4 ranges of every list in one set: a flow-log line asks "on any list?" once per address, not once per list. */
+const listedSetOf = (blocklists: readonly Blocklist[]): Ipv4RangeSet => {
+  const parts = blocklists.map((list) => list.addresses.intervals.v4);
+  const concat = (pick: (p: (typeof parts)[number]) => ArrayLike<number>) => {
+    const out = new Uint32Array(parts.reduce((n, p) => n + pick(p).length, 0));
+    let at = 0;
+    for (const p of parts) {
+      out.set(pick(p), at);
+      at += pick(p).length;
+    }
+    return out;
+  };
+  return Ipv4RangeSet.of(
+    concat((p) => p.firsts),
+    concat((p) => p.lasts),
+  );
 };
 
 const v4Interval = (base: ipaddr.IPv4, prefix: number): Interval => {
@@ -82,15 +84,19 @@ export interface NetworkMatcher {
   listings(address: string): ListHit[];
   /** Whether `address` is on any blocklist: `listings(address).length > 0` without allocating for an IPv4 miss. */
   isListed(address: string): boolean;
-  /** isListed for an IPv4 address already read as a number (strictly, as parseIpv4 reads it). */
+  /**
+   * isListed for an IPv4 address already read (strictly, as parseIpv4 reads it) as its 32 bits:
+   * a uint32, or the int32 that `x | 0` makes of it, which hot paths pass (see Ipv4RangeSet).
+   */
   isListedV4(address: number): boolean;
-  /** isInternal for an IPv4 address already read as a number. */
+  /** isInternal for an IPv4 address already read as its 32 bits (uint32 or int32, as isListedV4). */
   isInternalV4(address: number): boolean;
 }
 
 export const createNetworkMatcher = (internalCidrs: readonly string[], blocklists: readonly Blocklist[] = []): NetworkMatcher => {
   const internal = internalCidrs.map(parseCidr);
-  const internalV4 = mergeIntervals(internal.filter(([b]) => b.kind() === 'ipv4').map(([b, p]) => v4Interval(b as ipaddr.IPv4, p)));
+  const internalV4 = setOf(internal.filter(([b]) => b.kind() === 'ipv4').map(([b, p]) => v4Interval(b as ipaddr.IPv4, p)));
+  const listedV4 = listedSetOf(blocklists);
   const hasLists = blocklists.length > 0;
 
   const slowInternal = (address: string): boolean => {
@@ -102,7 +108,7 @@ export const createNetworkMatcher = (internalCidrs: readonly string[], blocklist
   return {
     isInternal(address) {
       const n = ipv4ToNumber(address);
-      return n >= 0 ? inIntervals(internalV4, n) : slowInternal(address);
+      return n >= 0 ? internalV4.has(n) : slowInternal(address);
     },
     cidrIsInternal(cidr) {
       let range: Range;
@@ -121,11 +127,10 @@ export const createNetworkMatcher = (internalCidrs: readonly string[], blocklist
       return n === undefined ? this.listings(address).length > 0 : this.isListedV4(n);
     },
     isListedV4(n) {
-      for (const list of blocklists) if (list.addresses.containsV4(n)) return true;
-      return false;
+      return listedV4.has(n);
     },
     isInternalV4(n) {
-      return inIntervals(internalV4, n);
+      return internalV4.has(n);
     },
     listings(address) {
       if (!hasLists) return [];

@@ -5,7 +5,7 @@ import { createDetectors } from '../index.ts';
 import { FlowLogLineReader, readFlowLogLines } from '../input.ts';
 import { DEFAULT_FLOW_LOG_FORMAT, loadDetectorSettings } from '../settings.ts';
 import { parseBlocklist } from '../../inspectors/blocklist/parse.ts';
-import { FlowLogLine, integerOf, ipv4Of, isHeaderLine, isInternalAt, toFlowLogRecord } from './format.ts';
+import { FlowLogLine, integerOf, ipv4BitsOf, ipv4Of, isHeaderLine, isInternalAt, toFlowLogRecord } from './format.ts';
 
 // Records from AWS's "Flow log record examples" page (default v2 format unless a header says otherwise).
 const ACCEPTED = '2 123456789010 eni-1235b8ca123456789 172.31.16.139 172.31.16.21 20641 22 6 20 4249 1418530010 1418530070 ACCEPT OK';
@@ -32,7 +32,7 @@ describe('flow-log lines', () => {
     for (const line of [NODATA, SKIPDATA]) {
       const r = plain(line)!;
       expect(r).toMatchObject({ srcaddr: undefined, dstaddr: undefined, dstport: undefined, action: undefined, start: '1431280876' });
-      expect([ipv4Of(r, 'srcaddr'), integerOf(r, 'dstport')]).toEqual([-1, -1]);
+      expect([ipv4Of(r, 'srcaddr'), integerOf(r, 'dstport'), ipv4BitsOf(r, 'dstaddr')]).toEqual([-1, -1, undefined]);
       expect(d.flowlogs.detect(r)).toEqual([]);
     }
     expect(plain(NODATA)!.logStatus).toBe('NODATA');
@@ -69,6 +69,14 @@ describe('flow-log lines', () => {
     expect([r.action, r.logStatus, r.protocol]).toEqual(['ACCEPTED', 'OKAY', '61']);
   });
 
+  test('addresses at both ends of the IPv4 space read as their 32 bits, in place and from a plain record', () => {
+    const line = new FlowLogLine(['srcaddr', 'dstaddr']);
+    for (const [text, u] of [['0.0.0.0', 0], ['127.255.255.255', 0x7fff_ffff], ['128.0.0.0', 0x8000_0000], ['198.51.100.7', 0xc633_6407], ['255.255.255.255', 0xffff_ffff]] as const) {
+      expect(line.load(`${text} -`)).toBe(true);
+      expect([line.ipv4('srcaddr'), line.ipv4Bits('srcaddr'), ipv4BitsOf(toFlowLogRecord(line), 'srcaddr'), line.ipv4Bits('dstaddr')], text).toEqual([u, u | 0, u | 0, undefined]);
+    }
+  });
+
   test('a header is told from data lines that start with letters', () => {
     expect(isHeaderLine(V3_HEADER)).toBe(true);
     expect(isHeaderLine('interface-id srcaddr dstaddr')).toBe(true);
@@ -88,6 +96,11 @@ describe('flow-log lines', () => {
         expect(line.ipv4('srcaddr')).toBe(a === '-' ? -1 : parseIpv4(a) ?? -1);
         expect(line.integer('dstport')).toBe(/^\d{1,9}$/.test(port) ? Number(port) : -1);
         expect(ipv4Of(toFlowLogRecord(line), 'srcaddr')).toBe(line.ipv4('srcaddr'));
+        // The int32 form the rules pass on: the same 32 bits, undefined where the number form says -1.
+        const bits = line.ipv4Bits('srcaddr');
+        expect(bits === undefined ? -1 : bits >>> 0).toBe(line.ipv4('srcaddr'));
+        if (bits !== undefined) expect(bits).toBe(bits | 0);
+        expect(ipv4BitsOf(toFlowLogRecord(line), 'srcaddr')).toBe(bits);
       }),
       { numRuns: 3000 },
     );

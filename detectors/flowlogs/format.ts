@@ -186,6 +186,12 @@ export class FlowLogLine implements FlowLogRecord {
     return i < 0 ? -1 : ipv4At(this.text, this.starts[i]!, this.starts[i + 1]! - 1);
   }
 
+  /** The field's IPv4 address as int32 bits (see ipv4BitsAt), undefined for anything else; read in place. */
+  ipv4Bits(key: keyof FlowLogRecord): number | undefined {
+    const i = this.index(key);
+    return i < 0 ? undefined : ipv4BitsAt(this.text, this.starts[i]!, this.starts[i + 1]! - 1);
+  }
+
   /** The field as a decimal integer (a port, a protocol number), -1 when missing or not digits; read in place. */
   integer(key: keyof FlowLogRecord): number {
     const i = this.index(key);
@@ -215,26 +221,38 @@ export class FlowLogLine implements FlowLogRecord {
   get pktDstaddr() { return this.field(this.at.pktDstaddr); }
 }
 
-/** Strict dotted-decimal IPv4 in text[start, end): the same as core/ip-address.ts parseIpv4, -1 where it says undefined. */
-export const ipv4At = (text: string, start: number, end: number): number => {
-  let value = 0;
+/**
+ * Strict dotted-decimal IPv4 in text[start, end) (as core/ip-address.ts parseIpv4 reads it) as
+ * its 32 bits in an int32 (`x | 0` of the address; 255.255.255.255 is -1), undefined for
+ * anything else. An int32 is a small integer in V8; the uint32 of an address from 128.0.0.0 up
+ * is a heap number, allocated wherever it crosses a call that was not inlined: two per line
+ * were most of the flow-log path's garbage.
+ */
+export const ipv4BitsAt = (text: string, start: number, end: number): number | undefined => {
+  let bits = 0;
   let part = 0;
   let digits = 0;
   let dots = 0;
   for (let i = start; i < end; i++) {
     const c = text.charCodeAt(i) - 48;
     if (c >= 0 && c <= 9) {
-      if (digits === 1 && part === 0) return -1; // a leading zero
+      if (digits === 1 && part === 0) return undefined; // a leading zero
       part = part * 10 + c;
-      if (++digits > 3 || part > 255) return -1;
+      if (++digits > 3 || part > 255) return undefined;
     } else if (c === -2 && digits > 0 && dots < 3) {
-      value = value * 256 + part;
+      bits = (bits << 8) | part;
       part = 0;
       digits = 0;
       dots++;
-    } else return -1;
+    } else return undefined;
   }
-  return dots === 3 && digits > 0 ? value * 256 + part : -1;
+  return dots === 3 && digits > 0 ? (bits << 8) | part : undefined;
+};
+
+/** ipv4BitsAt as a uint32, -1 where it says undefined. */
+export const ipv4At = (text: string, start: number, end: number): number => {
+  const bits = ipv4BitsAt(text, start, end);
+  return bits === undefined ? -1 : bits >>> 0;
 };
 
 /** Up to 9 decimal digits in text[start, end) as a number, -1 for anything else. */
@@ -260,6 +278,13 @@ export const ipv4Of = (r: FlowLogRecord, key: keyof FlowLogRecord): number => {
   return v === undefined ? -1 : ipv4At(v, 0, v.length);
 };
 
+/** A record's address field as IPv4 int32 bits (ipv4BitsAt), undefined when absent or not IPv4: what rules on every line pass to the network matcher. */
+export const ipv4BitsOf = (r: FlowLogRecord, key: keyof FlowLogRecord): number | undefined => {
+  if (r instanceof FlowLogLine) return r.ipv4Bits(key);
+  const v = r[key];
+  return v === undefined ? undefined : ipv4BitsAt(v, 0, v.length);
+};
+
 export const integerOf = (r: FlowLogRecord, key: keyof FlowLogRecord): number => {
   if (r instanceof FlowLogLine) return r.integer(key);
   const v = r[key];
@@ -271,8 +296,8 @@ export const integerOf = (r: FlowLogRecord, key: keyof FlowLogRecord): number =>
  * out of the line), anything else (IPv6, odd spellings) through the matcher's own parse.
  */
 export const isInternalAt = (r: FlowLogRecord, key: 'srcaddr' | 'dstaddr', network: NetworkMatcher): boolean => {
-  const v4 = ipv4Of(r, key);
-  if (v4 >= 0) return network.isInternalV4(v4);
+  const bits = ipv4BitsOf(r, key);
+  if (bits !== undefined) return network.isInternalV4(bits);
   const address = r[key];
   return address !== undefined && network.isInternal(address);
 };

@@ -1,10 +1,10 @@
 import { defineRule, type RuleContext } from '../../rule.ts';
-import { ipv4Of, type FlowLogRecord } from '../format.ts';
+import { ipv4BitsOf, type FlowLogRecord } from '../format.ts';
 
 /** Runs for both ends of every line: IPv4 is read in place, anything else (IPv6) as text. */
 const listed = (r: FlowLogRecord, end: 'srcaddr' | 'dstaddr', ctx: RuleContext): boolean => {
-  const v4 = ipv4Of(r, end);
-  if (v4 >= 0) return ctx.network.isListedV4(v4);
+  const bits = ipv4BitsOf(r, end);
+  if (bits !== undefined) return ctx.network.isListedV4(bits);
   const address = r[end];
   return address !== undefined && ctx.network.isListed(address);
 };
