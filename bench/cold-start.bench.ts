@@ -9,7 +9,14 @@
  *   - Init + first invocation: the same process then handles one representative event, the
  *     cold-start latency a caller sees. Work moved out of Init shows up here, as a ratio to an
  *     empty module whose handler returns at once;
+ *   - the CPU of Init + first invocation split in two: importing the handler module (the code
+ *     the entry loads on the first invocation), and handling the event (which may load more:
+ *     SDK clients and plugins are imported on first use);
  *   - sizes: what loads at Init, and the zip.
+ *
+ * The probe imports node:http before it starts timing: the SDK loads it only for an http://
+ * endpoint, as the local servers have, and its ESM facade costs ~40 ms of CPU (undici) that a
+ * Lambda calling https:// endpoints does not pay.
  *
  * The events are what each function gets in the deployed pipeline, for a new report each
  * process: ingest an SNS-wrapped GuardDuty alert from SQS, then planInspection, inspect,
@@ -62,6 +69,10 @@ const [spec, eventFile, resultFile, handlerModule] = process.argv.slice(2);
 const event = eventFile ? JSON.parse(readFileSync(eventFile, 'utf8')) : undefined;
 const context = { functionName: 'cold-start-bench', functionVersion: '$LATEST', awsRequestId: 'cold-start-bench', invokedFunctionArn: 'arn:aws:lambda:us-east-1:${ACCOUNT}:function:cold-start-bench', memoryLimitInMB: '512', logGroupName: '/aws/lambda/cold-start-bench', logStreamName: 'bench', callbackWaitsForEmptyEventLoop: true, getRemainingTimeInMillis: () => 30000 };
 const cpu = (since) => { const u = process.cpuUsage(since); return (u.user + u.system) / 1000; };
+// Not timed: the SDK imports node:http only for an http:// endpoint (the local servers here; AWS's
+// are https://), and an ESM import of node:http builds its facade, whose WebSocket getter loads
+// undici (~40 ms of CPU) — a cost of this bench, not of Lambda. Loaded first, it is the same for all.
+await import('node:http');
 const c0 = process.cpuUsage();
 const t0 = performance.now();
 const { handler } = await import(spec);
