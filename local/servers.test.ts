@@ -49,7 +49,7 @@ test('requests in flight together all get their own answers', async () => {
   expect(results.map((r) => Number(r.Item?.n?.N))).toEqual(Array.from({ length: 40 }, (_, i) => i));
 });
 
-test('dynalite parses each distinct expression once (the memo is installed on the storage thread), and the thread counts its allocation', async () => {
+test('dynalite parses each distinct expression once (the memo is installed on the storage thread), types are checked by the compiled check, and the thread counts its allocation', async () => {
   const start = await servers.storageUsage({ gc: true });
   const before = start.expressionParses;
   for (let i = 0; i < 30; i++) {
@@ -72,6 +72,9 @@ test('dynalite parses each distinct expression once (the memo is installed on th
   // Two expressions per call, 30 calls: the parser ran for the first call only.
   expect(counted, `dynalite parses over 30 UpdateItem calls: ${JSON.stringify(counted)}`).toStrictEqual({ parses: 2, hits: 58 });
   expect((await inProcess.send(new GetItemCommand({ TableName: TABLE, Key: { pk: { S: 'MEMO#1' }, sk: { S: 'META' } }, ConsistentRead: true }))).Item?.round?.N).toBe('30');
+  // The request types too are checked by the compiled check (local/dynalite-type-check.mjs), none left to dynalite's own.
+  const checks = { compiled: end.typeChecks.compiled - start.typeChecks.compiled, original: end.typeChecks.original - start.typeChecks.original };
+  expect(checks, `type checks over 30 UpdateItem calls: ${JSON.stringify(checks)}`).toStrictEqual({ compiled: 30, original: 0 });
 });
 
 test('paused DynamoDB fails requests on both paths as a dropped connection; resumed, the data is still there', async () => {

@@ -16,6 +16,8 @@ import { inProcessRequestHandler, type InProcessRequestHandler, type WireRequest
 export interface StorageUsage {
   cpuMs: number | undefined;
   expressionParses: { parses: number; hits: number };
+  /** Requests whose types dynalite's compiled check answered, and those left to its own (local/dynalite-type-check.mjs). */
+  typeChecks: { compiled: number; original: number };
   gc?: GcTotals;
 }
 
@@ -103,7 +105,7 @@ export const noLocalServers = (): LocalServers => {
     s3Endpoint: 'http://127.0.0.1:9',
     dynamodbRequestHandler: refused,
     storageThreadCpuMs: async () => 0,
-    storageUsage: async () => ({ cpuMs: 0, expressionParses: { parses: 0, hits: 0 } }),
+    storageUsage: async () => ({ cpuMs: 0, expressionParses: { parses: 0, hits: 0 }, typeChecks: { compiled: 0, original: 0 } }),
     pauseDynamoDb: unavailable,
     resumeDynamoDb: unavailable,
     stop: async () => undefined,
@@ -117,7 +119,7 @@ class StorageWorkerError extends Error {
 type WorkerReply =
   | { type: 'ready'; dynamoPort: number; s3Port: number }
   | ({ type: 'response'; id: number } & WireResponse)
-  | { type: 'done'; id: number; cpuMs?: number; expressionParses?: { parses: number; hits: number }; gc?: GcTotals }
+  | { type: 'done'; id: number; cpuMs?: number; expressionParses?: { parses: number; hits: number }; typeChecks?: { compiled: number; original: number }; gc?: GcTotals }
   | { type: 'failed'; id: number; message: string };
 
 /**
@@ -223,7 +225,12 @@ export const startLocalServers = async (options: LocalServersOptions): Promise<L
     async storageUsage(options = {}) {
       const reply = await storage.call({ type: 'usage', ...(options.gc ? { gc: true } : {}) });
       if (reply.type !== 'done') throw new StorageWorkerError(`unexpected reply to usage: ${reply.type}`);
-      return { cpuMs: reply.cpuMs, expressionParses: reply.expressionParses ?? { parses: 0, hits: 0 }, ...(reply.gc ? { gc: reply.gc } : {}) };
+      return {
+        cpuMs: reply.cpuMs,
+        expressionParses: reply.expressionParses ?? { parses: 0, hits: 0 },
+        typeChecks: reply.typeChecks ?? { compiled: 0, original: 0 },
+        ...(reply.gc ? { gc: reply.gc } : {}),
+      };
     },
     async pauseDynamoDb() {
       dynamodbRequestHandler.pause();

@@ -11,7 +11,7 @@
  *
  * Each message is an array (what one side had to say in one turn of its event loop) of:
  *   in:  {type:'request', id, method, url, headers, body}  {type:'pause'|'resume'|'stop', id}  {type:'usage', id, gc?}
- *   out: {type:'ready', dynamoPort, s3Port} | {type:'response', id, statusCode, headers, body} | {type:'done', id, cpuMs?, expressionParses?, gc?}
+ *   out: {type:'ready', dynamoPort, s3Port} | {type:'response', id, statusCode, headers, body} | {type:'done', id, cpuMs?, expressionParses?, typeChecks?, gc?}
  *        | {type:'failed', id, message}
  */
 import { createHash, randomUUID } from 'node:crypto';
@@ -25,6 +25,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import dynalite from 'dynalite';
 import S3rver from 's3rver';
 import { installExpressionMemo } from './dynalite-expression-memo.mjs';
+import { installTypeCheck } from './dynalite-type-check.mjs';
 import { startGcMeter } from './gc-meter.mjs';
 
 /** @type {{ dynamoPath?: string, s3Directory: string, bucketName: string }} */
@@ -62,8 +63,11 @@ const makePutsAtomic = (store) => {
   };
 };
 
+const fromDynalite = createRequire(import.meta.resolve('dynalite'));
 // Each distinct expression parsed once, not on every call (local/dynalite-expression-memo.mjs).
-const expressionMemo = installExpressionMemo(createRequire(import.meta.resolve('dynalite')));
+const expressionMemo = installExpressionMemo(fromDynalite);
+// Request types checked by a check compiled once per operation (local/dynalite-type-check.mjs).
+const typeCheck = installTypeCheck(fromDynalite);
 
 const dynamo = dynalite({ createTableMs: 0, ...(options.dynamoPath ? { path: options.dynamoPath } : {}) });
 const dynamoPort = await listen(dynamo);
@@ -142,7 +146,7 @@ const handle = async (message) => {
       return reply({ type: 'done', id: message.id });
     case 'usage':
       if (message.gc) gcMeter ??= startGcMeter();
-      return reply({ type: 'done', id: message.id, cpuMs: threadCpuMs(), expressionParses: expressionMemo.stats(), ...(gcMeter ? { gc: gcMeter.read() } : {}) });
+      return reply({ type: 'done', id: message.id, cpuMs: threadCpuMs(), expressionParses: expressionMemo.stats(), typeChecks: { ...typeCheck.stats }, ...(gcMeter ? { gc: gcMeter.read() } : {}) });
     case 'stop':
       await close(dynamo);
       await s3.close();
