@@ -1,0 +1,105 @@
+import { DynamoDBClient, GetItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { afterEach, describe, expect, test, vi } from 'vitest';
+import { clientOf, createAwsClients, lazyAwsClients, oneSignerPerClient } from './aws-clients.ts';
+
+/** A transport that answers every DynamoDB call with `{}` and keeps the signed requests. */
+const recordingHandler = () => {
+  const signed: Record<string, string>[] = [];
+  return {
+    signed,
+    handler: {
+      handle: async (request: { headers: Record<string, string> }) => {
+        signed.push({ ...request.headers });
+        return { response: { statusCode: 200, headers: { 'content-type': 'application/x-amz-json-1.0' }, body: new TextEncoder().encode('{}') } };
+      },
+      destroy: () => undefined,
+    },
+  };
+};
+
+const COMMANDS = () => [
+  new PutItemCommand({ TableName: 't', Item: { pk: { S: 'REPORT#1' }, sk: { S: 'META' }, n: { N: '1' } } }),
+  new GetItemCommand({ TableName: 't', Key: { pk: { S: 'REPORT#1' }, sk: { S: 'META' } }, ConsistentRead: true }),
+  new UpdateItemCommand({ TableName: 'other', Key: { pk: { S: 'R#2' }, sk: { S: 'META' } }, UpdateExpression: 'SET v = :v', ExpressionAttributeValues: { ':v': { N: '2' } } }),
+];
+
+/** The SDK signs a random invocation id: fixed here, so that two clients' signatures can be compared. */
+const fixInvocationId = (client: DynamoDBClient) => {
+  type Args = { request: { headers: Record<string, string> } };
+  client.middlewareStack.addRelativeTo(
+    ((next: (args: Args) => Promise<unknown>) => (args: Args) => {
+      args.request.headers['amz-sdk-invocation-id'] = '00000000-0000-4000-8000-000000000000';
+      return next(args);
+    }) as never,
+    { relation: 'before', toMiddleware: 'httpSigningMiddleware', name: 'fixInvocationId' },
+  );
+  return client;
+};
+
+const send = (client: DynamoDBClient, command: ReturnType<typeof COMMANDS>[number]) => client.send(command as PutItemCommand);
+
+const ENV = { AWS_REGION: 'eu-west-1', AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY', AWS_ENDPOINT_URL_DYNAMODB: 'http://127.0.0.1:1' };
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('one SigV4 signer per DynamoDB client', () => {
+  test('requests are signed exactly as by the SDK’s signer per request', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(new Date('2026-11-30T12:00:00Z'));
+    const reused = recordingHandler();
+    const perRequest = recordingHandler();
+    const { dynamodb } = await createAwsClients(ENV, { dynamodb: reused.handler });
+    const plain = new DynamoDBClient({ region: ENV.AWS_REGION, endpoint: ENV.AWS_ENDPOINT_URL_DYNAMODB, credentials: { accessKeyId: ENV.AWS_ACCESS_KEY_ID, secretAccessKey: ENV.AWS_SECRET_ACCESS_KEY }, requestHandler: perRequest.handler });
+    fixInvocationId(dynamodb);
+    fixInvocationId(plain);
+    for (const command of COMMANDS()) await send(dynamodb, command);
+    for (const command of COMMANDS()) await send(plain, command);
+    expect(reused.signed.map((h) => h.authorization)).toStrictEqual(perRequest.signed.map((h) => h.authorization));
+    expect(reused.signed[0]!.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\/20261130\/eu-west-1\/dynamodb\/aws4_request, SignedHeaders=.+, Signature=[0-9a-f]{64}$/);
+    expect(new Set(reused.signed.map((h) => h.authorization)).size, 'each request its own signature').toBe(3);
+  });
+
+  test('the signer is built once per client, for the eager and the lazy (Lambda) clients', async () => {
+    const { dynamodb } = await createAwsClients(ENV, { dynamodb: recordingHandler().handler });
+    const lazy = await clientOf(lazyAwsClients(ENV).dynamodb);
+    for (const client of [dynamodb, lazy]) {
+      const signer = client.config.signer;
+      expect(await signer()).toBe(await signer());
+    }
+    // Counted at the SDK's own builder: one build for five requests.
+    const recorded = recordingHandler();
+    const client = new DynamoDBClient({ region: 'us-east-1', endpoint: 'http://127.0.0.1:1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' }, requestHandler: recorded.handler });
+    const build = vi.fn(client.config.signer);
+    client.config.signer = build;
+    oneSignerPerClient(client);
+    for (let i = 0; i < 5; i++) await send(client, COMMANDS()[i % 3]!);
+    expect({ requests: recorded.signed.length, builds: build.mock.calls.length }).toStrictEqual({ requests: 5, builds: 1 });
+  });
+
+  test('credentials are asked for on every request: rotated keys sign the next request, as with a signer per request', async () => {
+    const keysSigned = async (reuse: boolean) => {
+      let n = 0;
+      // Expiring at once, so the SDK's memo of the provider asks again each time.
+      const rotating = async () => ({ accessKeyId: `AKID${++n}`, secretAccessKey: `secret-${n}`, expiration: new Date(Date.now() + 1000) });
+      const recorded = recordingHandler();
+      const client = new DynamoDBClient({ region: 'us-east-1', endpoint: 'http://127.0.0.1:1', credentials: rotating, requestHandler: recorded.handler });
+      if (reuse) oneSignerPerClient(client);
+      for (const command of COMMANDS()) await send(client, command);
+      return recorded.signed.map((h) => /Credential=([^/]+)\//.exec(h.authorization!)![1]);
+    };
+    const reused = await keysSigned(true);
+    expect(new Set(reused).size, `keys signed: ${reused.join(', ')}`).toBe(3);
+    expect(reused).toStrictEqual(await keysSigned(false));
+  });
+
+  test('a failed first build is not kept: the next request builds again', async () => {
+    let attempts = 0;
+    const client = { config: { signer: async () => (++attempts === 1 ? Promise.reject(new Error('region not resolved yet')) : { attempt: attempts }) } };
+    oneSignerPerClient(client);
+    await expect(client.config.signer()).rejects.toThrow('region not resolved yet');
+    expect(await client.config.signer()).toStrictEqual({ attempt: 2 });
+    expect(await client.config.signer()).toStrictEqual({ attempt: 2 });
+  });
+});
