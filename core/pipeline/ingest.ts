@@ -133,9 +133,10 @@ export const ingestAlerts = async (
     list.forEach((m, i) => (m.result = results[i]));
     // Read after the memberships were written: a report already dirty then is bound to be
     // reviewed again after them (see markDirty below), so its flag need not be written. A
-    // report whose window this batch opened has no state to read yet (startReport below).
+    // window this call created (dated now) has no state to read yet (startReport below); one
+    // found open, as when concurrent batches open the same alert id, may have it already.
     const pendingReports = new Set(list.filter((m) => !m.result!.registered).map((m) => m.reportId));
-    const toRead = [...pendingReports].filter((reportId) => !opened.has(reportId));
+    const toRead = [...pendingReports].filter((reportId) => opened.get(reportId)?.window.createdAtMs !== nowMs);
     states = toRead.length > 0 ? await store.getStates(toRead) : new Map();
     for (const state of states.values()) rememberWindow(store, windowOf(state), nowMs);
   } catch (failed) {
