@@ -64,13 +64,26 @@ const withRuntime = async <T>(options: LocalRuntimeOptions, body: (rt: LocalRunt
 
 const fmt = (n: number, digits = 1) => n.toFixed(digits);
 
-/** DynamoDB and S3 requests the handlers send, counted on the runtime's SDK clients. */
+/** DynamoDB and S3 requests the handlers send, counted on the runtime's SDK clients, in all and by command. */
 const countCalls = (rt: LocalRuntime) => {
-  const calls = { dynamodb: 0, s3: 0 };
-  rt.clients.dynamodb.middlewareStack.add((next) => (args) => (calls.dynamodb++, next(args)), { step: 'initialize', name: 'benchCountDynamoDb' });
-  rt.clients.s3.middlewareStack.add((next) => (args) => (calls.s3++, next(args)), { step: 'initialize', name: 'benchCountS3' });
+  const calls = { dynamodb: 0, s3: 0, byCommand: {} as Record<string, number> };
+  const counter = (service: 'dynamodb' | 's3') => (next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) => (args: unknown) => {
+    calls[service]++;
+    const command = (context.commandName ?? '?').replace(/Command$/, '');
+    calls.byCommand[command] = (calls.byCommand[command] ?? 0) + 1;
+    return next(args);
+  };
+  rt.clients.dynamodb.middlewareStack.add(counter('dynamodb') as never, { step: 'initialize', name: 'benchCountDynamoDb' });
+  rt.clients.s3.middlewareStack.add(counter('s3') as never, { step: 'initialize', name: 'benchCountS3' });
   return calls;
 };
+
+/** Requests per unit by command, most first: `UpdateItem 6.0, BatchWriteItem 3.5, ...`. */
+const perCommand = (byCommand: Record<string, number>, units: number) =>
+  Object.entries(byCommand)
+    .sort(([, a], [, b]) => b - a)
+    .map(([command, n]) => `${command} ${fmt(n / units)}`)
+    .join(', ');
 
 /** CPU time of the calling thread (Linux; 10 ms ticks), undefined elsewhere. */
 const threadCpuMs = () => {
@@ -159,6 +172,7 @@ const ingestOnly = (storage: LocalRuntimeOptions['storage'] = 'dynamodb') =>
       seconds,
       dynamodbPerAlert: calls.dynamodb / ALERTS,
       s3PerAlert: calls.s3 / ALERTS,
+      callsPerBatch: perCommand(calls.byCommand, ALERTS / 10),
       cpuMsPerAlert: cpu / ALERTS,
       mainCpuMsPerAlert: mainCpu / ALERTS,
       storageCpuMsPerAlert: storageCpu / ALERTS,
@@ -173,13 +187,14 @@ const wholePipeline = (storage: LocalRuntimeOptions['storage'] = 'dynamodb') =>
       await rt.publish(messages);
       await rt.drain();
     }, rt);
-    const counted = { ...calls };
+    const counted = { ...calls, byCommand: { ...calls.byCommand } };
     const reports = await rt.reports();
     const memberships = reports.reduce((n, v) => n + v.report.alerts.length, 0);
     return {
       gc,
       parses,
       dynamodbPerReport: counted.dynamodb / reports.length,
+      callsPerReport: perCommand(counted.byCommand, reports.length),
       s3PerReport: counted.s3 / reports.length,
       dynamodbPerAlert: counted.dynamodb / ALERTS,
       cpuMsPerReport: cpu / reports.length,
@@ -301,6 +316,7 @@ const main = async () => {
       `${fmt(base.dynamodbPerAlert, 2)} DynamoDB calls per alert, ${fmt(base.cpuMsPerAlert, 2)} ms CPU per alert ` +
       `(main thread ${fmt(base.mainCpuMsPerAlert, 2)} ms, storage thread ${fmt(base.storageCpuMsPerAlert, 2)} ms, the rest GC and I/O threads)`,
   );
+  console.log(`  calls per SQS batch of 10 alerts by command: ${base.callsPerBatch}`);
   const memory = await wholePipeline('memory');
   const replay = await warmMemoryPipeline();
   const full = await wholePipeline();
@@ -311,6 +327,12 @@ const main = async () => {
   console.log(
     `  per report: ${fmt(full.dynamodbPerReport)} DynamoDB calls, ${fmt(full.s3PerReport)} S3 calls, ${fmt(full.roundsPerReport, 2)} rounds, ${fmt(full.cpuMsPerReport)} ms CPU ` +
       `(${fmt(full.dynamodbPerAlert, 2)} DynamoDB calls per alert end to end); main thread ${fmt(full.mainCpuMsPerReport)} ms, storage thread ${fmt(full.storageCpuMsPerReport)} ms`,
+  );
+  console.log(`  calls per report by command: ${full.callsPerReport}`);
+  // On a shared machine CPU ms drift with the neighbours; the same run's ceiling put drifts with them.
+  console.log(
+    `  CPU per report in ceiling puts (same run): ${fmt(full.cpuMsPerReport / ceiling.cpuMsPerPut)} (process), ` +
+      `${fmt(full.mainCpuMsPerReport / ceiling.mainCpuMsPerPut)} (main thread), ${fmt(full.storageCpuMsPerReport / ceiling.storageCpuMsPerPut)} (storage thread)`,
   );
   console.log(`  pipeline / ingest-only time: ${fmt(full.seconds / base.seconds, 2)}x`);
   console.log(
