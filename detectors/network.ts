@@ -77,6 +77,8 @@ const parseCidr = (cidr: string): Range => {
 };
 
 export interface NetworkMatcher {
+  /** Whether any blocklist was loaded: without one, rules need not read an address to ask. */
+  readonly hasBlocklists: boolean;
   isInternal(address: string): boolean;
   /** Whether every address of `cidr` lies inside one of our ranges. */
   cidrIsInternal(cidr: string): boolean;
@@ -106,6 +108,7 @@ export const createNetworkMatcher = (internalCidrs: readonly string[], blocklist
   };
 
   return {
+    hasBlocklists: hasLists,
     isInternal(address) {
       const n = ipv4ToNumber(address);
       return n >= 0 ? internalV4.has(n) : slowInternal(address);

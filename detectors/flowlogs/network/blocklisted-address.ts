@@ -23,7 +23,8 @@ export default defineRule<FlowLogRecord>({
   source: 'flowlogs',
   description:
     'A flow to or from an address on one of the blocklists the inspectors use (ALERTWARDEN_BLOCKLISTS). Accepted flows mean the conversation happened; rejected ones show who is knocking.',
-  match: (r, ctx) => listedAddress(r, ctx) !== undefined,
+  // Without a list loaded nothing can be listed: the two addresses of the line go unread.
+  match: (r, ctx) => ctx.network.hasBlocklists && listedAddress(r, ctx) !== undefined,
   alertKey: (r, ctx) => `${r.interfaceId ?? 'eni'}:${listedAddress(r, ctx)}`,
   summary: (r, ctx) => {
     const address = listedAddress(r, ctx)!;
