@@ -1,6 +1,6 @@
 /**
  * Ingest batches racing on one alert id, as concurrent Lambda containers do: each "container"
- * is its own view of the one DynamoDB store (its own window memory, its own clock), and the
+ * is its own view of one shared store (its own window memory, its own clock), and the
  * steps of core/pipeline/ingest.ts are interleaved on purpose by holding a store call until
  * the other batch has reached a given point. Run on both stores: the DynamoDB adapter on
  * dynalite, and the memory store of `--store memory`.
