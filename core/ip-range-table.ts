@@ -184,7 +184,7 @@ const sortOrder4 = (firsts: Uint32Array, lasts: Uint32Array): Uint32Array => {
 };
 
 /** binarySearch for IPv4 only: a Uint32Array of numbers, so the IPv4 paths never share a call site with bigint arrays. */
-const binarySearch4 = (firsts: Uint32Array, value: number): number => {
+export const binarySearch4 = (firsts: Uint32Array, value: number): number => {
   let lo = 0;
   let hi = firsts.length - 1;
   let found = -1;

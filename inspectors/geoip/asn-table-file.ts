@@ -21,6 +21,7 @@
  */
 import { crc32 } from 'node:zlib';
 import type { IpKey, IpRange } from '../../core/ip-address.ts';
+import { binarySearch4 } from '../../core/ip-range-table.ts';
 import type { AsnTable, AutonomousSystem, ParsedAsnCsvs } from './asn-table.ts';
 import { AsnTableFileError } from './errors.ts';
 
@@ -190,21 +191,6 @@ export const readAsnTableHeader = (bytes: Uint8Array): AsnTableFileHeader | unde
   };
 };
 
-/** Index of the last start at or before the IPv4 address, or -1. */
-const search4 = (firsts: Uint32Array, value: number): number => {
-  let lo = 0;
-  let hi = firsts.length - 1;
-  let found = -1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >>> 1;
-    if (firsts[mid]! <= value) {
-      found = mid;
-      lo = mid + 1;
-    } else hi = mid - 1;
-  }
-  return found;
-};
-
 /** An IPv6 address as four uint32 words, compared word by word: no BigInt is made per step of a search. */
 const compare6 = (words: Uint32Array, index: number, key: Uint32Array): number => {
   const at = 4 * index;
@@ -282,7 +268,7 @@ export const openAsnTable = (input: Uint8Array, expectedSource?: Uint8Array): As
     return name;
   };
   const exceptionAt = (exceptions: Uint32Array, index: number): number => {
-    const k = search4(exceptions, index);
+    const k = binarySearch4(exceptions, index);
     return k >= 0 && exceptions[k] === index ? k : -1;
   };
   const key6 = new Uint32Array(4);
@@ -296,7 +282,7 @@ export const openAsnTable = (input: Uint8Array, expectedSource?: Uint8Array): As
       let f: typeof v4;
       if (key.family === 4) {
         f = v4;
-        at = search4(f.firsts, key.value);
+        at = binarySearch4(f.firsts, key.value);
         if (at < 0 || key.value > f.lasts[at]!) return undefined;
         const k = exceptionAt(f.exceptions, at);
         range = k < 0 ? { family: 4, first: f.firsts[at]!, last: f.lasts[at]! } : { family: 4, first: f.exceptionFirsts[k]!, last: f.exceptionLasts[k]! };
