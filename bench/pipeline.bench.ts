@@ -160,8 +160,11 @@ const dynamoCeilings = () =>
     };
   });
 
+/** Ingest alone: no pipeline execution starts, no sweeper runs. */
+const INGEST_ONLY: Pick<LocalRuntimeOptions, 'sweeper' | 'wrapStarter'> = { sweeper: false, wrapStarter: () => ({ start: async () => undefined }) };
+
 const ingestOnly = (storage: LocalRuntimeOptions['storage'] = 'dynamodb') =>
-  withRuntime({ storage, sweeper: false, env: { ALERTWARDEN_AGGREGATION_DELAY_SECONDS: '0' }, wrapStarter: () => ({ start: async () => undefined }) }, async (rt) => {
+  withRuntime({ storage, ...INGEST_ONLY, env: { ALERTWARDEN_AGGREGATION_DELAY_SECONDS: '0' } }, async (rt) => {
     const messages = alertsOver(ALERTS, KEYS);
     const calls = countCalls(rt);
     const { seconds, cpu, mainCpu, storageCpu, gc, parses } = await cpuMs(() => rt.publish(messages), rt);
@@ -226,7 +229,7 @@ const warmPipeline = (storage: LocalRuntimeOptions['storage'], { ingestOnly = fa
     {
       storage,
       env: { ALERTWARDEN_AGGREGATION_DELAY_SECONDS: '0' },
-      ...(ingestOnly ? { sweeper: false, wrapStarter: () => ({ start: async () => undefined }) } : {}),
+      ...(ingestOnly ? INGEST_ONLY : {}),
     },
     async (rt) => {
       const pass = async (messages: string[]) => {
