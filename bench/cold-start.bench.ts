@@ -12,7 +12,15 @@
  *   - the CPU of Init + first invocation split in two: importing the handler module (the code
  *     the entry loads on the first invocation), and handling the event (which may load more:
  *     SDK clients and plugins are imported on first use);
- *   - sizes: what loads at Init, and the zip.
+ *   - sizes: what loads at Init, and the zip;
+ *   - Init + first event beside its floor: after each function's process, in the same round, a
+ *     process of bench/cold-start-floor.ts, a handler bundled with serverless.yml's esbuild
+ *     settings and the same SDK (checked: one function rebuilt so must equal its zip byte for
+ *     byte), that creates the same SDK clients and sends the AWS operations that function's
+ *     first event sent (recorded by relays in front of the local servers and by the stub), once
+ *     each, and nothing else. The floor is what a function that must call AWS pays; the rest,
+ *     printed as "ours", is this project's code: loading it, zod, middy, plugins, the further
+ *     calls, the work.
  *
  * The probe imports node:http before it starts timing: the SDK loads it only for an http://
  * endpoint, as the local servers have, and its ESM facade costs ~40 ms of CPU (undici) that a
@@ -38,8 +46,9 @@
 import { execFile, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { cp, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -47,8 +56,10 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { build as esbuild, type BuildOptions } from 'esbuild';
 import { LOCAL_CREDENTIALS, localServerEnv, startLocalServers } from '../local/servers.ts';
-import { bytesOf, FUNCTIONS, handlerModuleOf, moduleGraph, readZip } from '../test/deploy/bundles.ts';
+import { bytesOf, esbuildOptionsOf, FUNCTIONS, handlerModuleOf, moduleGraph, readZip } from '../test/deploy/bundles.ts';
+import { FLOOR_OBJECT_KEY, type FloorCall, type FloorEvent } from './cold-start-floor.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const RUNS = Number(process.env.COLD_START_RUNS ?? 5);
@@ -98,7 +109,7 @@ interface Timing {
 }
 
 /** StartExecution (JSON) and PublishBatch (query/XML), answered at once; the inputs are kept. */
-const startAwsStub = async () => {
+const startAwsStub = async (calls: FloorCall[]) => {
   const executions: { reportId: string; round: number }[] = [];
   let published = 0;
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
@@ -107,16 +118,19 @@ const startAwsStub = async () => {
     req.on('end', () => {
       const target = String(req.headers['x-amz-target'] ?? '');
       if (target.endsWith('.StartExecution')) {
+        calls.push({ service: 'sfn', operation: 'StartExecution' });
         const { input } = JSON.parse(body) as { input: string };
-        executions.push(JSON.parse(input) as { reportId: string; round: number });
+        const started = JSON.parse(input) as { reportId: string; round: number; floor?: true };
+        if (!started.floor) executions.push(started);
         res.writeHead(200, { 'content-type': 'application/x-amz-json-1.0' });
         res.end(JSON.stringify({ executionArn: `arn:aws:states:us-east-1:${ACCOUNT}:execution:bench:${executions.length}`, startDate: Date.now() / 1000 }));
         return;
       }
       const form = new URLSearchParams(body);
       if (form.get('Action') === 'PublishBatch') {
+        calls.push({ service: 'sns', operation: 'PublishBatch' });
         const ids = [...form].filter(([k]) => /^PublishBatchRequestEntries\.member\.\d+\.Id$/.test(k)).map(([, v]) => v);
-        published += ids.length;
+        if (!body.includes(encodeURIComponent('"floor":true'))) published += ids.length;
         res.writeHead(200, { 'content-type': 'text/xml' });
         res.end(
           `<PublishBatchResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><PublishBatchResult><Successful>${ids
@@ -185,6 +199,85 @@ const s3Notification = (key: string) =>
     'alertwarden-log-files',
   );
 
+/**
+ * A loopback relay in front of a local server that notes each request's AWS operation: what a
+ * function's first event sent is what its floor sends. The SDK signed the relay's host, which
+ * the relay passes on unchanged; the servers see the same requests.
+ */
+const startRecordingRelay = async (target: string, service: FloorCall['service'], operationOf: (req: IncomingMessage) => string, calls: FloorCall[]) => {
+  const server = createServer((req, res) => {
+    calls.push({ service, operation: operationOf(req) });
+    const upstream = httpRequest(new URL(req.url ?? '/', target), { method: req.method, headers: req.headers }, (answer) => {
+      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(res);
+    });
+    upstream.on('error', (error) => res.destroy(error));
+    req.pipe(upstream);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+};
+
+/** DynamoDB's JSON protocol names the operation in X-Amz-Target. */
+const dynamoDbOperation = (req: IncomingMessage) => String(req.headers['x-amz-target'] ?? 'unknown').replace(/^DynamoDB_\d+\./, '');
+
+/** S3's REST operations, path-style (/bucket/key?query), as the functions send them. */
+const s3Operation = (req: IncomingMessage) => {
+  const url = new URL(req.url ?? '/', 'http://s3');
+  const hasKey = url.pathname.split('/').filter(Boolean).length > 1;
+  if (req.method === 'GET') return hasKey ? 'GetObject' : url.searchParams.get('list-type') === '2' ? 'ListObjectsV2' : 'ListObjects';
+  if (req.method === 'PUT') return hasKey ? 'PutObject' : 'CreateBucket';
+  if (req.method === 'HEAD') return hasKey ? 'HeadObject' : 'HeadBucket';
+  if (req.method === 'DELETE') return 'DeleteObject';
+  return url.searchParams.has('delete') ? 'DeleteObjects' : `${req.method} ${url.pathname}`;
+};
+
+/** Each operation once, in the order first sent. */
+const distinctCalls = (calls: readonly FloorCall[]) => [...new Map(calls.map((c) => [`${c.service} ${c.operation}`, c])).values()];
+
+const SERVICE_NAMES: Record<FloorCall['service'], string> = { dynamodb: 'DynamoDB', s3: 'S3', sfn: 'SFN', sns: 'SNS' };
+const describeCalls = (calls: readonly FloorCall[]) => calls.map((c) => `${SERVICE_NAMES[c.service]} ${c.operation}`).join(', ') || 'no AWS call';
+
+/**
+ * The floor's bundle, built as `sls package` builds a function: serverless.yml's esbuild settings
+ * (resolved by `sls print`), the same plugins, the same SDK from node_modules. Checked by
+ * rebuilding one real function the same way: its handler module must come out byte for byte as
+ * in the zip, or the floor would not be comparable.
+ */
+const buildFloor = async (inProject: string, out: string, env: NodeJS.ProcessEnv, zipOf: (key: string) => Promise<Map<string, Buffer>>) => {
+  const printed = spawnSync('npx', ['sls', 'print', '--stage', 'bench', '--path', 'custom.esbuild', '--format', 'json'], { cwd: ROOT, env, encoding: 'utf8' });
+  if (printed.status !== 0) throw new Error(`sls print failed:\n${printed.stdout}\n${printed.stderr}`);
+  const settings = JSON.parse(printed.stdout) as Record<string, unknown>;
+  const require = createRequire(import.meta.url);
+  // Output at the depth of serverless-esbuild's (.esbuild/.build/<folder>): the source maps'
+  // relative paths, and so the chunks' content hashes, come out the same.
+  const build = async (entry: string) => {
+    const outdir = join(inProject, 'build', dirname(entry));
+    const options = esbuildOptionsOf(settings, { root: ROOT, target: 'node22', entry, outdir, loadPlugins: (file) => require(file) as unknown });
+    // serverless-esbuild runs esbuild from the service folder, with entries relative to it.
+    await esbuild({ ...options, absWorkingDir: ROOT, logLevel: 'error' } as BuildOptions);
+  };
+  const check = 'planInspection';
+  await build(`functions/${FUNCTIONS[check]}.ts`);
+  const zip = await zipOf(check);
+  const entry = `functions/${FUNCTIONS[check]}.mjs`;
+  const inZip = handlerModuleOf(zip, entry);
+  const rebuilt = await readFile(join(inProject, 'build', entry)).catch(() => undefined);
+  const rebuiltModule = rebuilt && handlerModuleOf(new Map([[entry, rebuilt]]), entry);
+  const same = inZip && rebuiltModule === inZip && (await readFile(join(inProject, 'build', inZip))).equals(zip.get(inZip)!);
+  const problem = `${check} rebuilt with serverless.yml's esbuild settings differs from its zip (${inZip} vs ${rebuiltModule})`;
+  // An earlier package (COLD_START_PACKAGE) may come from other sources: then only a warning.
+  if (!same && !process.env.COLD_START_PACKAGE) throw new Error(`the floor would not be built as the zips are: ${problem}`);
+  if (!same) console.log(`WARNING: ${problem}; the floor is built from this checkout`);
+  await build('bench/cold-start-floor.ts');
+  // Run from outside the project, as the zips are: nothing may resolve from its node_modules.
+  await cp(join(inProject, 'build', 'bench'), join(out, 'bench'), { recursive: true, filter: (f) => !f.endsWith('.map') });
+  return join(out, 'bench', 'cold-start-floor.mjs');
+};
+
 const fixture = <T>(path: string): { positive: T[] } => JSON.parse(readFileSync(join(ROOT, path), 'utf8')) as { positive: T[] };
 const TOR_ALERT = (JSON.parse(readFileSync(join(ROOT, 'examples/alerts/01-tor-caller.json'), 'utf8')) as Record<string, unknown>[])[0]!;
 const ACCESS_DENIED = fixture<Record<string, unknown>>('detectors/cloudtrail/access/access-denied.fixtures.json').positive[0]!;
@@ -196,7 +289,11 @@ const work = await mkdtemp(join(tmpdir(), 'alertwarden-cold-start-'));
 // The runtime-style baseline must resolve @aws-sdk from the project: its probe lives inside it.
 const inProject = await mkdtemp(join(ROOT, '.bench-cold-start-'));
 const servers = await startLocalServers({ tableName: TABLE, bucketName: BUCKET });
-const stub = await startAwsStub();
+// The AWS operations of the process being measured (processes run one at a time).
+const calls: FloorCall[] = [];
+const stub = await startAwsStub(calls);
+const dynamoDbRelay = await startRecordingRelay(servers.dynamodbEndpoint, 'dynamodb', dynamoDbOperation, calls);
+const s3Relay = await startRecordingRelay(servers.s3Endpoint, 's3', s3Operation, calls);
 const s3 = new S3Client({ region: 'us-east-1', endpoint: servers.s3Endpoint, forcePathStyle: true, credentials: LOCAL_CREDENTIALS });
 try {
   const probe = join(work, 'probe.mjs');
@@ -220,7 +317,7 @@ try {
   // What the deployed functions get from serverless.yml, pointed at the local servers and the stub.
   const lambdaEnv: Record<string, string> = {
     PATH: process.env.PATH ?? '',
-    ...localServerEnv(servers),
+    ...localServerEnv({ dynamodbEndpoint: dynamoDbRelay.url, s3Endpoint: s3Relay.url }),
     AWS_ENDPOINT_URL_SFN: stub.url,
     AWS_ENDPOINT_URL_SNS: stub.url,
     AWS_MAX_ATTEMPTS: '1',
@@ -290,6 +387,16 @@ try {
 
   const timings = new Map<string, Timing[]>();
   const failures: string[] = [];
+  /** Per variant and function: the AWS operations its first event sent (the last run's). */
+  const callsOf = new Map<string, { distinct: FloorCall[]; total: number }>();
+  const floorEntry = await buildFloor(inProject, join(work, 'floor'), env, (key) => readZip(join(packageDir, `${key}.zip`)));
+  const floor = await (async () => {
+    const dir = join(work, 'floor');
+    const entry = floorEntry.slice(dir.length + 1);
+    const module = handlerModuleOf(new Map([[entry, await readFile(floorEntry)]]), entry);
+    return { dir, entry: floorEntry, ...(module ? { handlerModule: join(dir, module) } : {}) };
+  })();
+  await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: FLOOR_OBJECT_KEY, Body: JSON.stringify({ floor: true, note: 'read by the cold-start floor' }) }));
   const add = (key: string, t: Timing) => timings.set(key, [...(timings.get(key) ?? []), t]);
 
   // One new report, through each pipeline function in the order the state machines call them;
@@ -298,9 +405,16 @@ try {
     const unpacked = unpackedOf.get(label)!;
     const measure = async (key: string, event: unknown): Promise<unknown> => {
       const { dir, entry, handlerModule } = unpacked.get(key)!;
+      calls.length = 0;
       const t = await run(key, probe, entry, event, dir, handlerModule);
       if (t.outcome?.error) failures.push(`${label} ${key}: ${t.outcome.error}`);
       add(`${label}:${key}`, t);
+      // Its floor, right after it (same load): the same clients and operations, nothing else.
+      const sent = distinctCalls(calls);
+      callsOf.set(`${label}:${key}`, { distinct: sent, total: calls.length });
+      const f = await run(`${key}-floor`, probe, floor.entry, { calls: sent } satisfies FloorEvent, floor.dir, floor.handlerModule);
+      if (f.outcome?.error) failures.push(`${label} ${key}'s floor: ${f.outcome.error}`);
+      add(`${label}:${key}-floor`, f);
       return t.outcome?.result;
     };
     const alert = { ...TOR_ALERT, alert_key: `${String(TOR_ALERT.alert_key)}-bench-${i}-${randomUUID()}` };
@@ -388,6 +502,37 @@ try {
       );
     }
     sums.set(label, sum);
+
+    // Beside its floor: a handler with the same esbuild settings and SDK that creates the same
+    // clients and sends the same operations once each (bench/cold-start-floor.ts), measured right
+    // after it in each round. Above the floor is ours: code load, zod, middy, plugins, the calls
+    // beyond the first of each operation, the work itself.
+    console.log(`\n${label}: Init + first event beside its floor (the same SDK clients and first AWS operations, nothing else)`);
+    console.log('function          wall ms  floor  (x floor)    CPU ms  floor  (x floor)  ours CPU ms   AWS calls of the first event: distinct operations (all calls)');
+    const floorSum = { wall: 0, cpu: 0, ours: 0, total: 0 };
+    let worstFloor = { key: '', ratio: 0 };
+    for (const key of unpackedOf.get(label)!.keys()) {
+      const runs = timings.get(`${label}:${key}`) ?? [];
+      const floors = timings.get(`${label}:${key}-floor`) ?? [];
+      if (!runs.length || !floors.length) continue;
+      const [wall, cpu] = [pick(runs, 'total', 0), pick(runs, 'total', 1)];
+      const [floorWall, floorCpu] = [pick(floors, 'total', 0), pick(floors, 'total', 1)];
+      const sent = callsOf.get(`${label}:${key}`);
+      floorSum.wall += floorWall;
+      floorSum.cpu += floorCpu;
+      floorSum.ours += cpu - floorCpu;
+      floorSum.total += cpu;
+      if (cpu / floorCpu > worstFloor.ratio) worstFloor = { key, ratio: cpu / floorCpu };
+      const x = (v: number, f: number) => `(${(v / f).toFixed(2)}x)`.padStart(9);
+      console.log(
+        `${key.padEnd(17)} ${wall.toFixed(0).padStart(7)} ${floorWall.toFixed(0).padStart(6)} ${x(wall, floorWall)}   ${cpu.toFixed(0).padStart(7)} ${floorCpu.toFixed(0).padStart(6)} ${x(cpu, floorCpu)}` +
+          `  ${(cpu - floorCpu).toFixed(0).padStart(11)}   ${describeCalls(sent?.distinct ?? [])} (${sent?.total ?? 0})`,
+      );
+    }
+    console.log(
+      `sum: ${sum.wall.toFixed(0)} ms wall over a floor of ${floorSum.wall.toFixed(0)} (${(sum.wall / floorSum.wall).toFixed(2)}x); ${floorSum.total.toFixed(0)} ms CPU over a floor of ${floorSum.cpu.toFixed(0)} (${(floorSum.total / floorSum.cpu).toFixed(2)}x): ` +
+        `ours ${floorSum.ours.toFixed(0)} ms CPU (${((floorSum.ours / floorSum.total) * 100).toFixed(0)}%); worst ${worstFloor.key} ${worstFloor.ratio.toFixed(2)}x its floor`,
+    );
     console.log(`sum over the ${unpackedOf.get(label)!.size} functions of Init + first event: ${sum.wall.toFixed(0)} ms wall, ${sum.cpu.toFixed(0)} ms CPU`);
     console.log(`worst Init wall ratio: ${worstInit.toFixed(1)}x an empty module (goal <= 15x); worst Init + first event: ${worstTotal.toFixed(1)}x`);
   }
@@ -403,6 +548,8 @@ try {
 } finally {
   s3.destroy();
   await stub.stop();
+  await dynamoDbRelay.stop();
+  await s3Relay.stop();
   await servers.stop();
   await rm(work, { recursive: true, force: true });
   await rm(inProject, { recursive: true, force: true });

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { bytesOf, handlerModuleOf, moduleGraph } from './bundles.ts';
+import { bytesOf, esbuildOptionsOf, handlerModuleOf, moduleGraph } from './bundles.ts';
 
 const files = new Map<string, string>([
   ['functions/ingest.mjs', 'import{a}from"./ingest.chunks/chunk-A.mjs";import"./ingest.chunks/side-B.mjs";const s=()=>import("./ingest.chunks/store-C.mjs");import{x}from"node:fs";'],
@@ -42,5 +42,28 @@ describe('handlerModuleOf', () => {
     expect(handlerModuleOf(files, 'functions/ingest.chunks/chunk-A.mjs')).toBeUndefined();
     const two = new Map([['functions/x.mjs', 'const a=()=>import("./x.chunks/a.mjs"),b=()=>import("./x.chunks/b.mjs");']]);
     expect(handlerModuleOf(two, 'functions/x.mjs')).toBeUndefined();
+  });
+});
+
+describe('esbuildOptionsOf', () => {
+  const settings = {
+    bundle: true, minify: true, sourcemap: 'external', plugins: './scripts/p.cjs', format: 'esm', splitting: true, skipRebuild: true,
+    outputFileExtension: '.mjs', exclude: ['@aws-sdk/*'], external: ['mmdb-lib'], banner: { js: '// b' },
+  };
+  const options = esbuildOptionsOf(settings, { root: '/srv', target: 'node22', entry: 'functions/x.ts', outdir: '/out/functions', loadPlugins: (file) => [`loaded ${file}`] });
+
+  test('passes esbuild its settings and keeps serverless-esbuild’s own out', () => {
+    expect(options).toEqual({
+      bundle: true, minify: true, sourcemap: 'external', format: 'esm', splitting: true, banner: { js: '// b' }, target: 'node22',
+      plugins: ['loaded /srv/scripts/p.cjs'], external: ['mmdb-lib', '@aws-sdk/*'], outExtension: { '.js': '.mjs' },
+      entryPoints: ['functions/x.ts'], outdir: '/out/functions',
+    });
+  });
+
+  test('its defaults: the runtime’s target, v2 aws-sdk excluded, `*` excluding nothing by name', () => {
+    const bare = esbuildOptionsOf({}, { root: '/srv', target: 'node22', entry: 'e.ts', outdir: '/o', loadPlugins: () => [] });
+    expect(bare).toMatchObject({ bundle: true, target: 'node22', external: ['aws-sdk'] });
+    expect(bare).not.toHaveProperty('outExtension');
+    expect(esbuildOptionsOf({ exclude: ['*'] }, { root: '/', target: 't', entry: 'e', outdir: 'o', loadPlugins: () => [] }).external).toEqual([]);
   });
 });

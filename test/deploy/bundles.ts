@@ -109,3 +109,32 @@ export const FUNCTIONS: Record<string, string> = {
   flowLogLogs: 'flowlog-logs',
   flowLogFiles: 'flowlog-files',
 };
+
+/** serverless-esbuild's own settings, which it removes before handing the rest to esbuild (its bundle.js). */
+const SERVERLESS_ESBUILD_ONLY = [
+  'concurrency', 'zipConcurrency', 'exclude', 'nativeZip', 'packager', 'packagePath', 'watch', 'keepOutputDirectory', 'packagerOptions',
+  'installExtraArgs', 'outputFileExtension', 'outputBuildFolder', 'outputWorkFolder', 'nodeExternals', 'skipBuild', 'skipRebuild',
+  'skipBuildExcludeFns', 'stripEntryResolveExtensions', 'disposeContext', 'config',
+];
+
+/**
+ * The esbuild options serverless-esbuild builds one function with, from serverless.yml's
+ * `custom.esbuild` as `sls print` resolves it: its defaults (bundle, the runtime's target, the
+ * v2 `aws-sdk` excluded) under the given settings, its own settings removed, `exclude` turned
+ * into `external`, the plugins file loaded, the output extension applied. The cold-start bench
+ * builds its floor with these, so the floor is bundled as the zips are (the bench checks it by
+ * rebuilding one function and comparing the bytes with the zip's).
+ */
+export const esbuildOptionsOf = (
+  settings: Record<string, unknown>,
+  { root, target, entry, outdir, loadPlugins }: { root: string; target: string; entry: string; outdir: string; loadPlugins: (file: string) => unknown },
+): Record<string, unknown> => {
+  const merged: Record<string, unknown> = { bundle: true, target, external: [], exclude: ['aws-sdk'], outputFileExtension: '.js', ...settings };
+  const options = Object.fromEntries(Object.entries(merged).filter(([k]) => !SERVERLESS_ESBUILD_ONLY.includes(k)));
+  const strings = (v: unknown) => (Array.isArray(v) ? v : v === undefined ? [] : [v]).filter((x): x is string => typeof x === 'string');
+  const exclude = strings(merged.exclude);
+  options.external = [...strings(merged.external), ...(exclude.includes('*') ? [] : exclude)];
+  if (typeof merged.plugins === 'string') options.plugins = loadPlugins(posix.join(root, merged.plugins));
+  if (merged.outputFileExtension !== '.js') options.outExtension = { '.js': merged.outputFileExtension };
+  return { ...options, entryPoints: [entry], outdir };
+};
