@@ -3,7 +3,7 @@
  * SDK clients) and over loopback HTTP (other processes, S3); fault injection reaches both
  * paths; the thread reports its CPU and dynalite's expression parses; a stopped server refuses requests instead of hanging.
  */
-import { DynamoDBClient, GetItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, GetItemCommand, PutItemCommand, QueryCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { LOCAL_CREDENTIALS, startLocalServers, type LocalServers } from './servers.ts';
 
@@ -75,6 +75,22 @@ test('dynalite parses each distinct expression once (the memo is installed on th
   // The request types too are checked by the compiled check (local/dynalite-type-check.mjs), none left to dynalite's own.
   const checks = { compiled: end.typeChecks.compiled - start.typeChecks.compiled, original: end.typeChecks.original - start.typeChecks.original };
   expect(checks, `type checks over 30 UpdateItem calls: ${JSON.stringify(checks)}`).toStrictEqual({ compiled: 30, original: 0 });
+});
+
+test('the in-memory store keeps text, and sort keys still come back in DynamoDB order (UTF-8 bytes, not UTF-16 units)', async () => {
+  const usage = await servers.storageUsage();
+  // dynalite's table store was opened with string storage (local/dynalite-string-store.mjs).
+  expect(usage.stringStores, `string stores opened on the storage thread: ${usage.stringStores}`).toBeGreaterThan(0);
+  // Sorted by UTF-8 bytes, as DynamoDB sorts strings: U+E000 (EE 80 80) before U+1F600 (F0 9F 98 80),
+  // the other way round as UTF-16 code units (D83D < E000).
+  const sortKeys = ['z', 'A', '\u00e9', '\u{1F600}', '\uE000', 'a/b', 'a', '0'];
+  for (const sk of sortKeys) await inProcess.send(new PutItemCommand({ TableName: TABLE, Item: { pk: { S: 'ORDER#1' }, sk: { S: sk }, v: { S: `value of ${sk}` } } }));
+  const { Items = [] } = await overSocket.send(
+    new QueryCommand({ TableName: TABLE, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': { S: 'ORDER#1' } }, ConsistentRead: true }),
+  );
+  const byBytes = [...sortKeys].sort((a, b) => Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8')));
+  expect(Items.map((item) => item.sk!.S)).toEqual(byBytes);
+  expect(Items.map((item) => item.v!.S)).toEqual(byBytes.map((sk) => `value of ${sk}`));
 });
 
 test('paused DynamoDB fails requests on both paths as a dropped connection; resumed, the data is still there', async () => {

@@ -18,6 +18,8 @@ export interface StorageUsage {
   expressionParses: { parses: number; hits: number };
   /** Requests whose types dynalite's compiled check answered, and those left to its own (local/dynalite-type-check.mjs). */
   typeChecks: { compiled: number; original: number };
+  /** In-memory dynalite stores opened with string storage (local/dynalite-string-store.mjs); 0 with a --state folder. */
+  stringStores: number;
   gc?: GcTotals;
 }
 
@@ -105,7 +107,7 @@ export const noLocalServers = (): LocalServers => {
     s3Endpoint: 'http://127.0.0.1:9',
     dynamodbRequestHandler: refused,
     storageThreadCpuMs: async () => 0,
-    storageUsage: async () => ({ cpuMs: 0, expressionParses: { parses: 0, hits: 0 }, typeChecks: { compiled: 0, original: 0 } }),
+    storageUsage: async () => ({ cpuMs: 0, expressionParses: { parses: 0, hits: 0 }, typeChecks: { compiled: 0, original: 0 }, stringStores: 0 }),
     pauseDynamoDb: unavailable,
     resumeDynamoDb: unavailable,
     stop: async () => undefined,
@@ -119,7 +121,7 @@ class StorageWorkerError extends Error {
 type WorkerReply =
   | { type: 'ready'; dynamoPort: number; s3Port: number }
   | ({ type: 'response'; id: number } & WireResponse)
-  | { type: 'done'; id: number; cpuMs?: number; expressionParses?: { parses: number; hits: number }; typeChecks?: { compiled: number; original: number }; gc?: GcTotals }
+  | { type: 'done'; id: number; cpuMs?: number; expressionParses?: { parses: number; hits: number }; typeChecks?: { compiled: number; original: number }; stringStores?: number; gc?: GcTotals }
   | { type: 'failed'; id: number; message: string };
 
 /**
@@ -229,6 +231,7 @@ export const startLocalServers = async (options: LocalServersOptions): Promise<L
         cpuMs: reply.cpuMs,
         expressionParses: reply.expressionParses ?? { parses: 0, hits: 0 },
         typeChecks: reply.typeChecks ?? { compiled: 0, original: 0 },
+        stringStores: reply.stringStores ?? 0,
         ...(reply.gc ? { gc: reply.gc } : {}),
       };
     },

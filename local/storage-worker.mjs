@@ -22,9 +22,9 @@ import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { buffer } from 'node:stream/consumers';
 import { parentPort, workerData } from 'node:worker_threads';
-import dynalite from 'dynalite';
 import S3rver from 's3rver';
 import { installExpressionMemo } from './dynalite-expression-memo.mjs';
+import { installStringStore } from './dynalite-string-store.mjs';
 import { installTypeCheck } from './dynalite-type-check.mjs';
 import { startGcMeter } from './gc-meter.mjs';
 
@@ -64,6 +64,10 @@ const makePutsAtomic = (store) => {
 };
 
 const fromDynalite = createRequire(import.meta.resolve('dynalite'));
+// Items and keys kept as text, not converted to and from Buffers on every access (local/dynalite-string-store.mjs);
+// before dynalite loads, which takes MemoryLevel from memory-level's exports as it does.
+const stringStore = installStringStore(fromDynalite);
+const { default: dynalite } = await import('dynalite');
 // Each distinct expression parsed once, not on every call (local/dynalite-expression-memo.mjs).
 const expressionMemo = installExpressionMemo(fromDynalite);
 // Request types checked by a check compiled once per operation (local/dynalite-type-check.mjs).
@@ -146,7 +150,7 @@ const handle = async (message) => {
       return reply({ type: 'done', id: message.id });
     case 'usage':
       if (message.gc) gcMeter ??= startGcMeter();
-      return reply({ type: 'done', id: message.id, cpuMs: threadCpuMs(), expressionParses: expressionMemo.stats(), typeChecks: { ...typeCheck.stats }, ...(gcMeter ? { gc: gcMeter.read() } : {}) });
+      return reply({ type: 'done', id: message.id, cpuMs: threadCpuMs(), expressionParses: expressionMemo.stats(), typeChecks: { ...typeCheck.stats }, stringStores: stringStore.stores, ...(gcMeter ? { gc: gcMeter.read() } : {}) });
     case 'stop':
       await close(dynamo);
       await s3.close();
