@@ -6,17 +6,21 @@ import { randomUUID } from 'node:crypto';
 import { EmissionInProgressError, PluginContractError } from '../errors.ts';
 import type { EmitResult } from '../plugins.ts';
 import { emissionKeyOf } from '../ids.ts';
-import type { Emission } from '../report.ts';
+import type { Emission, Report } from '../report.ts';
 import type { PipelineDeps } from './deps.ts';
 import { describeCaughtError, type CaughtError } from './caught-error.ts';
 
 export const emitReport = async (
-  input: { reportId: string; version: number; emitter: string },
+  /** `report`: the reviewed version as the review step handed it on (see INLINE_REPORT_MAX_BYTES); read from the archive when absent. */
+  input: { reportId: string; version: number; emitter: string; report?: Report | null },
   deps: Pick<PipelineDeps, 'store' | 'archive' | 'plugins' | 'logger' | 'secrets' | 'now' | 'metrics' | 'config'> & Partial<Pick<PipelineDeps, 'reportLinks'>>,
 ): Promise<{ status: Emission['status'] }> => {
   const emitter = deps.plugins.emitters.find((e) => e.name === input.emitter);
   if (!emitter) throw new PluginContractError(`emitter ${JSON.stringify(input.emitter)} is not enabled in this deployment`);
-  const report = await deps.archive.get(input.reportId, input.version);
+  const report =
+    input.report && input.report.id === input.reportId && input.report.version === input.version
+      ? input.report
+      : await deps.archive.get(input.reportId, input.version);
   // Defence in depth: the review already leaves such emitters out of a preliminary fan-out.
   if (report.phase === 'preliminary' && emitter.receivesPreliminary === false) return { status: 'skipped' };
   const token = randomUUID();

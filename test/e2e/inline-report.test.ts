@@ -1,0 +1,98 @@
+/**
+ * The reviewed report reaches the emitters in the round's own data when it is small enough
+ * (core/pipeline/review.ts INLINE_REPORT_MAX_BYTES): no emit task reads back from S3 the
+ * version the review just archived. A larger report is read from S3, as every report was
+ * before. Either way each emitter gets exactly the archived version.
+ */
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, test } from 'vitest';
+import { INLINE_REPORT_MAX_BYTES } from '../../core/pipeline/review.ts';
+import { defineEmitter } from '../../core/plugins.ts';
+import type { Report } from '../../core/report.ts';
+import { LocalRuntime } from '../../local/runtime.ts';
+
+let runtime: LocalRuntime;
+let outDir: string;
+const received: Report[] = [];
+const gets: string[] = [];
+
+const recorder = (name: string) =>
+  defineEmitter({
+    name,
+    emit: (report) => {
+      received.push(structuredClone(report));
+      return { status: 'delivered' };
+    },
+  });
+
+const alertsFor = (key: string, count: number, description: string) =>
+  Array.from({ length: count }, (_, i) =>
+    JSON.stringify({
+      detector: 'inline-test',
+      rule_id: 'scanner-contact',
+      alert_key: key,
+      description,
+      timestamp: new Date(Date.UTC(2026, 10, 23, 0, 0, i)).toISOString(),
+      attributes: [{ type: 'ipaddr', key: 'remote', value: `198.51.100.${i + 1}`, context: ['remote'] }],
+    }),
+  );
+
+beforeAll(async () => {
+  outDir = await mkdtemp(join(tmpdir(), 'alertwarden-inline-report-'));
+  runtime = await LocalRuntime.start({
+    env: {
+      ALERTWARDEN_AGGREGATION_DELAY_SECONDS: '0',
+      ALERTWARDEN_EMITTERS: 'first,second',
+      ALERTWARDEN_FILE_EMITTER_PATH: join(outDir, 'reports.jsonl'),
+    },
+    extraEmitters: [recorder('first'), recorder('second')],
+  });
+  runtime.clients.s3.middlewareStack.add(
+    ((next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) => (args: { input: { Key?: string } }) => {
+      if (context.commandName === 'GetObjectCommand') gets.push(String(args.input.Key));
+      return next(args);
+    }) as never,
+    { step: 'initialize', name: 'inlineReportTestGets' },
+  );
+});
+
+afterAll(async () => {
+  await runtime?.stop();
+  if (outDir) await rm(outDir, { recursive: true, force: true });
+});
+
+const emittedAndArchived = async (alertKey: string) => {
+  const [view] = (await runtime.reports()).filter((v) => v.report.alert_key === alertKey);
+  assert.ok(view, `a report for ${alertKey}`);
+  const emitted = received.filter((r) => r.id === view.report.id);
+  const archived = await runtime.deps.archive.get(view.report.id, view.report.version);
+  return { view, emitted, archived, size: Buffer.byteLength(JSON.stringify(archived)) };
+};
+
+test('a small report goes to every emitter without a read from S3, and is the archived version', async () => {
+  gets.length = 0;
+  await runtime.publish(alertsFor('small-host', 3, 'a short description'));
+  await runtime.drain();
+  const readsDuringRun = [...gets];
+  const { emitted, archived, size } = await emittedAndArchived('small-host');
+  assert.ok(size <= INLINE_REPORT_MAX_BYTES, `the small report is ${size} bytes`);
+  assert.deepEqual(readsDuringRun, [], `S3 GetObject during the run of a ${size}-byte report: ${readsDuringRun.join(', ')}`);
+  assert.equal(emitted.length, 2, 'one delivery per emitter');
+  for (const report of emitted) assert.deepEqual(report, archived);
+});
+
+test('a report over the limit is read from S3 by each emitter, and is the archived version', async () => {
+  gets.length = 0;
+  await runtime.publish(alertsFor('large-host', 40, 'x'.repeat(1500)));
+  await runtime.drain();
+  const readsDuringRun = [...gets];
+  const { view, emitted, archived, size } = await emittedAndArchived('large-host');
+  assert.ok(size > INLINE_REPORT_MAX_BYTES, `the large report is ${size} bytes`);
+  const ownReads = readsDuringRun.filter((key) => key.includes(view.report.id));
+  assert.equal(ownReads.length, 2, `S3 GetObject of the ${size}-byte report during the run: ${ownReads.join(', ')}`);
+  assert.equal(emitted.length, 2, 'one delivery per emitter');
+  for (const report of emitted) assert.deepEqual(report, archived);
+});
