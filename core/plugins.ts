@@ -146,6 +146,12 @@ export interface Emitter {
    */
   receivesPreliminary?: boolean;
   emit(report: Report, ctx: EmitContext): Promise<EmitResult> | EmitResult;
+  /**
+   * Releases what the emitter keeps open between emits (the file emitter's descriptor). The
+   * local runtime calls it at stop, once every execution has ended; Lambda never does (the
+   * container's end releases it). An emit after it opens what it needs again. Optional.
+   */
+  close?(): Promise<void>;
 }
 
 const PLUGIN_NAME = /^[a-z][a-z0-9-]{0,39}$/;

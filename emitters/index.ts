@@ -44,6 +44,7 @@ const loadedOnFirstUse = (name: string, receivesPreliminary: boolean, load: () =
       });
       return (await loaded).emit(report, ctx);
     },
+    close: async () => (await loaded?.catch(() => undefined))?.close?.(),
   });
 };
 

@@ -460,6 +460,11 @@ export class LocalRuntime {
   async stop(): Promise<void> {
     clearInterval(this.sweepTimer);
     await this.timedSweep;
-    await this.servers.stop();
+    try {
+      // Emitters release what they hold open (the report file) before the servers go.
+      await Promise.all(this.deps.plugins.emitters.map((e) => e.close?.()));
+    } finally {
+      await this.servers.stop();
+    }
   }
 }

@@ -1,13 +1,14 @@
 /**
  * Emits to one file run side by side: none waits for another's write (issue 12: a single
  * append queue made emits under load outlive their step's timeout and be delivered twice).
- * The file system is replaced by a recorder whose writes finish only when the test says so.
+ * The file system is replaced by a recorder whose writes finish only when the test says so; the
+ * five share the emitter's one descriptor.
  */
 import assert from 'node:assert/strict';
 import { test, vi } from 'vitest';
 import { makeEmitContext, makeReport } from '../../core/testing.ts';
 
-const inFlight = { now: 0, max: 0 };
+const inFlight = { now: 0, max: 0, opens: 0 };
 let release!: () => void;
 const released = new Promise<void>((resolve) => (release = resolve));
 
@@ -16,7 +17,9 @@ vi.mock('node:fs/promises', async (importOriginal) => {
   return {
     ...actual,
     mkdir: async () => undefined,
+    stat: async () => ({ dev: 1, ino: 1 }),
     open: async () => ({
+      stat: async () => ({ dev: 1, ino: (++inFlight.opens, 1) }),
       write: async (buffer: Buffer) => {
         inFlight.now++;
         inFlight.max = Math.max(inFlight.max, inFlight.now);
@@ -38,5 +41,6 @@ test('five emits to the same file are all writing at once, not queued behind eac
   release();
   const results = await Promise.all(emits);
   assert.equal(concurrent, 5, `at most ${concurrent} of 5 writes were in flight together`);
+  assert.equal(inFlight.opens, 1, `the file was opened ${inFlight.opens} times for 5 emits`);
   assert.deepEqual(results.map((r) => r.status), Array(5).fill('delivered'));
 });
