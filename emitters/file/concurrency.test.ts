@@ -12,12 +12,17 @@ const inFlight = { now: 0, max: 0, opens: 0 };
 let release!: () => void;
 const released = new Promise<void>((resolve) => (release = resolve));
 
+vi.mock('node:fs', async (importOriginal) => ({
+  ...(await importOriginal<typeof import('node:fs')>()),
+  statSync: () => ({ dev: 1, ino: 1 }),
+}));
+
 vi.mock('node:fs/promises', async (importOriginal) => {
   const actual = await importOriginal<typeof import('node:fs/promises')>();
   return {
     ...actual,
     mkdir: async () => undefined,
-    stat: async () => ({ dev: 1, ino: 1 }),
+    
     open: async () => ({
       stat: async () => ({ dev: 1, ino: (++inFlight.opens, 1) }),
       write: async (buffer: Buffer) => {

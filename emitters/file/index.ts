@@ -2,7 +2,8 @@
  * Appends each report as one JSON line to a JSONL file: a local audit trail that `jq` and
  * `grep` can read. Parent directories are created as needed.
  */
-import { mkdir, open, stat, type FileHandle } from 'node:fs/promises';
+import { statSync } from 'node:fs';
+import { mkdir, open, type FileHandle } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { AlertWardenError } from '../../core/errors.ts';
 import { toJsonLine } from '../../core/jsonl.ts';
@@ -67,22 +68,22 @@ export const createFileEmitter = (options: FileEmitterOptions): Emitter => {
   };
   /**
    * The appender for `path` as it is now. A file removed or replaced since it was opened (the
-   * folder cleared, a log rotated) would take lines nobody can read: one stat per emit (cheaper
-   * than the open and close it replaces) sees that and opens the path again.
+   * folder cleared, a log rotated) would take lines nobody can read: one stat per emit sees
+   * that and opens the path again.
    */
-  const appender = async (): Promise<{ held: Promise<Appender>; appending: Appender }> => {
+  const appender = async (reopen = true): Promise<{ held: Promise<Appender>; appending: Appender }> => {
     const held = (current ??= openAppender());
     const appending = await held.catch((error: unknown) => {
       if (current === held) current = undefined; // not remembered: the next emit tries again
       throw error;
     });
-    const now = await stat(path).catch((error: unknown) => {
-      if (isMissing(error)) return undefined;
-      throw error;
-    });
-    if (now && now.ino === appending.ino && now.dev === appending.dev) return { held, appending };
+    // Synchronous: a stat is a microsecond system call, and a trip through the thread pool
+    // cost as much CPU as the write itself.
+    const now = statSync(path, { throwIfNoEntry: false });
+    // Opened again once at most: a file system whose stat never matches its descriptor must not loop.
+    if (!reopen || (now && now.ino === appending.ino && now.dev === appending.dev)) return { held, appending };
     retire(held);
-    return appender();
+    return appender(false);
   };
   const append = async (bytes: Buffer, again = true): Promise<void> => {
     const { held, appending } = await appender();
