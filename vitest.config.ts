@@ -18,7 +18,7 @@ const E2E = ['test/e2e/**/*.test.ts', 'test/corpus/**/*.test.ts', 'test/security
 const DEPLOY = ['test/deploy/**/*.test.ts'];
 // Unit files that replace a module with vi.mock: a shared module cache would hand them (or the
 // files after them) the wrong copy, so they run isolated.
-const MOCKS_MODULES = ['emitters/file/concurrency.test.ts'];
+const MOCKS_MODULES = ['emitters/file/concurrency.test.ts', 'emitters/quarantine/lazy-load.test.ts'];
 
 export default defineConfig({
   test: {

@@ -4,6 +4,8 @@
  * `defineEmitter({ name, emit(report, ctx) })` with its test beside it, then add it below.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { EC2Client } from '@aws-sdk/client-ec2';
+import type { IAMClient } from '@aws-sdk/client-iam';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import { clientOf, type Lazy } from '../adapters/aws-clients.ts';
 import { ConfigError } from '../core/errors.ts';
@@ -11,6 +13,7 @@ import { defineEmitter, type Emitter } from '../core/plugins.ts';
 import { createConsoleEmitter } from './console/index.ts';
 import { createFileEmitter } from './file/index.ts';
 import { quarantineSettingsFrom } from './quarantine/config.ts';
+import type { QuarantineLedger } from './quarantine/ledger.ts';
 import { emailSettingsFrom } from './email/config.ts';
 import { githubSettingsFrom } from './github/config.ts';
 import { pagerDutyEmitterFromEnv } from './pagerduty/index.ts';
@@ -56,23 +59,33 @@ const quarantineEmitter = (env: Record<string, string | undefined>, clients: Emi
   const dynamodb = clients.dynamodb;
   if (!table || !dynamodb) throw new ConfigError('quarantine needs the pipeline table (ALERTWARDEN_TABLE) for its ledger');
   const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
-  return loadedOnFirstUse('quarantine', false, async () => {
-    const [{ createQuarantineEmitter }, { DynamoDbQuarantineLedger }, { EC2Client }, { IAMClient }, ledgerClient] = await Promise.all([
-      import('./quarantine/index.ts'),
-      import('./quarantine/ledger.ts'),
-      import('@aws-sdk/client-ec2'),
-      import('@aws-sdk/client-iam'),
-      clientOf(dynamodb),
-    ]);
-    let ec2: InstanceType<typeof EC2Client> | undefined;
-    let iam: InstanceType<typeof IAMClient> | undefined;
-    return createQuarantineEmitter({
+  const ttlDays = Number(env.ALERTWARDEN_RECORD_TTL_DAYS ?? 30) || 30;
+  // The ledger, lib-dynamodb and the EC2 and IAM clients load when a quarantine first reads or
+  // changes AWS: a local run that only plans offline (the CLI's default dry run) loads none.
+  let ledger: Promise<QuarantineLedger> | undefined;
+  const ledgerNow = () =>
+    (ledger ??= Promise.all([import('./quarantine/ledger.ts'), clientOf(dynamodb)]).then(
+      ([{ DynamoDbQuarantineLedger }, client]) => new DynamoDbQuarantineLedger(client, table, ttlDays),
+      (error: unknown) => {
+        ledger = undefined;
+        throw error;
+      },
+    ));
+  const lazyLedger: QuarantineLedger = {
+    done: async (reportId, stepKey) => (await ledgerNow()).done(reportId, stepKey),
+    record: async (reportId, stepKey, result) => (await ledgerNow()).record(reportId, stepKey, result),
+    takeSlot: async (reportId, resource, cap) => (await ledgerNow()).takeSlot(reportId, resource, cap),
+  };
+  let ec2: Promise<EC2Client> | undefined;
+  let iam: Promise<IAMClient> | undefined;
+  return loadedOnFirstUse('quarantine', false, async () =>
+    (await import('./quarantine/index.ts')).createQuarantineEmitter({
       settings,
-      ledger: new DynamoDbQuarantineLedger(ledgerClient, table, Number(env.ALERTWARDEN_RECORD_TTL_DAYS ?? 30) || 30),
-      ec2: () => (ec2 ??= new EC2Client(region ? { region } : {})),
-      iam: () => (iam ??= new IAMClient(region ? { region } : {})),
-    });
-  });
+      ledger: lazyLedger,
+      ec2: () => (ec2 ??= import('@aws-sdk/client-ec2').then(({ EC2Client }) => new EC2Client(region ? { region } : {}))),
+      iam: () => (iam ??= import('@aws-sdk/client-iam').then(({ IAMClient }) => new IAMClient(region ? { region } : {}))),
+    }),
+  );
 };
 
 /**

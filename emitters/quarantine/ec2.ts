@@ -22,9 +22,9 @@ import {
 } from '@aws-sdk/client-ec2';
 import type { QuarantineSettings } from './config.ts';
 import type { QuarantineLedger } from './ledger.ts';
+import { REPORT_TAG } from './offline.ts';
 import type { StepRunner } from './steps.ts';
 
-export const REPORT_TAG = 'alertwarden:report-id';
 
 const tagsOf = (instance: Instance) => new Map((instance.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? '']));
 
@@ -192,18 +192,4 @@ export const quarantineInstance = async ({ instanceId, reportId, ec2, settings, 
       });
     }
   }
-};
-
-/** What enforce would do, from the report alone (offline local runs: no EC2 endpoint to read). */
-export const planInstanceOffline = (instanceId: string, reportId: string, settings: QuarantineSettings, runner: StepRunner): void => {
-  runner.note({ action: 'ec2:DescribeInstances', target: instanceId, outcome: 'planned', result: `check ${settings.protectedTag}, accounts, required tags` });
-  runner.note({ action: 'ec2:CreateSecurityGroup', target: `${instanceId}'s VPC`, outcome: 'planned', result: `${settings.isolationGroupName} if missing, no ingress, no egress` });
-  runner.note({ action: 'ec2:ModifyNetworkInterfaceAttribute', target: `each interface of ${instanceId}`, outcome: 'planned', result: `Groups=[${settings.isolationGroupName}]` });
-  if (settings.snapshotVolumes) {
-    runner.note({ action: 'ec2:CreateSnapshot', target: `each EBS volume of ${instanceId}`, outcome: 'planned', result: `tagged ${REPORT_TAG}=${reportId}` });
-  }
-  runner.note({ action: 'ec2:CreateTags', target: instanceId, outcome: 'planned', result: `alertwarden:quarantined=${reportId}` });
-  if (settings.detachInstanceProfile) runner.note({ action: 'ec2:DisassociateIamInstanceProfile', target: instanceId, outcome: 'planned' });
-  if (settings.stopInstance) runner.note({ action: 'ec2:StopInstances', target: instanceId, outcome: 'planned' });
-  if (settings.stopInstance && settings.terminateInstance) runner.note({ action: 'ec2:TerminateInstances', target: instanceId, outcome: 'planned' });
 };

@@ -6,9 +6,9 @@
 import { GetAccessKeyLastUsedCommand, ListUserTagsCommand, PutUserPolicyCommand, UpdateAccessKeyCommand, type IAMClient } from '@aws-sdk/client-iam';
 import type { QuarantineSettings } from './config.ts';
 import type { QuarantineLedger } from './ledger.ts';
+import { DENY_ALL_POLICY_NAME } from './offline.ts';
 import type { StepRunner } from './steps.ts';
 
-export const DENY_ALL_POLICY_NAME = 'alertwarden-quarantine-deny-all';
 export const DENY_ALL_POLICY = JSON.stringify({
   Version: '2012-10-17',
   Statement: [{ Sid: 'AlertWardenQuarantine', Effect: 'Deny', Action: '*', Resource: '*' }],
@@ -62,10 +62,4 @@ export const quarantineAccessKey = async ({ accessKeyId, reportId, iam, settings
       return DENY_ALL_POLICY_NAME;
     });
   }
-};
-
-export const planAccessKeyOffline = (accessKeyId: string, settings: QuarantineSettings, runner: StepRunner): void => {
-  runner.note({ action: 'iam:GetAccessKeyLastUsed', target: accessKeyId, outcome: 'planned', result: `find its user, check ${settings.protectedTag}` });
-  if (settings.deactivateAccessKey) runner.note({ action: 'iam:UpdateAccessKey', target: accessKeyId, outcome: 'planned', result: 'Status=Inactive' });
-  if (settings.denyAllUserPolicy) runner.note({ action: 'iam:PutUserPolicy', target: `the user of ${accessKeyId}`, outcome: 'planned', result: DENY_ALL_POLICY_NAME });
 };

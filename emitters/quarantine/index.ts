@@ -17,9 +17,8 @@ import { AlertWardenError } from '../../core/errors.ts';
 import { defineEmitter, type Emitter } from '../../core/plugins.ts';
 import { isAtLeast, type Report } from '../../core/report.ts';
 import type { QuarantineSettings } from './config.ts';
-import { planInstanceOffline, quarantineInstance } from './ec2.ts';
-import { planAccessKeyOffline, quarantineAccessKey } from './iam.ts';
 import type { QuarantineLedger } from './ledger.ts';
+import { planAccessKeyOffline, planInstanceOffline } from './offline.ts';
 import { formatStep, StepRunner } from './steps.ts';
 
 export class QuarantineIncompleteError extends AlertWardenError {
@@ -32,9 +31,12 @@ export class QuarantineIncompleteError extends AlertWardenError {
 export interface QuarantineEmitterOptions {
   settings: QuarantineSettings;
   ledger: QuarantineLedger;
-  /** Created on first use: a function that never quarantines never loads or builds these clients. */
-  ec2: () => EC2Client;
-  iam: () => IAMClient;
+  /**
+   * Called only when a quarantine that reads or changes AWS is about to run: a function (or a
+   * local run planning offline) that never does so never loads or builds these clients.
+   */
+  ec2: () => EC2Client | Promise<EC2Client>;
+  iam: () => IAMClient | Promise<IAMClient>;
   now?: () => number;
 }
 
@@ -75,11 +77,14 @@ export const createQuarantineEmitter = (options: QuarantineEmitterOptions): Emit
         for (const id of instances) planInstanceOffline(id, report.id, settings, runner);
         for (const id of accessKeys) planAccessKeyOffline(id, settings, runner);
       } else {
-        for (const instanceId of instances) {
-          await quarantineInstance({ instanceId, reportId: report.id, ec2: options.ec2(), settings, ledger, runner, now });
+        // Loaded here, with the SDK clients they call: planning offline needs neither.
+        if (instances.length > 0) {
+          const [{ quarantineInstance }, ec2] = await Promise.all([import('./ec2.ts'), options.ec2()]);
+          for (const instanceId of instances) await quarantineInstance({ instanceId, reportId: report.id, ec2, settings, ledger, runner, now });
         }
-        for (const accessKeyId of accessKeys) {
-          await quarantineAccessKey({ accessKeyId, reportId: report.id, iam: options.iam(), settings, ledger, runner });
+        if (accessKeys.length > 0) {
+          const [{ quarantineAccessKey }, iam] = await Promise.all([import('./iam.ts'), options.iam()]);
+          for (const accessKeyId of accessKeys) await quarantineAccessKey({ accessKeyId, reportId: report.id, iam, settings, ledger, runner });
         }
       }
       const detail = `${dryRun ? 'dry-run' : 'enforce'}: ${runner.steps.map(formatStep).join('; ')}`;
