@@ -9,8 +9,13 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { StateMachine } from 'aws-local-stepfunctions';
+import type { StateMachine as EngineStateMachine } from 'aws-local-stepfunctions';
+import stepFunctions from './stepfunctions-engine.cjs';
 import type { ExecutionStarter, RoundInput } from '../core/store.ts';
+
+// The engine's CommonJS build, its path queries answered without a thrown Error (see the .cjs).
+const { StateMachine } = stepFunctions;
+type StateMachine = EngineStateMachine;
 
 const LOCAL_ACCOUNT = '000000000000';
 const LOCAL_REGION = 'us-east-1';
