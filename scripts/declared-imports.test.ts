@@ -15,7 +15,8 @@ describe('declared imports', () => {
     expect(listing, `${imports.size} packages imported; undeclared: ${listing}`).toBe('');
     // The scan sees the imports issue 12 was about, so an empty result is not a blind scan.
     expect(imports.get('@aws-sdk/client-cloudformation')).toContain(join('tester', 'aws-target.ts'));
-    expect(imports.get('aws-local-stepfunctions')).toContain(join('local', 'engine.ts'));
+    expect(imports.get('aws-local-stepfunctions')).toContain(join('local', 'stepfunctions-engine.cjs'));
+    expect(imports.get('jsonpath-plus')).toContain(join('local', 'stepfunctions-engine.cjs'));
   });
 
   test('TypeScript, require, export-from and import() are read; look-alike text, builtins and type-only imports are not', async () => {
