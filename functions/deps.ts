@@ -2,6 +2,10 @@
  * Wiring: configuration from the environment, AWS SDK clients, stores and plugins, built
  * once per Lambda container. The local runtime calls the same `buildDeps` with its own
  * environment (loopback endpoints) and an in-process execution starter.
+ *
+ * The plugin registries (inspectors, emitters, the reviewer) are imported only by the functions
+ * that use them (PluginNeeds): building every registry was about 12 ms of CPU of each cold start
+ * (code to compile, emitter settings parsed) in functions that never inspect or emit.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { LogAttributes } from '@aws-lambda-powertools/logger/types';
@@ -21,9 +25,7 @@ import { fileSecretReader } from '../adapters/local-secrets.ts';
 import { reportLinksOf, S3ReportArchive } from '../adapters/s3-archive.ts';
 import { SfnExecutionStarter } from '../adapters/sfn-starter.ts';
 import { SsmSecretReader } from '../adapters/ssm-secrets.ts';
-import { builtinEmitters } from '../emitters/index.ts';
-import { builtinInspectors, recordsSightings } from '../inspectors/index.ts';
-import { loadReviewer } from '../reviewer/index.ts';
+import { recordsSightings } from '../inspectors/sightings.ts';
 
 export interface DepsOverrides {
   clients?: AwsClientProviders;
@@ -42,6 +44,22 @@ export interface DepsOverrides {
   metrics?: PipelineMetrics;
   now?: () => number;
 }
+
+/**
+ * The plugin kinds a function uses; only those are imported and built. The reviewer is always
+ * loaded on its first review. A kind left out is not an empty list: reading it throws.
+ */
+export interface PluginNeeds {
+  inspectors?: boolean;
+  emitters?: boolean;
+}
+
+/** Every kind: the local runtime and tests, which run all the functions with one set of deps. */
+export const ALL_PLUGINS: Readonly<PluginNeeds> = { inspectors: true, emitters: true };
+
+const notLoaded = (kind: keyof PluginNeeds): never => {
+  throw new ConfigError(`this function does not load ${kind}: name them in its containerDeps({ ${kind}: true }) (functions/deps.ts)`);
+};
 
 const unconfiguredStarter: ExecutionStarter = {
   start: async () => {
@@ -89,7 +107,7 @@ const dynamoDbStoreOf = async (clients: AwsClientProviders, options: DynamoDbRep
   return typeof clients.dynamodb === 'function' ? portLoadedOnFirstCall<ReportStore>(make) : make();
 };
 
-export const buildDeps = async (env: Env, overrides: DepsOverrides = {}): Promise<PipelineDeps> => {
+export const buildDeps = async (env: Env, overrides: DepsOverrides = {}, needs: PluginNeeds = ALL_PLUGINS): Promise<PipelineDeps> => {
   const config = loadConfig(env);
   const clients = overrides.clients ?? lazyAwsClients(env);
   const logger = pluginLoggerOf(new Logger({
@@ -108,20 +126,32 @@ export const buildDeps = async (env: Env, overrides: DepsOverrides = {}): Promis
       recordSightings: recordsSightings(config.inspectors),
     }));
   const invoker = overrides.invoker ?? new LambdaFunctionInvoker();
-  // Naming an external inspector in its configuration is what enables it: one change, no list to extend too.
-  const external = externalInspectorSpecsFrom(env).map((spec) => externalInspector(spec, invoker));
-  const builtin = selectEnabled(
-    'inspector',
-    [...builtinInspectors(env, { ...clients, secrets, store }), ...(overrides.extraInspectors ?? [])],
-    config.inspectors,
-  );
-  const clash = external.find((e) => builtin.some((b) => b.name === e.name));
-  if (clash) throw new ConfigError(`external inspector ${JSON.stringify(clash.name)} has the name of a built-in one`);
-  const inspectors = [...builtin, ...external];
-  const emitters = selectEnabled('emitter', [...builtinEmitters(env, clients), ...(overrides.extraEmitters ?? [])], config.emitters);
+  const [inspectorRegistry, emitterRegistry] = await Promise.all([
+    needs.inspectors ? import('../inspectors/index.ts') : undefined,
+    needs.emitters ? import('../emitters/index.ts') : undefined,
+  ]);
+  let inspectors: Inspector[] | undefined;
+  if (inspectorRegistry) {
+    // Naming an external inspector in its configuration is what enables it: one change, no list to extend too.
+    const external = externalInspectorSpecsFrom(env).map((spec) => externalInspector(spec, invoker));
+    const builtin = selectEnabled(
+      'inspector',
+      [...inspectorRegistry.builtinInspectors(env, { ...clients, secrets, store }), ...(overrides.extraInspectors ?? [])],
+      config.inspectors,
+    );
+    const clash = external.find((e) => builtin.some((b) => b.name === e.name));
+    if (clash) throw new ConfigError(`external inspector ${JSON.stringify(clash.name)} has the name of a built-in one`);
+    inspectors = [...builtin, ...external];
+  }
+  const emitters = emitterRegistry
+    ? selectEnabled('emitter', [...emitterRegistry.builtinEmitters(env, clients), ...(overrides.extraEmitters ?? [])], config.emitters)
+    : undefined;
   const reviewerArn = externalReviewerArnFrom(env);
   const reviewer =
-    overrides.reviewer ?? (reviewerArn ? externalReviewer(reviewerArn, invoker) : reviewerLoadedOnFirstUse(() => loadReviewer(env, clients)));
+    overrides.reviewer ??
+    (reviewerArn
+      ? externalReviewer(reviewerArn, invoker)
+      : reviewerLoadedOnFirstUse(async () => (await import('../reviewer/index.ts')).loadReviewer(env, clients)));
   const reportLinks = reportLinksOf(config.reportLink, config.bucketName, env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1');
   return {
     config,
@@ -131,7 +161,15 @@ export const buildDeps = async (env: Env, overrides: DepsOverrides = {}): Promis
     starter:
       overrides.starter ??
       (config.stateMachineArn ? new SfnExecutionStarter(clients.sfn, config.stateMachineArn) : unconfiguredStarter),
-    plugins: { inspectors, emitters, reviewer },
+    plugins: {
+      get inspectors() {
+        return inspectors ?? notLoaded('inspectors');
+      },
+      get emitters() {
+        return emitters ?? notLoaded('emitters');
+      },
+      reviewer,
+    },
     logger,
     // Imported here, at the first invocation, not at Init: Powertools Metrics is ~12 KiB of every bundle.
     metrics: overrides.metrics ?? (await import('../adapters/powertools-metrics.ts')).PowertoolsMetrics.fromEnv(env),
@@ -142,9 +180,48 @@ export const buildDeps = async (env: Env, overrides: DepsOverrides = {}): Promis
 
 export type DepsProvider = () => Promise<PipelineDeps>;
 
-let containerDeps: Promise<PipelineDeps> | undefined;
-/** Lambda: one set of clients and plugins per container, created on the first invocation. */
-export const containerDepsProvider: DepsProvider = () => (containerDeps ??= buildDeps(process.env));
+/**
+ * Lambda: one set of clients and plugins per container, created on the first invocation, with
+ * the plugin kinds the function uses.
+ *
+ * @example
+ * export const handler = createEmitHandler(containerDeps({ emitters: true }));
+ */
+export const containerDeps = (needs: PluginNeeds = {}): DepsProvider => {
+  let deps: Promise<PipelineDeps> | undefined;
+  return () => (deps ??= buildDeps(process.env, {}, needs));
+};
+
+const views = new WeakMap<PipelineDeps, Map<string, PipelineDeps>>();
+/**
+ * The deps a handler sees: the plugin kinds it did not name throw when read. Lambda builds no
+ * others (containerDeps); the local runtime builds every kind once for all the handlers, and
+ * through this view its runs check each handler's declaration as Lambda will.
+ */
+export const withPluginsOf = (needs: PluginNeeds, getDeps: DepsProvider): DepsProvider => async () => {
+  const deps = await getDeps();
+  const key = `${needs.inspectors === true}/${needs.emitters === true}`;
+  const byNeeds = views.get(deps) ?? new Map<string, PipelineDeps>();
+  views.set(deps, byNeeds);
+  let view = byNeeds.get(key);
+  if (!view) {
+    const { plugins } = deps;
+    view = {
+      ...deps,
+      plugins: {
+        get inspectors() {
+          return needs.inspectors ? plugins.inspectors : notLoaded('inspectors');
+        },
+        get emitters() {
+          return needs.emitters ? plugins.emitters : notLoaded('emitters');
+        },
+        reviewer: plugins.reviewer,
+      },
+    };
+    byNeeds.set(key, view);
+  }
+  return view;
+};
 
 /**
  * Publishes what an invocation counted, whether it succeeded or failed: a failure is exactly

@@ -2,7 +2,7 @@ import middy from '@middy/core';
 import * as z from 'zod';
 import { emitReport } from '../core/pipeline/emission.ts';
 import type { Report } from '../core/report.ts';
-import { containerDepsProvider, flushMetrics, type DepsProvider } from './deps.ts';
+import { containerDeps, flushMetrics, withPluginsOf, type DepsProvider, type PluginNeeds } from './deps.ts';
 import { parseEvent } from './event.ts';
 
 // The report the review step handed on is its own output, checked only for what picks it (id and
@@ -15,10 +15,15 @@ const EmitEvent = z.object({
   report: InlineReport.nullable().optional(),
 });
 
-export const createEmitHandler = (getDeps: DepsProvider) =>
-  middy(async (event: unknown) => {
+// The plugin kinds this function uses: it emits with one emitter.
+const PLUGINS: PluginNeeds = { emitters: true };
+
+export const createEmitHandler = (allDeps: DepsProvider) => {
+  const getDeps = withPluginsOf(PLUGINS, allDeps);
+  return middy(async (event: unknown) => {
     const { report, ...input } = parseEvent(EmitEvent, event);
     return emitReport({ ...input, report: report as Report | null | undefined }, await getDeps());
   }).use(flushMetrics(getDeps));
+};
 
-export const handler = createEmitHandler(containerDepsProvider);
+export const handler = createEmitHandler(containerDeps(PLUGINS));

@@ -2,7 +2,7 @@
 import middy from '@middy/core';
 import * as z from 'zod';
 import { finishRound } from '../core/pipeline/rounds.ts';
-import { containerDepsProvider, flushMetrics, type DepsProvider } from './deps.ts';
+import { containerDeps, flushMetrics, withPluginsOf, type DepsProvider, type PluginNeeds } from './deps.ts';
 import { CaughtErrorSchema, parseEvent } from './event.ts';
 
 const FinishEvent = z.object({
@@ -11,7 +11,12 @@ const FinishEvent = z.object({
   error: CaughtErrorSchema,
 });
 
-export const createFinishRunHandler = (getDeps: DepsProvider) =>
-  middy(async (event: unknown) => finishRound(parseEvent(FinishEvent, event), await getDeps())).use(flushMetrics(getDeps));
+// Uses no plugin: Lambda loads none for it.
+const PLUGINS: PluginNeeds = {};
 
-export const handler = createFinishRunHandler(containerDepsProvider);
+export const createFinishRunHandler = (allDeps: DepsProvider) => {
+  const getDeps = withPluginsOf(PLUGINS, allDeps);
+  return middy(async (event: unknown) => finishRound(parseEvent(FinishEvent, event), await getDeps())).use(flushMetrics(getDeps));
+};
+
+export const handler = createFinishRunHandler(containerDeps(PLUGINS));

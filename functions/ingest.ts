@@ -10,7 +10,7 @@ import type { Alert } from '../core/alert.ts';
 import { ingestAlerts } from '../core/pipeline/ingest.ts';
 import type { PipelineDeps } from '../core/pipeline/deps.ts';
 import { alertsFromMessageBody, type SourceOutcome } from '../sources/index.ts';
-import { containerDepsProvider, flushMetrics, type DepsProvider } from './deps.ts';
+import { containerDeps, flushMetrics, withPluginsOf, type DepsProvider, type PluginNeeds } from './deps.ts';
 
 const reject = async (record: SQSRecord, outcome: SourceOutcome, deps: PipelineDeps) => {
   const rejectedAt = new Date(deps.now()).toISOString();
@@ -31,8 +31,12 @@ const reject = async (record: SQSRecord, outcome: SourceOutcome, deps: PipelineD
 
 const errorText = (error: unknown) => (error instanceof Error ? `${error.name}: ${error.message}` : String(error));
 
-export const createIngestHandler = (getDeps: DepsProvider) =>
-  middy(async (event: SQSEvent): Promise<SQSBatchResponse> => {
+// Uses no plugin: Lambda loads none for it.
+const PLUGINS: PluginNeeds = {};
+
+export const createIngestHandler = (allDeps: DepsProvider) => {
+  const getDeps = withPluginsOf(PLUGINS, allDeps);
+  return middy(async (event: SQSEvent): Promise<SQSBatchResponse> => {
     const deps = await getDeps();
     const retry = new Set<string>();
     const valid: { record: SQSRecord; alert: Alert }[] = [];
@@ -56,5 +60,6 @@ export const createIngestHandler = (getDeps: DepsProvider) =>
     });
     return { batchItemFailures: [...retry].map((itemIdentifier) => ({ itemIdentifier })) };
   }).use(flushMetrics(getDeps));
+};
 
-export const handler = createIngestHandler(containerDepsProvider);
+export const handler = createIngestHandler(containerDeps(PLUGINS));

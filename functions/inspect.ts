@@ -3,7 +3,7 @@ import * as z from 'zod';
 import { INSPECTION_BATCH_SIZE, inspectAttributes } from '../core/pipeline/inspection.ts';
 // Registers the opt-in inspectors' code: only this function runs inspectors, so only its bundle carries it.
 import '../inspectors/opt-in.ts';
-import { containerDepsProvider, flushMetrics, type DepsProvider } from './deps.ts';
+import { containerDeps, flushMetrics, withPluginsOf, type DepsProvider, type PluginNeeds } from './deps.ts';
 import { parseEvent } from './event.ts';
 
 // The planner's own output, read back from the state machine: attributes as it stored them.
@@ -26,10 +26,15 @@ const InspectEvent = z.object({
   }),
 });
 
-export const createInspectHandler = (getDeps: DepsProvider) =>
-  middy(async (event: unknown) => {
+// The plugin kinds this function uses: it runs inspectors.
+const PLUGINS: PluginNeeds = { inspectors: true };
+
+export const createInspectHandler = (allDeps: DepsProvider) => {
+  const getDeps = withPluginsOf(PLUGINS, allDeps);
+  return middy(async (event: unknown) => {
     const { reportId, batch } = parseEvent(InspectEvent, event);
     return inspectAttributes({ reportId, ...batch } as Parameters<typeof inspectAttributes>[0], await getDeps());
   }).use(flushMetrics(getDeps));
+};
 
-export const handler = createInspectHandler(containerDepsProvider);
+export const handler = createInspectHandler(containerDeps(PLUGINS));

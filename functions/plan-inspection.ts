@@ -1,12 +1,17 @@
 import middy from '@middy/core';
 import * as z from 'zod';
 import { planInspection } from '../core/pipeline/inspection.ts';
-import { containerDepsProvider, type DepsProvider } from './deps.ts';
+import { containerDeps, withPluginsOf, type DepsProvider, type PluginNeeds } from './deps.ts';
 import { parseEvent } from './event.ts';
 
 const PlanEvent = z.object({ reportId: z.string().min(1) });
 
-export const createPlanInspectionHandler = (getDeps: DepsProvider) =>
-  middy(async (event: unknown) => planInspection(parseEvent(PlanEvent, event).reportId, await getDeps()));
+// The plugin kinds this function uses: it plans which inspectors see which attributes.
+const PLUGINS: PluginNeeds = { inspectors: true };
 
-export const handler = createPlanInspectionHandler(containerDepsProvider);
+export const createPlanInspectionHandler = (allDeps: DepsProvider) => {
+  const getDeps = withPluginsOf(PLUGINS, allDeps);
+  return middy(async (event: unknown) => planInspection(parseEvent(PlanEvent, event).reportId, await getDeps()));
+};
+
+export const handler = createPlanInspectionHandler(containerDeps(PLUGINS));

@@ -4,10 +4,14 @@
  */
 import middy from '@middy/core';
 import { sweepRounds } from '../core/pipeline/rounds.ts';
-import { containerDepsProvider, flushMetrics, type DepsProvider } from './deps.ts';
+import { containerDeps, flushMetrics, withPluginsOf, type DepsProvider, type PluginNeeds } from './deps.ts';
 
-export const createSweepRoundsHandler = (getDeps: DepsProvider) =>
-  middy(async () => {
+// Uses no plugin: Lambda loads none for it.
+const PLUGINS: PluginNeeds = {};
+
+export const createSweepRoundsHandler = (allDeps: DepsProvider) => {
+  const getDeps = withPluginsOf(PLUGINS, allDeps);
+  return middy(async () => {
     const deps = await getDeps();
     const due = await deps.store.listSweepable(deps.now());
     const outcome = await sweepRounds(
@@ -20,5 +24,6 @@ export const createSweepRoundsHandler = (getDeps: DepsProvider) =>
     }
     return { redriven: outcome.redriven.length, givenUp: outcome.givenUp.length };
   }).use(flushMetrics(getDeps));
+};
 
-export const handler = createSweepRoundsHandler(containerDepsProvider);
+export const handler = createSweepRoundsHandler(containerDeps(PLUGINS));

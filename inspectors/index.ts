@@ -54,8 +54,7 @@ export const OPT_IN_CATALOG: Record<string, { accepts: readonly AttributeType[];
   greynoise: { accepts: ['ipaddr'], requires: 'ALERTWARDEN_GREYNOISE_API_KEY_PARAMETER' },
 };
 
-/** Whether the store must record sightings: only while the inspector that reads them runs (a write per new attribute). */
-export const recordsSightings = (enabledInspectors: readonly string[]): boolean => enabledInspectors.includes('correlation');
+export { recordsSightings } from './sightings.ts';
 
 const factories = new Map<string, InspectorFactory>();
 

@@ -337,6 +337,24 @@ test('packages offline and writes one zip per function: its own code only; Init 
   for (const [id, lg] of ofType('AWS::Logs::LogGroup')) assert.equal(lg.Properties.RetentionInDays, 30, `${id} retention`);
 });
 
+// A string only each registry's own module holds (minified code keeps string literals).
+const REGISTRY_MARKERS = { inspectors: '"aws-cloudtrail-history":{accepts:', emitters: 'ALERTWARDEN_FILE_EMITTER_PATH', reviewer: 'ALERTWARDEN_REVIEW_POLICY' } as const;
+
+test('no handler module carries a plugin registry: each is imported by the functions that use it, when their deps are built (inspect registers its opt-in inspectors into its own)', async () => {
+  for (const [key, file] of Object.entries(FUNCTIONS)) {
+    const zip = await readZip(join(outDir, `${key}.zip`));
+    const handlerModule = handlerModuleOf(zip, `functions/${file}.mjs`)!;
+    const withHandler = [...moduleGraph(zip, handlerModule).atInit].map((f) => zip.get(f)!.toString('utf8')).join('\n');
+    const reachable = [...moduleGraph(zip, `functions/${file}.mjs`).reachable].map((f) => zip.get(f)!.toString('utf8')).join('\n');
+    for (const [kind, marker] of Object.entries(REGISTRY_MARKERS)) {
+      const expected = key === 'inspect' && kind === 'inspectors';
+      assert.equal(withHandler.includes(marker), expected, `${key} ${expected ? 'does not load' : 'loads'} the ${kind} registry with its handler module`);
+      // The markers do name each registry: the pipeline functions can still load them.
+      if (!FUNCTIONS[key]!.match(/^(cloudtrail|flowlog)-/)) assert.ok(reachable.includes(marker), `${key} cannot load the ${kind} registry`);
+    }
+  }
+});
+
 test('a packaged handler, unpacked outside the project, reaches DynamoDB through its own bundled SDK on its first call', async () => {
   // Outside the project nothing resolves from node_modules: the zip alone must hold the SDK.
   const dir = await mkdtemp(join(tmpdir(), 'alertwarden-unpacked-'));
