@@ -414,7 +414,8 @@ try {
       callsOf.set(`${label}:${key}`, { distinct: sent, total: calls.length });
       const f = await run(`${key}-floor`, probe, floor.entry, { calls: sent } satisfies FloorEvent, floor.dir, floor.handlerModule);
       if (f.outcome?.error) failures.push(`${label} ${key}'s floor: ${f.outcome.error}`);
-      add(`${label}:${key}-floor`, f);
+      // Pooled across the variants measured: the same calls make the same floor process.
+      add(`floor:${describeCalls(sent)}`, f);
       return t.outcome?.result;
     };
     const alert = { ...TOR_ALERT, alert_key: `${String(TOR_ALERT.alert_key)}-bench-${i}-${randomUUID()}` };
@@ -505,7 +506,8 @@ try {
 
     // Beside its floor: a handler with the same esbuild settings and SDK that creates the same
     // clients and sends the same operations once each (bench/cold-start-floor.ts), measured right
-    // after it in each round. Above the floor is ours: code load, zod, middy, plugins, the calls
+    // after it in each round; the median of every floor process that sent the same operations
+    // (another function's, the baseline's), the floor being the same code whatever it follows. Above the floor is ours: code load, zod, middy, plugins, the calls
     // beyond the first of each operation, the work itself.
     console.log(`\n${label}: Init + first event beside its floor (the same SDK clients and first AWS operations, nothing else)`);
     console.log('function          wall ms  floor  (x floor)    CPU ms  floor  (x floor)  ours CPU ms   AWS calls of the first event: distinct operations (all calls)');
@@ -513,7 +515,7 @@ try {
     let worstFloor = { key: '', ratio: 0 };
     for (const key of unpackedOf.get(label)!.keys()) {
       const runs = timings.get(`${label}:${key}`) ?? [];
-      const floors = timings.get(`${label}:${key}-floor`) ?? [];
+      const floors = timings.get(`floor:${describeCalls(callsOf.get(`${label}:${key}`)?.distinct ?? [])}`) ?? [];
       if (!runs.length || !floors.length) continue;
       const [wall, cpu] = [pick(runs, 'total', 0), pick(runs, 'total', 1)];
       const [floorWall, floorCpu] = [pick(floors, 'total', 0), pick(floors, 'total', 1)];
