@@ -5,6 +5,7 @@
 import * as z from 'zod';
 import { ConfigError } from './errors.ts';
 import { SEVERITIES } from './report.ts';
+import { ONE_SHOT } from '../core/zod-parse.ts';
 
 export type Env = Record<string, string | undefined>;
 
@@ -75,7 +76,8 @@ export interface PipelineConfig {
 }
 
 export const loadConfig = (env: Env): PipelineConfig => {
-  const parsed = ConfigSchema.safeParse(env);
+  // Parsed once per container: no compiled fast path (core/zod-parse.ts).
+  const parsed = ConfigSchema.safeParse(env, ONE_SHOT);
   if (!parsed.success) {
     throw new ConfigError(
       `invalid configuration: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,

@@ -6,6 +6,7 @@
 import { isIP } from 'node:net';
 import * as z from 'zod';
 import { DetectorConfigError } from './errors.ts';
+import { ONE_SHOT } from '../core/zod-parse.ts';
 
 export interface DetectorSettings {
   /** Our own address ranges: ingress from them is not exposure; flow-log traffic from them is "ours". */
@@ -78,7 +79,7 @@ const SettingsSchema = z.object({
  * const settings = loadDetectorSettings({ ALERTWARDEN_DETECT_INGRESS_ALLOWED_PORTS: '443' });
  */
 export const loadDetectorSettings = (env: Record<string, string | undefined>): DetectorSettings => {
-  const parsed = SettingsSchema.safeParse(env);
+  const parsed = SettingsSchema.safeParse(env, ONE_SHOT);
   if (!parsed.success) {
     const issues = parsed.error.issues.map((i) => `${String(i.path[0])}: ${i.message}`);
     throw new DetectorConfigError(`invalid detector settings: ${[...new Set(issues)].join('; ')}`);

@@ -6,6 +6,7 @@
 import * as z from 'zod';
 import { ConfigError } from '../../core/errors.ts';
 import { SEVERITIES, type Severity } from '../../core/report.ts';
+import { ONE_SHOT } from '../../core/zod-parse.ts';
 
 export const QUARANTINE_MODES = ['off', 'dry-run', 'enforce'] as const;
 export type QuarantineMode = (typeof QUARANTINE_MODES)[number];
@@ -81,7 +82,7 @@ const Schema = z.object({
 });
 
 export const quarantineSettingsFrom = (env: Record<string, string | undefined>): QuarantineSettings => {
-  const parsed = Schema.safeParse(env);
+  const parsed = Schema.safeParse(env, ONE_SHOT);
   if (!parsed.success) {
     throw new ConfigError(`invalid quarantine configuration: ${parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`);
   }

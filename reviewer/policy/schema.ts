@@ -7,6 +7,7 @@ import { formatPath } from '../../core/errors.ts';
 import { SOURCE_SEVERITY_LEVELS } from '../../core/alert.ts';
 import { SEVERITIES, VERDICTS } from '../../core/report.ts';
 import { InvalidPolicyError } from './errors.ts';
+import { ONE_SHOT } from '../../core/zod-parse.ts';
 
 /** Placeholders a reason may use; the last three need the rule to match on a finding. */
 export const PLACEHOLDERS = ['alerts', 'rule_id', 'detector', 'source_severity', 'finding', 'source', 'attribute'] as const;
@@ -95,7 +96,7 @@ export type PolicyRule = Policy['rules'][number];
  * const policy = parsePolicy(JSON.parse(text), 's3://config/policy.json');
  */
 export const parsePolicy = (json: unknown, origin: string): Policy => {
-  const result = PolicySchema.safeParse(json);
+  const result = PolicySchema.safeParse(json, ONE_SHOT);
   if (!result.success) {
     throw new InvalidPolicyError(origin, result.error.issues.map((issue) => ({ path: formatPath(issue.path), message: issue.message })));
   }
