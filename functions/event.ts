@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { AlertWardenError, formatPath } from '../core/errors.ts';
+import { warmParse } from '../core/zod-parse.ts';
 
 export class InvalidStepInputError extends AlertWardenError {
   constructor(message: string) {
@@ -10,7 +11,7 @@ export class InvalidStepInputError extends AlertWardenError {
 
 /** Step inputs come from our own state machine; a mismatch means the ASL and the code disagree. */
 export const parseEvent = <S extends z.ZodType>(schema: S, event: unknown): z.output<S> => {
-  const parsed = schema.safeParse(event);
+  const parsed = warmParse(schema, event);
   if (!parsed.success) {
     throw new InvalidStepInputError(
       `step input does not match: ${parsed.error.issues.map((i) => `${formatPath(i.path) || '(root)'}: ${i.message}`).join('; ')}`,

@@ -6,6 +6,7 @@
 import type { z } from 'zod';
 import { ALERT_LIMITS, AlertSchema, AttributeSchema, type Alert, type UnverifiedAttribute } from '../alert.ts';
 import { formatPath, InvalidAlertError, type FieldIssue } from '../errors.ts';
+import { warmParse } from '../zod-parse.ts';
 
 /**
  * SNS caps a message at 256 KiB, so a bigger body did not come through the alert topic (it
@@ -101,7 +102,7 @@ const sortAttributes = (candidate: Record<string, unknown>): Record<string, unkn
   const verified: unknown[] = [];
   const unverified: UnverifiedAttribute[] = [];
   for (const attribute of attributes) {
-    const parsed = AttributeSchema.safeParse(attribute);
+    const parsed = warmParse(AttributeSchema, attribute);
     if (parsed.success) verified.push(attribute);
     else unverified.push(unverifiedOf(attribute, parsed.error));
   }
@@ -119,7 +120,7 @@ export const validateAlert = (candidate: unknown): Alert => {
   if (typeof candidate !== 'object' || candidate === null || Array.isArray(candidate)) {
     throw new InvalidAlertError([{ path: '', message: 'an alert must be a JSON object' }]);
   }
-  const parsed = AlertSchema.safeParse(sortAttributes(candidate as Record<string, unknown>));
+  const parsed = warmParse(AlertSchema, sortAttributes(candidate as Record<string, unknown>));
   if (!parsed.success) throw new InvalidAlertError(issuesOf(parsed.error));
   return parsed.data;
 };
