@@ -35,8 +35,11 @@ export const ALARMED_METRICS: readonly MetricName[] = METRIC_NAMES.filter((name)
 export interface PipelineMetrics {
   /** Adds `value` (default 1) to a counter. */
   count(name: MetricName, value?: number): void;
-  /** Publishes what was counted since the last flush; called by the handler wiring at the end of each invocation. */
-  flush(): void;
+  /**
+   * Publishes what was counted since the last flush; called (and awaited) by the handler wiring
+   * at the end of each invocation. May load its publisher then (functions/deps.ts).
+   */
+  flush(): void | Promise<void>;
 }
 
 /**

@@ -1,7 +1,7 @@
-import { describe, expect, test } from 'vitest';
+import { afterEach, describe, expect, test, vi } from 'vitest';
 import { ConfigError } from '../core/errors.ts';
 import { CountingMetrics } from '../core/metrics.ts';
-import { buildDeps, withPluginsOf } from './deps.ts';
+import { buildDeps, metricsLoadedOnFirstCount, withPluginsOf } from './deps.ts';
 
 // Lambda's wiring (lazy clients: nothing is sent while deps are built), local metrics.
 const env = {
@@ -50,5 +50,52 @@ describe('withPluginsOf: what a handler sees of deps built with every kind (the 
     expect(await emitOnly()).toBe(view);
     const none = await withPluginsOf({}, async () => all)();
     expect(() => none.plugins.emitters).toThrow(/does not load emitters/);
+  });
+});
+
+describe('Lambda metrics and logger: loaded and built when first used', () => {
+  afterEach(() => vi.restoreAllMocks());
+  const captureStdout = () => {
+    const lines: string[] = [];
+    vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      lines.push(String(chunk));
+      return true;
+    });
+    return lines;
+  };
+
+  test('a flush with nothing counted returns at once, loading nothing; with counts, one EMF line of them all', async () => {
+    const metrics = metricsLoadedOnFirstCount({ POWERTOOLS_METRICS_NAMESPACE: 'AlertWarden/test', POWERTOOLS_SERVICE_NAME: 'alertwarden' });
+    expect(metrics.flush()).toBeUndefined();
+    metrics.count('EmissionsFailed');
+    metrics.count('AlertsRejected', 2);
+    metrics.count('EmissionsFailed');
+    const lines = captureStdout();
+    await metrics.flush();
+    // Counted after a flush began: the next flush publishes it, none is lost or sent twice.
+    metrics.count('RoundsFailed');
+    await metrics.flush();
+    vi.restoreAllMocks();
+    expect(lines).toHaveLength(2);
+    const [first, second] = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(first).toMatchObject({ service: 'alertwarden', EmissionsFailed: [1, 1], AlertsRejected: 2 });
+    expect(first).not.toHaveProperty('RoundsFailed');
+    expect(second).toMatchObject({ RoundsFailed: 1 });
+    expect(second).not.toHaveProperty('EmissionsFailed');
+  });
+
+  test('the logger writes Powertools JSON lines once something is logged', async () => {
+    const { logger } = await buildDeps({ ...env, POWERTOOLS_SERVICE_NAME: 'alertwarden-test' }, { metrics: new CountingMetrics() }, {});
+    const lines = captureStdout();
+    const errors = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    logger.info('report reviewed', { reportId: 'r-1' });
+    logger.error('emit failed', { reportId: 'r-1' });
+    const written = [...lines, ...errors.mock.calls.map(([c]) => String(c))];
+    vi.restoreAllMocks();
+    const records = written.map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(records.map((r) => [r.level, r.message, r.reportId, r.service])).toEqual([
+      ['INFO', 'report reviewed', 'r-1', 'alertwarden-test'],
+      ['ERROR', 'emit failed', 'r-1', 'alertwarden-test'],
+    ]);
   });
 });

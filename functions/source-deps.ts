@@ -16,13 +16,17 @@ import type { AlertPublisher, ReadObjectsLedger, SourceDeps } from '../detectors
 
 export const ALERT_TOPIC_ENV = 'ALERTWARDEN_ALERT_TOPIC_ARN';
 
+// Built on the first line logged, as functions/deps.ts's: most deliveries log nothing.
 const loggerOf = (env: Env): PluginLogger => {
-  const logger = new Logger({
-    serviceName: env.POWERTOOLS_SERVICE_NAME ?? 'alertwarden',
-    ...(env.POWERTOOLS_LOG_LEVEL ? { logLevel: env.POWERTOOLS_LOG_LEVEL as never } : {}),
-  });
-  const at = (level: 'debug' | 'info' | 'warn' | 'error') => (message: string, extra?: Record<string, unknown>) =>
-    extra ? logger[level](message, extra as LogAttributes) : logger[level](message);
+  let logger: Logger | undefined;
+  const at = (level: 'debug' | 'info' | 'warn' | 'error') => (message: string, extra?: Record<string, unknown>) => {
+    logger ??= new Logger({
+      serviceName: env.POWERTOOLS_SERVICE_NAME ?? 'alertwarden',
+      ...(env.POWERTOOLS_LOG_LEVEL ? { logLevel: env.POWERTOOLS_LOG_LEVEL as never } : {}),
+    });
+    if (extra) logger[level](message, extra as LogAttributes);
+    else logger[level](message);
+  };
   return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
 };
 
