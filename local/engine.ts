@@ -197,8 +197,11 @@ export class LocalEngine implements ExecutionStarter {
   readonly stateEntries: Record<string, number> = {};
   /** Largest JSON payload handed to or returned by a function; Step Functions caps state data at 256 KB. */
   maxPayloadBytes = 0;
-  /** Per function logical id: invocations and wall time spent, for cost models (GB-s). */
-  readonly invocations: Record<string, { count: number; ms: number }> = {};
+  /**
+   * Per function logical id: invocations and wall time spent, for cost models (GB-s), and the
+   * JSON bytes that crossed the Lambda boundary each way (what every state hands its function).
+   */
+  readonly invocations: Record<string, { count: number; ms: number; bytesIn: number; bytesOut: number }> = {};
   failures: { name: string; error: string }[] = [];
   /** Most pipeline executions seen running at once (at most `maxExecutionsInFlight`). */
   peakExecutionsInFlight = 0;
@@ -234,7 +237,7 @@ export class LocalEngine implements ExecutionStarter {
       const logicalId = String(state.Parameters?.FunctionName ?? '').split(':function:')[1] ?? '';
       const lambda = this.options.lambdas[logicalId];
       if (!lambda) throw new Error(`state ${stateName} invokes ${logicalId || '(no FunctionName)'}, which has no local handler`);
-      const usage = (this.invocations[logicalId] ??= { count: 0, ms: 0 });
+      const usage = (this.invocations[logicalId] ??= { count: 0, ms: 0, bytesIn: 0, bytesOut: 0 });
       return async (input) => {
         const { Payload } = input as { Payload: unknown };
         const started = performance.now();
@@ -243,7 +246,11 @@ export class LocalEngine implements ExecutionStarter {
           // JSON round trips stand in for the Lambda boundary: nothing but JSON crosses it in AWS either.
           const event = JSON.stringify(Payload ?? null);
           const result = JSON.stringify((await lambda(JSON.parse(event))) ?? null);
-          this.maxPayloadBytes = Math.max(this.maxPayloadBytes, Buffer.byteLength(event), Buffer.byteLength(result));
+          const bytesIn = Buffer.byteLength(event);
+          const bytesOut = Buffer.byteLength(result);
+          usage.bytesIn += bytesIn;
+          usage.bytesOut += bytesOut;
+          this.maxPayloadBytes = Math.max(this.maxPayloadBytes, bytesIn, bytesOut);
           return { StatusCode: 200, Payload: JSON.parse(result) };
         } finally {
           usage.ms += performance.now() - started;

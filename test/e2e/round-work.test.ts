@@ -84,3 +84,21 @@ test('a discovery is planned and inspected in the same round step, and nothing i
   const [report] = emitted;
   assert.deepEqual(report?.findings.map((f) => f.title).sort(), ['looked up scanner.example.net', 'resolved']);
 });
+
+test('the finishing call carries the report id and round only, not the round data with its inline report', async () => {
+  const pipeline = await startTestPipeline({ storage: 'memory' });
+  try {
+    // Ten alerts of one key, each with its own address: one report whose JSON is several KiB.
+    await pipeline.runtime.publish(Array.from({ length: 10 }, (_, i) => alert('finish-payload', `203.0.113.${10 + i}`)));
+    await pipeline.runtime.drain();
+    const { EmitLambdaFunction: emit, FinishRunLambdaFunction: finish } = pipeline.runtime.engine.invocations;
+    const perCall = (u: { count: number; bytesIn: number } | undefined) => (u ? Math.round(u.bytesIn / u.count) : NaN);
+    const figures = `emit ${perCall(emit)} B per call (the report inline), finish ${perCall(finish)} B per call`;
+    assert.deepEqual(pipeline.runtime.engine.failures, []);
+    assert.equal(finish?.count, 1, figures);
+    assert.ok(perCall(emit) > 2000, `the emit call should carry the report: ${figures}`);
+    assert.ok(perCall(finish) < 100, `the finish call should carry two fields: ${figures}`);
+  } finally {
+    await pipeline.stop();
+  }
+});
