@@ -120,6 +120,13 @@ export const validateAlert = (candidate: unknown): Alert => {
   if (typeof candidate !== 'object' || candidate === null || Array.isArray(candidate)) {
     throw new InvalidAlertError([{ path: '', message: 'an alert must be a JSON object' }]);
   }
+  // Parsed whole first: an alert whose attributes all pass (nearly every one) is parsed once.
+  // Only an alert with an issue under `attributes` is checked attribute by attribute and parsed
+  // again with the failing ones set aside, which is what it would have become anyway. (The
+  // attribute pre-pass on every alert was a fifth of ingest's validation time.)
+  const whole = warmParse(AlertSchema, candidate);
+  if (whole.success) return whole.data;
+  if (!whole.error.issues.some((issue) => issue.path[0] === 'attributes')) throw new InvalidAlertError(issuesOf(whole.error));
   const parsed = warmParse(AlertSchema, sortAttributes(candidate as Record<string, unknown>));
   if (!parsed.success) throw new InvalidAlertError(issuesOf(parsed.error));
   return parsed.data;
