@@ -61,15 +61,20 @@ describe('warmParse: schemas parsed per event compile their fast path only after
     expect(warmParse(schema, { round: 'x' }).error?.issues.map((i) => i.path.join('.'))).toEqual(['reportId', 'round']);
   });
 
-  test('a cold start compiles nothing for the alert it validates nor for its step input (a fresh process)', async () => {
+  test('a cold start compiles nothing for the alert it validates, its step input or an inspector\'s result (a fresh process)', async () => {
     const script = `
       const original = globalThis.Function; let compiled = 0;
       globalThis.Function = new Proxy(original, { construct: (t, a) => (a.at(-1) && compiled++, Reflect.construct(t, a)) });
       const { validateAlert } = await import('./core/pipeline/intake.ts');
       const { parseEvent } = await import('./functions/event.ts');
       const z = await import('zod');
+      const { callInspector } = await import('./core/pipeline/inspection.ts');
       validateAlert(JSON.parse(process.argv[1]));
       parseEvent(z.object({ reportId: z.string().min(1) }), { reportId: 'r' });
+      const quiet = { debug() {}, info() {}, warn() {}, error() {} };
+      const inspector = { name: 'stub', accepts: ['ipaddr'], inspect: async () => ({ findings: [{ verdict: 'suspicious', title: 't', source: 's' }] }) };
+      const attribute = { id: 'a', type: 'ipaddr', key: 'remote', value: '198.51.100.7', context: [], depth: 0, origin: 'alert' };
+      await callInspector(inspector, attribute, { reportId: 'r', logger: quiet, timeoutMs: 1000 });
       process.stdout.write(String(compiled));`;
     const alert = { detector: 'guardduty', rule_id: 'r', alert_key: 'k', attributes: [{ type: 'ipaddr', key: 'remote', value: '198.51.100.7', context: ['remote'] }] };
     const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script, JSON.stringify(alert)], { cwd: ROOT });

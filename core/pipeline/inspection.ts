@@ -11,6 +11,7 @@ import type { InspectionFailure, ReportAttribute } from '../report.ts';
 import type { InspectionBatch, InspectionResult, InspectionTask } from '../store.ts';
 import { describeCaughtError, type CaughtError } from './caught-error.ts';
 import type { PipelineDeps } from './deps.ts';
+import { warmParse } from '../zod-parse.ts';
 
 /** Keeps one Map state's input far below Step Functions' 256 KB payload cap; the rest waits for the next plan. */
 export const MAX_TASKS_PER_PLAN = 400;
@@ -109,7 +110,7 @@ export const callInspector = async (
   try {
     const ctx = { reportId: options.reportId, signal: controller.signal, logger: options.logger };
     const raw: unknown = await Promise.race([Promise.resolve().then(() => inspector.inspect(attribute, ctx)), timeout]);
-    const parsed = InspectionResultSchema.safeParse(raw);
+    const parsed = warmParse(InspectionResultSchema, raw);
     if (!parsed.success) {
       throw new PluginContractError(
         `inspector ${inspector.name} returned an invalid result: ${parsed.error.issues.map((i) => `${formatPath(i.path) || '(root)'}: ${i.message}`).join('; ')}`,

@@ -8,6 +8,7 @@ import { ConfigError } from '../errors.ts';
 import type { ReportSnapshot } from '../store.ts';
 import type { PipelineDeps } from './deps.ts';
 import { pendingInspections } from './inspection.ts';
+import { warmParse } from '../zod-parse.ts';
 
 export const compileReport = (snapshot: ReportSnapshot, phase: ReportPhase): Report => {
   const { state } = snapshot;
@@ -39,7 +40,7 @@ const VerdictSchema = z.object({ severity: z.enum(SEVERITIES), reason: z.string(
 const safeReview = async (report: Report, phase: ReportPhase, deps: Pick<PipelineDeps, 'plugins' | 'logger'>): Promise<Verdict> => {
   try {
     const verdict = await deps.plugins.reviewer.review(report, { phase, logger: deps.logger });
-    const parsed = VerdictSchema.safeParse(verdict);
+    const parsed = warmParse(VerdictSchema, verdict);
     if (parsed.success) return parsed.data;
     return { severity: 'unclassified', reason: `reviewer ${deps.plugins.reviewer.name} returned an invalid verdict: ${parsed.error.issues[0]?.message}` };
   } catch (error) {
