@@ -11,7 +11,7 @@ import type * as z from 'zod';
 export const ONE_SHOT = { jitless: true } as const;
 
 /** Parses of one schema made without the compiled fast path before it is compiled (warmParse). */
-export const COMPILE_AFTER_PARSES = 1000;
+export const COMPILE_AFTER_PARSES = 100;
 
 const parses = new WeakMap<z.ZodType, number>();
 
@@ -19,8 +19,10 @@ const parses = new WeakMap<z.ZodType, number>();
  * safeParse for a schema parsed once per event (an alert, a step input): the first
  * COMPILE_AFTER_PARSES parses of the schema run without zod's compiled fast path, the later ones
  * with it. A cold start does not pay the compile (1.7 ms CPU for the alert schema, 2.0 ms for
- * the inspect step's input, measured on the Lambda bundles), a container that has handled a
- * thousand events has it; the parses before cost at most ~3 us more each.
+ * the inspect step's input, measured on the Lambda bundles). Why 100: validateAlert over 10,000
+ * alerts in fresh processes (Node 22, 4 interleaved pairs), CPU per thousand against compiling
+ * at once: after 100 parses, within noise (total 226-375 ms vs 213-319); after 1,000, ~40 ms
+ * more in all, because the compiled path then warms up in V8 only after the first thousand.
  */
 export const warmParse = <S extends z.ZodType>(schema: S, value: unknown): z.ZodSafeParseResult<z.output<S>> => {
   const count = parses.get(schema) ?? 0;

@@ -99,7 +99,13 @@ export const metricsLoadedOnFirstCount = (env: Env): PipelineMetrics => {
       if (pending.length === 0) return;
       const counts = pending;
       pending = [];
-      loaded ??= import('../adapters/powertools-metrics.ts').then(({ PowertoolsMetrics }) => PowertoolsMetrics.fromEnv(env));
+      loaded ??= import('../adapters/powertools-metrics.ts').then(
+        ({ PowertoolsMetrics }) => PowertoolsMetrics.fromEnv(env),
+        (error: unknown) => {
+          loaded = undefined; // a failed load is not kept: the next flush tries again
+          throw error;
+        },
+      );
       return loaded.then((metrics) => {
         for (const [name, value] of counts) metrics.count(name, value);
         return metrics.flush();
