@@ -24,7 +24,7 @@ describe('buildDeps builds only the plugin kinds a function names', () => {
     const { plugins } = await build({ inspectors: true });
     expect(plugins.inspectors.map((i) => i.name)).toEqual(['blocklist', 'geoip']);
     expect(() => plugins.emitters).toThrow(ConfigError);
-    expect(() => plugins.emitters).toThrow(/does not load emitters: name them in its containerDeps\(\{ emitters: true \}\)/);
+    expect(() => plugins.emitters).toThrow(/does not load emitters: add `emitters: true` to the PLUGINS/);
     const none = await build({});
     expect(() => none.plugins.inspectors).toThrow(/does not load inspectors/);
     // The reviewer is loaded on its first review, in every function.

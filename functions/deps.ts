@@ -58,7 +58,7 @@ export interface PluginNeeds {
 export const ALL_PLUGINS: Readonly<PluginNeeds> = { inspectors: true, emitters: true };
 
 const notLoaded = (kind: keyof PluginNeeds): never => {
-  throw new ConfigError(`this function does not load ${kind}: name them in its containerDeps({ ${kind}: true }) (functions/deps.ts)`);
+  throw new ConfigError(`this function does not load ${kind}: add \`${kind}: true\` to the PLUGINS its handler passes to containerDeps and withPluginsOf (functions/<handler>.ts)`);
 };
 
 const unconfiguredStarter: ExecutionStarter = {
