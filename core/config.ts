@@ -16,6 +16,9 @@ const csv = z
 
 const seconds = (fallback: number) => z.coerce.number().int().min(0).max(31_536_000).default(fallback);
 
+/** The default of ALERTWARDEN_INLINE_REPORT_MAX_BYTES. */
+export const INLINE_REPORT_MAX_BYTES = 32 * 1024;
+
 const ConfigSchema = z.object({
   ALERTWARDEN_TABLE: z.string().min(1, 'the DynamoDB table name is required'),
   ALERTWARDEN_BUCKET: z.string().min(1, 'the S3 archive bucket name is required'),
@@ -52,6 +55,13 @@ const ConfigSchema = z.object({
    * attempt starts while a first may still be delivering.
    */
   ALERTWARDEN_EMISSION_LEASE_SECONDS: z.coerce.number().int().min(1).max(900).default(60),
+  /**
+   * A reviewed version whose JSON is at most this size rides in the round's data to the
+   * emitters, which then do not read it back from the archive; a larger one is read back. At
+   * most 64 KiB: a Step Functions state's data is limited to 256 KB on AWS. 0: always read back
+   * (the local memory store's default: its archive reads back for free).
+   */
+  ALERTWARDEN_INLINE_REPORT_MAX_BYTES: z.coerce.number().int().min(0).max(64 * 1024).default(INLINE_REPORT_MAX_BYTES),
 });
 
 export interface PipelineConfig {
@@ -73,6 +83,8 @@ export interface PipelineConfig {
   roundRetrySeconds: number;
   maxRoundRedrives: number;
   emissionLeaseSeconds: number;
+  /** See ALERTWARDEN_INLINE_REPORT_MAX_BYTES. */
+  inlineReportMaxBytes: number;
 }
 
 export const loadConfig = (env: Env): PipelineConfig => {
@@ -101,6 +113,7 @@ export const loadConfig = (env: Env): PipelineConfig => {
     roundRetrySeconds: c.ALERTWARDEN_ROUND_RETRY_SECONDS,
     maxRoundRedrives: c.ALERTWARDEN_ROUND_MAX_REDRIVES,
     emissionLeaseSeconds: c.ALERTWARDEN_EMISSION_LEASE_SECONDS,
+    inlineReportMaxBytes: c.ALERTWARDEN_INLINE_REPORT_MAX_BYTES,
   };
 };
 

@@ -223,6 +223,8 @@ export class LocalRuntime {
     });
     const env: Env = {
       ...LOCAL_DEFAULT_ENV,
+      // The memory archive reads a version back for free; carrying it through the engine's states costs more.
+      ...(inMemory ? { ALERTWARDEN_INLINE_REPORT_MAX_BYTES: '0' } : {}),
       ...options.env,
       ALERTWARDEN_TABLE: LOCAL_TABLE,
       ALERTWARDEN_BUCKET: LOCAL_BUCKET,

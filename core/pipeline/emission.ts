@@ -11,7 +11,7 @@ import type { PipelineDeps } from './deps.ts';
 import { describeCaughtError, type CaughtError } from './caught-error.ts';
 
 export const emitReport = async (
-  /** `report`: the reviewed version as the review step handed it on (see INLINE_REPORT_MAX_BYTES); read from the archive when absent. */
+  /** `report`: the reviewed version as the review step handed it on (see ALERTWARDEN_INLINE_REPORT_MAX_BYTES); read from the archive when absent. */
   input: { reportId: string; version: number; emitter: string; report?: Report | null },
   deps: Pick<PipelineDeps, 'store' | 'archive' | 'plugins' | 'logger' | 'secrets' | 'now' | 'metrics' | 'config'> & Partial<Pick<PipelineDeps, 'reportLinks'>>,
 ): Promise<{ status: Emission['status'] }> => {

@@ -59,17 +59,13 @@ const safeReview = async (report: Report, phase: ReportPhase, deps: Pick<Pipelin
 export const pagesNow = (severity: Severity, lastEmitted: Severity | undefined, threshold: Severity): boolean =>
   isAtLeast(severity, threshold) && (lastEmitted === undefined || SEVERITY_RANK[severity] > SEVERITY_RANK[lastEmitted]);
 
-/**
- * A reviewed report up to this size travels to the emit tasks in the state machine's data, so
- * each emitter starts without reading back from S3 the version just archived; a larger one is
- * read from S3 (a state's data is limited to 256 KB on AWS, and the report is handed to up to
- * five emitters at once).
- */
-export const INLINE_REPORT_MAX_BYTES = 32 * 1024;
-
 export interface ReviewOutcome {
   version: number;
-  /** The archived version itself when its JSON is at most INLINE_REPORT_MAX_BYTES, else null: the emitters read it from S3. */
+  /**
+   * The archived version itself when the emitters run now and its JSON is at most
+   * config.inlineReportMaxBytes (ALERTWARDEN_INLINE_REPORT_MAX_BYTES), else null (the emitters read it from the archive). Once they have run, the
+   * round replaces it with their outcomes (EmitReport's ResultPath), so the states after carry no report.
+   */
   report: Report | null;
   severity: Verdict['severity'];
   /** Run the emitters now: always after a final review; after a preliminary one only at or above the paging threshold. */
@@ -94,7 +90,8 @@ export const reviewReport = async (
   const reviewed: Report = { ...report, verdict, reviewedAt: new Date(deps.now()).toISOString() };
   const emitNow = input.phase === 'final' || pagesNow(verdict.severity, report.previous?.severity, deps.config.pagingThreshold);
   await deps.archive.put(reviewed);
-  const inline = Buffer.byteLength(JSON.stringify(reviewed)) <= INLINE_REPORT_MAX_BYTES;
+  // Handed on only to emitters that run now: a round that does not emit carries no report.
+  const inline = emitNow && deps.config.inlineReportMaxBytes > 0 && Buffer.byteLength(JSON.stringify(reviewed)) <= deps.config.inlineReportMaxBytes;
   await deps.store.saveVerdict(
     input.reportId,
     { ...verdict, version: report.version, phase: input.phase },

@@ -65,6 +65,9 @@ const alert = (key: string, ruleId: string, ip: string, second: number) =>
     attributes: [{ type: 'ipaddr', key: 'remote', value: ip, context: ['remote'] }],
   });
 
+const carried: { reportId: string; phase: string; state: string; carries: string }[] = [];
+const carriedBy = (reportId: string) => carried.filter((c) => c.reportId === reportId).map((c) => `${c.phase} ${c.state}: ${c.carries}`);
+
 beforeAll(async () => {
   runtime = await LocalRuntime.start({
     env: {
@@ -75,6 +78,12 @@ beforeAll(async () => {
     extraEmitters: [recorder, actor],
     onStateEntered: (workflow, state, input) => {
       if (workflow === 'standard') timeline.push({ what: 'entered', state, reportId: (input as { reportId: string }).reportId });
+      // What the round carries as its handed-on report (ALERTWARDEN_INLINE_REPORT_MAX_BYTES).
+      if (workflow === 'express' && (state === 'ShouldEmit' || state === 'IsFinalReview')) {
+        const { reportId, phase, review } = input as { reportId: string; phase: string; review: { Payload: { report: unknown } } };
+        const report = review.Payload.report;
+        carried.push({ reportId, phase, state, carries: report === null ? 'nothing' : Array.isArray(report) ? 'emit outcomes' : 'the report' });
+      }
     },
   });
 });
@@ -108,6 +117,13 @@ test('a critical alert is emitted before the wait, then once more as the final u
     ['final'],
     'an emitter that acts (quarantine) is left out of the preliminary fan-out',
   );
+  // The report rides in the round's data to the emitters, and is replaced by their outcomes once they have run.
+  assert.deepEqual(carriedBy(reportId), [
+    'preliminary ShouldEmit: the report',
+    'preliminary IsFinalReview: emit outcomes',
+    'final ShouldEmit: the report',
+    'final IsFinalReview: emit outcomes',
+  ]);
 });
 
 test('a low alert reaches the emitters once, after the wait', async () => {
@@ -116,6 +132,13 @@ test('a low alert reaches the emitters once, after the wait', async () => {
   const emits = emitsFor('quiet-1');
   assert.deepEqual(emits.map((r) => [r.phase, r.verdict?.severity]), [['final', 'unclassified']]);
   assert.ok(emitted(emits[0]!) > entered(emits[0]!.id, 'Conclude'), 'the low report was not emitted before its aggregation wait ended');
+  // The preliminary round emits nothing, so it carries no report.
+  assert.deepEqual(carriedBy(emits[0]!.id), [
+    'preliminary ShouldEmit: nothing',
+    'preliminary IsFinalReview: nothing',
+    'final ShouldEmit: the report',
+    'final IsFinalReview: emit outcomes',
+  ]);
 });
 
 test('an update whose severity changed says so: high at first, critical once 10 alerts joined', async () => {

@@ -1,15 +1,16 @@
 /**
  * The reviewed report reaches the emitters in the round's own data when it is small enough
- * (core/pipeline/review.ts INLINE_REPORT_MAX_BYTES): no emit task reads back from S3 the
+ * (ALERTWARDEN_INLINE_REPORT_MAX_BYTES, core/config.ts): no emit task reads back from S3 the
  * version the review just archived. A larger report is read from S3, as every report was
- * before. Either way each emitter gets exactly the archived version.
+ * before. Either way each emitter gets exactly the archived version. The memory store, whose
+ * archive reads back for free, hands on nothing.
  */
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, test } from 'vitest';
-import { INLINE_REPORT_MAX_BYTES } from '../../core/pipeline/review.ts';
+import { INLINE_REPORT_MAX_BYTES } from '../../core/config.ts';
 import { defineEmitter } from '../../core/plugins.ts';
 import type { Report } from '../../core/report.ts';
 import { LocalRuntime } from '../../local/runtime.ts';
@@ -95,4 +96,28 @@ test('a report over the limit is read from S3 by each emitter, and is the archiv
   assert.equal(ownReads.length, 2, `S3 GetObject of the ${size}-byte report during the run: ${ownReads.join(', ')}`);
   assert.equal(emitted.length, 2, 'one delivery per emitter');
   for (const report of emitted) assert.deepEqual(report, archived);
+});
+
+test('the memory store hands on no report: its emitters read the archived version back, for free', async () => {
+  const carried: unknown[] = [];
+  const memory = await LocalRuntime.start({
+    storage: 'memory',
+    env: { ALERTWARDEN_AGGREGATION_DELAY_SECONDS: '0', ALERTWARDEN_EMITTERS: 'first', ALERTWARDEN_FILE_EMITTER_PATH: join(outDir, 'memory.jsonl') },
+    extraEmitters: [recorder('first')],
+    onStateEntered: (workflow, state, input) => {
+      if (workflow === 'express' && state === 'ShouldEmit') carried.push((input as { review: { Payload: { report: unknown } } }).review.Payload.report);
+    },
+  });
+  try {
+    await memory.publish(alertsFor('memory-host', 2, 'a short description'));
+    await memory.drain();
+    const [view] = await memory.reports();
+    assert.ok(view, 'a report');
+    assert.deepEqual(carried, [null], 'what the memory store\'s round carried to its emitters');
+    const emitted = received.filter((r) => r.id === view.report.id);
+    assert.equal(emitted.length, 1);
+    assert.deepEqual(emitted[0], await memory.deps.archive.get(view.report.id, view.report.version));
+  } finally {
+    await memory.stop();
+  }
 });
