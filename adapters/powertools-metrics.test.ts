@@ -1,17 +1,9 @@
 import assert from 'node:assert/strict';
 import { afterEach, test, vi } from 'vitest';
+import { captureStdout } from '../test/support/capture-stdout.ts';
 import { PowertoolsMetrics } from './powertools-metrics.ts';
 
 afterEach(() => vi.restoreAllMocks());
-
-const captureStdout = () => {
-  const lines: string[] = [];
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    lines.push(String(chunk));
-    return true;
-  });
-  return lines;
-};
 
 test('counts become one EMF line per flush, in the namespace and service the alarms name', () => {
   const lines = captureStdout();

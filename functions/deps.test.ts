@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, test, vi } from 'vitest';
 import { ConfigError } from '../core/errors.ts';
 import { CountingMetrics } from '../core/metrics.ts';
+import { captureStdout } from '../test/support/capture-stdout.ts';
 import { buildDeps, metricsLoadedOnFirstCount, withPluginsOf } from './deps.ts';
 
 // Lambda's wiring (lazy clients: nothing is sent while deps are built), local metrics.
@@ -55,14 +56,6 @@ describe('withPluginsOf: what a handler sees of deps built with every kind (the 
 
 describe('Lambda metrics and logger: loaded and built when first used', () => {
   afterEach(() => vi.restoreAllMocks());
-  const captureStdout = () => {
-    const lines: string[] = [];
-    vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-      lines.push(String(chunk));
-      return true;
-    });
-    return lines;
-  };
 
   test('a flush with nothing counted returns at once, loading nothing; with counts, one EMF line of them all', async () => {
     const metrics = metricsLoadedOnFirstCount({ POWERTOOLS_METRICS_NAMESPACE: 'AlertWarden/test', POWERTOOLS_SERVICE_NAME: 'alertwarden' });
