@@ -2,11 +2,9 @@
  * Real-protocol DynamoDB and S3 servers on 127.0.0.1, started on free ports on a worker thread
  * of this process (local/storage-worker.mjs): the pipeline's AWS SDK clients talk to them
  * exactly as they would to AWS, while the servers' own work runs on the second core. In memory
- * and a temporary folder by default; in a given folder (LevelDB + files) when a run must
- * survive being killed.
+ * by default; in a given folder (LevelDB + files) when a run must survive being killed.
  */
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceInUseException } from '@aws-sdk/client-dynamodb';
@@ -20,6 +18,8 @@ export interface StorageUsage {
   typeChecks: { compiled: number; original: number };
   /** In-memory dynalite stores opened with string storage (local/dynalite-string-store.mjs); 0 with a --state folder. */
   stringStores: number;
+  /** Where s3rver keeps objects: in memory (local/s3rver-memory-store.mjs) unless a --state folder is given. */
+  s3Store: 'memory' | 'filesystem' | 'none';
   gc?: GcTotals;
 }
 
@@ -107,7 +107,7 @@ export const noLocalServers = (): LocalServers => {
     s3Endpoint: 'http://127.0.0.1:9',
     dynamodbRequestHandler: refused,
     storageThreadCpuMs: async () => 0,
-    storageUsage: async () => ({ cpuMs: 0, expressionParses: { parses: 0, hits: 0 }, typeChecks: { compiled: 0, original: 0 }, stringStores: 0 }),
+    storageUsage: async () => ({ cpuMs: 0, expressionParses: { parses: 0, hits: 0 }, typeChecks: { compiled: 0, original: 0 }, stringStores: 0, s3Store: 'none' }),
     pauseDynamoDb: unavailable,
     resumeDynamoDb: unavailable,
     stop: async () => undefined,
@@ -121,14 +121,14 @@ class StorageWorkerError extends Error {
 type WorkerReply =
   | { type: 'ready'; dynamoPort: number; s3Port: number }
   | ({ type: 'response'; id: number } & WireResponse)
-  | { type: 'done'; id: number; cpuMs?: number; expressionParses?: { parses: number; hits: number }; typeChecks?: { compiled: number; original: number }; stringStores?: number; gc?: GcTotals }
+  | { type: 'done'; id: number; cpuMs?: number; expressionParses?: { parses: number; hits: number }; typeChecks?: { compiled: number; original: number }; stringStores?: number; s3Store?: 'memory' | 'filesystem'; gc?: GcTotals }
   | { type: 'failed'; id: number; message: string };
 
 /**
  * The storage worker and the requests in flight to it. The worker keeps this process alive
  * only while a request waits for it, so a runtime nobody stopped does not hold the process open.
  */
-const startStorageWorker = async (workerData: { dynamoPath?: string; s3Directory: string; bucketName: string }) => {
+const startStorageWorker = async (workerData: { dynamoPath?: string; s3Directory?: string; bucketName: string }) => {
   // Plain JavaScript needs no loader: the parent's (tsx, vitest) would only slow the worker's start.
   const worker = new Worker(new URL('./storage-worker.mjs', import.meta.url), { workerData, execArgv: [] });
   const pending = new Map<number, { resolve: (reply: WorkerReply) => void; reject: (error: Error) => void }>();
@@ -187,10 +187,9 @@ const startStorageWorker = async (workerData: { dynamoPath?: string; s3Directory
 export const startLocalServers = async (options: LocalServersOptions): Promise<LocalServers> => {
   const persistent = options.directory !== undefined;
   if (persistent) await mkdir(join(options.directory!, 's3'), { recursive: true });
-  const directory = persistent ? join(options.directory!, 's3') : await mkdtemp(join(tmpdir(), 'alertwarden-s3-'));
+  // Without a folder both servers keep their data in memory (s3rver: local/s3rver-memory-store.mjs).
   const storage = await startStorageWorker({
-    ...(persistent ? { dynamoPath: join(options.directory!, 'dynamodb') } : {}),
-    s3Directory: directory,
+    ...(persistent ? { dynamoPath: join(options.directory!, 'dynamodb'), s3Directory: join(options.directory!, 's3') } : {}),
     bucketName: options.bucketName,
   });
   storage.worker.unref();
@@ -232,6 +231,7 @@ export const startLocalServers = async (options: LocalServersOptions): Promise<L
         expressionParses: reply.expressionParses ?? { parses: 0, hits: 0 },
         typeChecks: reply.typeChecks ?? { compiled: 0, original: 0 },
         stringStores: reply.stringStores ?? 0,
+        s3Store: reply.s3Store ?? 'none',
         ...(reply.gc ? { gc: reply.gc } : {}),
       };
     },
@@ -248,7 +248,6 @@ export const startLocalServers = async (options: LocalServersOptions): Promise<L
         dynamodbRequestHandler.close();
         await storage.call({ type: 'stop' });
         await storage.worker.terminate();
-        if (!persistent) await rm(directory, { recursive: true, force: true });
       })());
     },
   };

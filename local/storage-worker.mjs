@@ -11,7 +11,7 @@
  *
  * Each message is an array (what one side had to say in one turn of its event loop) of:
  *   in:  {type:'request', id, method, url, headers, body}  {type:'pause'|'resume'|'stop', id}  {type:'usage', id, gc?}
- *   out: {type:'ready', dynamoPort, s3Port} | {type:'response', id, statusCode, headers, body} | {type:'done', id, cpuMs?, expressionParses?, typeChecks?, gc?}
+ *   out: {type:'ready', dynamoPort, s3Port} | {type:'response', id, statusCode, headers, body} | {type:'done', id, cpuMs?, expressionParses?, typeChecks?, stringStores?, s3Store?, gc?}
  *        | {type:'failed', id, message}
  */
 import { createHash, randomUUID } from 'node:crypto';
@@ -27,8 +27,9 @@ import { installExpressionMemo } from './dynalite-expression-memo.mjs';
 import { installStringStore } from './dynalite-string-store.mjs';
 import { installTypeCheck } from './dynalite-type-check.mjs';
 import { startGcMeter } from './gc-meter.mjs';
+import { S3rverMemoryStore } from './s3rver-memory-store.mjs';
 
-/** @type {{ dynamoPath?: string, s3Directory: string, bucketName: string }} */
+/** @type {{ dynamoPath?: string, s3Directory?: string, bucketName: string }} without a directory, s3rver's objects stay in memory */
 const options = workerData;
 
 const listen = (server) =>
@@ -75,8 +76,10 @@ const typeCheck = installTypeCheck(fromDynalite);
 
 const dynamo = dynalite({ createTableMs: 0, ...(options.dynamoPath ? { path: options.dynamoPath } : {}) });
 const dynamoPort = await listen(dynamo);
-const s3 = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: options.s3Directory, configureBuckets: [{ name: options.bucketName }] });
-makePutsAtomic(s3.store);
+const s3 = new S3rver({ address: '127.0.0.1', port: 0, silent: true, ...(options.s3Directory ? { directory: options.s3Directory } : {}), configureBuckets: [{ name: options.bucketName }] });
+// s3rver takes no store option: its app and its request contexts share the one it built.
+if (options.s3Directory) makePutsAtomic(s3.store);
+else s3.store = s3.context.store = new S3rverMemoryStore();
 const s3Port = (await s3.run()).port;
 const dynaliteListener = dynamo.listeners('request')[0];
 
@@ -150,7 +153,7 @@ const handle = async (message) => {
       return reply({ type: 'done', id: message.id });
     case 'usage':
       if (message.gc) gcMeter ??= startGcMeter();
-      return reply({ type: 'done', id: message.id, cpuMs: threadCpuMs(), expressionParses: expressionMemo.stats(), typeChecks: { ...typeCheck.stats }, stringStores: stringStore.stores, ...(gcMeter ? { gc: gcMeter.read() } : {}) });
+      return reply({ type: 'done', id: message.id, cpuMs: threadCpuMs(), expressionParses: expressionMemo.stats(), typeChecks: { ...typeCheck.stats }, stringStores: stringStore.stores, s3Store: options.s3Directory ? 'filesystem' : 'memory', ...(gcMeter ? { gc: gcMeter.read() } : {}) });
     case 'stop':
       await close(dynamo);
       await s3.close();
