@@ -1,4 +1,6 @@
+import { Readable } from 'node:stream';
 import { DynamoDBClient, GetItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterEach, describe, expect, test, vi } from 'vitest';
 import { clientOf, createAwsClients, lazyAwsClients, oneSignerPerClient } from './aws-clients.ts';
 
@@ -24,7 +26,7 @@ const COMMANDS = () => [
 ];
 
 /** The SDK signs a random invocation id: fixed here, so that two clients' signatures can be compared. */
-const fixInvocationId = (client: DynamoDBClient) => {
+const fixInvocationId = <C extends DynamoDBClient | S3Client>(client: C) => {
   type Args = { request: { headers: Record<string, string> } };
   client.middlewareStack.addRelativeTo(
     ((next: (args: Args) => Promise<unknown>) => (args: Args) => {
@@ -101,5 +103,89 @@ describe('one SigV4 signer per DynamoDB client', () => {
     await expect(client.config.signer()).rejects.toThrow('region not resolved yet');
     expect(await client.config.signer()).toStrictEqual({ attempt: 2 });
     expect(await client.config.signer()).toStrictEqual({ attempt: 2 });
+  });
+});
+
+/** A transport that answers every S3 call with an empty 200 (an empty stream for GetObject) and keeps the signed requests. */
+const recordingS3Handler = () => {
+  const signed: Record<string, string>[] = [];
+  return {
+    signed,
+    handler: {
+      handle: async (request: { headers: Record<string, string> }) => {
+        signed.push({ ...request.headers });
+        return { response: { statusCode: 200, headers: { 'content-length': '0' }, body: Readable.from([]) } };
+      },
+      destroy: () => undefined,
+    },
+  };
+};
+
+const S3_COMMANDS = () => [
+  new PutObjectCommand({ Bucket: 'alertwarden-reports', Key: 'reports/r-1/v000001.json', Body: '{"id":"r-1"}', ContentType: 'application/json' }),
+  new GetObjectCommand({ Bucket: 'alertwarden-reports', Key: 'reports/r-1/v000001.json' }),
+  new ListObjectsV2Command({ Bucket: 'alertwarden-config', Prefix: 'blocklists/' }),
+  new GetObjectCommand({ Bucket: 'alertwarden-config', Key: 'review/policy.json' }),
+];
+
+const sendS3 = (client: S3Client, command: ReturnType<typeof S3_COMMANDS>[number]) => client.send(command as GetObjectCommand);
+
+const S3_ENV = { AWS_REGION: 'eu-west-1', AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' };
+
+describe('one SigV4 signer per S3 client and auth scheme', () => {
+  test('requests to AWS (virtual-host, default checksums) and to a local endpoint are signed exactly as by the SDK’s signer per request', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(new Date('2026-11-30T12:00:00Z'));
+    for (const env of [S3_ENV, { ...S3_ENV, AWS_ENDPOINT_URL_S3: 'http://127.0.0.1:1', ALERTWARDEN_S3_FORCE_PATH_STYLE: 'true' }]) {
+      const reused = recordingS3Handler();
+      const perRequest = recordingS3Handler();
+      const { s3 } = await createAwsClients(env);
+      s3.config.requestHandler = reused.handler as never;
+      const local = 'AWS_ENDPOINT_URL_S3' in env;
+      const plain = new S3Client({
+        region: env.AWS_REGION,
+        credentials: { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY },
+        ...(local ? { endpoint: 'http://127.0.0.1:1', forcePathStyle: true, requestChecksumCalculation: 'WHEN_REQUIRED' as const, responseChecksumValidation: 'WHEN_REQUIRED' as const } : {}),
+        requestHandler: perRequest.handler,
+      });
+      fixInvocationId(s3);
+      fixInvocationId(plain);
+      for (const command of S3_COMMANDS()) await sendS3(s3, command);
+      for (const command of S3_COMMANDS()) await sendS3(plain, command);
+      expect(reused.signed.map((h) => h.authorization)).toStrictEqual(perRequest.signed.map((h) => h.authorization));
+      expect(reused.signed[0]!.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\/20261130\/eu-west-1\/s3\/aws4_request, SignedHeaders=.+, Signature=[0-9a-f]{64}$/);
+      expect(new Set(reused.signed.map((h) => h.authorization)).size, 'each request its own signature').toBe(4);
+      s3.destroy();
+      plain.destroy();
+    }
+  });
+
+  test('one build per auth scheme: the same scheme gets the same signer, another scheme (or none, as S3 Express asks) its own', async () => {
+    const client = new S3Client({ region: 'us-east-1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' }, requestHandler: recordingS3Handler().handler });
+    const build = vi.fn(client.config.signer);
+    client.config.signer = build;
+    oneSignerPerClient(client);
+    const sigv4East = { name: 'sigv4', signingName: 's3', signingRegion: 'us-east-1', disableDoubleEncoding: true };
+    const sigv4West = { ...sigv4East, signingRegion: 'us-west-2' };
+    const sigv4a = { name: 'sigv4a', signingName: 's3', signingRegionSet: ['*'], disableDoubleEncoding: true };
+    const signer = client.config.signer as (scheme?: object) => Promise<unknown>;
+    const [east, east2, west, a, none, none2] = await Promise.all([signer(sigv4East), signer({ ...sigv4East }), signer(sigv4West), signer(sigv4a), signer(), signer()]);
+    expect(east).toBe(east2);
+    expect(none).toBe(none2);
+    expect(new Set([east, west, a, none]).size, 'a signer per distinct scheme').toBe(4);
+    expect(build.mock.calls.map(([scheme]) => scheme)).toStrictEqual([sigv4East, sigv4West, sigv4a, undefined]);
+    // Real requests: five sends, one build for their scheme.
+    build.mockClear();
+    for (let i = 0; i < 5; i++) await sendS3(client, S3_COMMANDS()[i % 4]!);
+    expect(build.mock.calls.length, `builds for five S3 requests: ${build.mock.calls.length}`).toBe(1);
+  });
+
+  test('the eager and the lazy (Lambda) S3 clients both keep their signer', async () => {
+    const { s3 } = await createAwsClients(S3_ENV);
+    const lazy = await clientOf(lazyAwsClients(S3_ENV).s3);
+    for (const client of [s3, lazy]) {
+      const signer = client.config.signer as () => Promise<unknown>;
+      expect(await signer()).toBe(await signer());
+    }
   });
 });

@@ -80,23 +80,35 @@ interface SignerConfig {
   config: { signer: (authScheme?: never) => Promise<unknown> };
 }
 
+/** Distinct auth schemes remembered per client; the endpoint rules give a handful at most. */
+const SCHEMES_KEPT = 16;
+
 /**
- * One SigV4 signer per client instead of one per request. The SDK's default builds a new signer
- * for every request from a copy of the client's whole configuration (~50 properties): with a
- * stub transport, 8 of the ~100 KiB the SDK allocates per DynamoDB call, and 10-15% of its CPU
- * (noisy), in Lambda as locally. One is enough: each request still passes its own signing region and
- * service, the signer asks the client's credential provider on every request (so rotated
- * credentials are used as before), and the signing keys are cached by the SDK across signers
- * anyway. A failed first build is not kept.
+ * One SigV4 signer per client and auth scheme instead of one per request. The SDK's default
+ * builds a new signer for every request from a copy of the client's whole configuration (~50
+ * properties): with a stub transport, 8 of the ~100 KiB the SDK allocates per DynamoDB call, and
+ * 10-15% of its CPU (noisy), in Lambda as locally; S3's (SignatureV4MultiRegion) likewise.
+ * The SDK asks with the endpoint's auth scheme (name, signing name and region: S3 access points
+ * and S3 Express may differ per request; S3 Express asks with none), so a signer is kept per
+ * distinct scheme and a request is only ever handed the one built for its own. Each request
+ * still passes its own signing region and service, the signer asks the client's credential
+ * provider on every request (so rotated credentials are used as before), and the signing keys
+ * are cached by the SDK across signers anyway. A failed build is not kept.
  */
 export const oneSignerPerClient = <C extends SignerConfig>(client: C): C => {
   const make = client.config.signer;
-  let made: Promise<unknown> | undefined;
-  client.config.signer = (authScheme) =>
-    (made ??= make(authScheme).catch((error: unknown) => {
-      made = undefined;
+  const made = new Map<string, Promise<unknown>>();
+  client.config.signer = (authScheme) => {
+    const scheme = authScheme === undefined ? '' : JSON.stringify(authScheme);
+    const kept = made.get(scheme);
+    if (kept) return kept;
+    const signer = make(authScheme).catch((error: unknown) => {
+      made.delete(scheme);
       throw error;
-    }));
+    });
+    if (made.size < SCHEMES_KEPT) made.set(scheme, signer);
+    return signer;
+  };
   return client;
 };
 
@@ -105,7 +117,7 @@ export const lazyAwsClients = (env: Env): AwsClientProviders => {
   const settings = settingsOf(env);
   return {
     dynamodb: once(async () => oneSignerPerClient(new (await import('@aws-sdk/client-dynamodb')).DynamoDBClient(settings.dynamodb))),
-    s3: once(async () => new (await import('@aws-sdk/client-s3')).S3Client(settings.s3)),
+    s3: once(async () => oneSignerPerClient(new (await import('@aws-sdk/client-s3')).S3Client(settings.s3))),
     sfn: once(async () => new (await import('@aws-sdk/client-sfn')).SFNClient(settings.sfn)),
     sns: once(async () => new (await import('@aws-sdk/client-sns')).SNSClient(settings.sns)),
     ssm: once(async () => new (await import('@aws-sdk/client-ssm')).SSMClient(settings.ssm)),
@@ -132,7 +144,7 @@ export const createAwsClients = async (env: Env, transports: AwsTransports = {})
   ]);
   return {
     dynamodb: oneSignerPerClient(new DynamoDBClient({ ...settings.dynamodb, ...(transports.dynamodb ? { requestHandler: transports.dynamodb } : {}) })),
-    s3: new S3Client(settings.s3),
+    s3: oneSignerPerClient(new S3Client(settings.s3)),
     sfn: new SFNClient(settings.sfn),
     sns: new SNSClient(settings.sns),
     ssm: new SSMClient(settings.ssm),
