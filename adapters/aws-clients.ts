@@ -125,11 +125,12 @@ export const lazyAwsClients = (env: Env): AwsClientProviders => {
 };
 
 /**
- * How requests reach a service when not over HTTPS to AWS: the local runtime hands DynamoDB
- * requests to its embedded server in-process (same signed requests, same wire format).
+ * How requests reach a service when not over HTTPS to AWS: the local runtime hands DynamoDB and
+ * S3 requests to its embedded servers in-process (same signed requests, same wire format).
  */
 export interface AwsTransports {
   dynamodb?: NonNullable<DynamoDBClientConfig['requestHandler']>;
+  s3?: NonNullable<S3ClientConfig['requestHandler']>;
 }
 
 /** Every client built at once: the local runtime, which also instruments them. */
@@ -144,7 +145,7 @@ export const createAwsClients = async (env: Env, transports: AwsTransports = {})
   ]);
   return {
     dynamodb: oneSignerPerClient(new DynamoDBClient({ ...settings.dynamodb, ...(transports.dynamodb ? { requestHandler: transports.dynamodb } : {}) })),
-    s3: oneSignerPerClient(new S3Client(settings.s3)),
+    s3: oneSignerPerClient(new S3Client({ ...settings.s3, ...(transports.s3 ? { requestHandler: transports.s3 } : {}) })),
     sfn: new SFNClient(settings.sfn),
     sns: new SNSClient(settings.sns),
     ssm: new SSMClient(settings.ssm),

@@ -234,7 +234,7 @@ export class LocalRuntime {
     // The engine is the starter; it is created below, after the handlers it runs.
     const engineStarter: ExecutionStarter = { start: (name, input) => engine!.start(name, input) };
     const starter = options.wrapStarter ? options.wrapStarter(engineStarter) : engineStarter;
-    const clients = await createAwsClients(env, { dynamodb: servers.dynamodbRequestHandler });
+    const clients = await createAwsClients(env, { dynamodb: servers.dynamodbRequestHandler, s3: servers.s3RequestHandler });
     let deps: PipelineDeps;
     try {
       deps = await buildDeps(env, {

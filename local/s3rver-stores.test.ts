@@ -1,9 +1,11 @@
 /**
  * One S3 contract, two stores behind s3rver: in memory (the default, local/s3rver-memory-store.mjs)
- * and on disk (`--state DIR`, s3rver's FilesystemStore with our atomic puts). Every call goes
- * through the AWS SDK's S3 client and s3rver's REST protocol, as the pipeline's do; what is
- * asserted is what S3 documents (ETag = MD5 of a single-part upload, listing in UTF-8 byte order,
- * ranges answered with 206, NoSuchKey/NotFound), so either store can be swapped in for the other.
+ * and on disk (`--state DIR`, s3rver's FilesystemStore with our atomic puts), each reached both
+ * ways the servers offer: without a socket (the runtime's own S3 client, local/socketless-http.mjs)
+ * and over loopback HTTP (other processes, the S3 endpoint variable). Every call goes through the
+ * AWS SDK's S3 client and s3rver's REST protocol, as the pipeline's do; what is asserted is what
+ * S3 documents (ETag = MD5 of a single-part upload, listing in UTF-8 byte order, ranges answered
+ * with 206, NoSuchKey/NotFound), so either store and either path can stand in for the other.
  */
 import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -26,9 +28,11 @@ import { localServerEnv, startLocalServers, type LocalServers } from './servers.
 const BUCKET = 'contract-bucket';
 
 describe.each([
-  { store: 'memory' as const, persistent: false },
-  { store: 'filesystem' as const, persistent: true },
-])('S3 objects in the $store store', ({ store, persistent }) => {
+  { store: 'memory' as const, persistent: false, path: 'without a socket' },
+  { store: 'memory' as const, persistent: false, path: 'over loopback HTTP' },
+  { store: 'filesystem' as const, persistent: true, path: 'without a socket' },
+  { store: 'filesystem' as const, persistent: true, path: 'over loopback HTTP' },
+])('S3 objects in the $store store, $path', ({ store, persistent, path }) => {
   let servers: LocalServers;
   let s3: S3Client;
   let directory: string | undefined;
@@ -36,7 +40,7 @@ describe.each([
   beforeAll(async () => {
     directory = persistent ? await mkdtemp(join(tmpdir(), 'aw-s3-contract-')) : undefined;
     servers = await startLocalServers({ tableName: 'contract-table', bucketName: BUCKET, ...(directory ? { directory } : {}) });
-    s3 = (await createAwsClients({ ...localServerEnv(servers) })).s3;
+    s3 = (await createAwsClients(localServerEnv(servers), path === 'without a socket' ? { s3: servers.s3RequestHandler } : {})).s3;
   });
 
   afterAll(async () => {

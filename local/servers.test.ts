@@ -1,11 +1,13 @@
 /**
  * The storage servers on their worker thread: reachable both without a socket (the runtime's
- * SDK clients) and over loopback HTTP (other processes, S3); fault injection reaches both
+ * SDK clients) and over loopback HTTP (other processes); DynamoDB's fault injection reaches both
  * paths; the thread reports its CPU and dynalite's expression parses; a stopped server refuses requests instead of hanging.
  */
 import { DynamoDBClient, GetItemCommand, PutItemCommand, QueryCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { LOCAL_CREDENTIALS, startLocalServers, type LocalServers } from './servers.ts';
+import { createAwsClients } from '../adapters/aws-clients.ts';
+import { LOCAL_CREDENTIALS, localServerEnv, startLocalServers, type LocalServers } from './servers.ts';
 
 const TABLE = 'servers-test';
 let servers: LocalServers;
@@ -102,14 +104,38 @@ test('paused DynamoDB fails requests on both paths as a dropped connection; resu
   expect((await read(overSocket)).Item?.n?.N).toBe('199');
 });
 
-test('a stopped server refuses requests at once', async () => {
+test('S3: one bucket behind both paths, and the storage thread does the work of a put without a socket', async () => {
+  const [socketless, overHttp]: [S3Client, S3Client] = await Promise.all([
+    createAwsClients(localServerEnv(servers), { s3: servers.s3RequestHandler }).then((c) => c.s3),
+    createAwsClients(localServerEnv(servers)).then((c) => c.s3),
+  ]);
+  try {
+    const body = JSON.stringify({ id: 'r-9', severity: 'high', pad: 'x'.repeat(3000) });
+    const before = await servers.storageThreadCpuMs();
+    for (let i = 0; i < 50; i++) await socketless.send(new PutObjectCommand({ Bucket: 'servers-test', Key: `reports/r-9/v${i}.json`, Body: body }));
+    const after = await servers.storageThreadCpuMs();
+    expect(after! - before!, `storage thread CPU for 50 PutObject without a socket: ${after! - before!} ms`).toBeGreaterThan(0);
+    const read = await overHttp.send(new GetObjectCommand({ Bucket: 'servers-test', Key: 'reports/r-9/v49.json' }));
+    expect(await read.Body!.transformToString()).toBe(body);
+    await overHttp.send(new PutObjectCommand({ Bucket: 'servers-test', Key: 'from-http.json', Body: '{"via":"socket"}' }));
+    expect(await (await socketless.send(new GetObjectCommand({ Bucket: 'servers-test', Key: 'from-http.json' }))).Body!.transformToString()).toBe('{"via":"socket"}');
+  } finally {
+    socketless.destroy();
+    overHttp.destroy();
+  }
+});
+
+test('a stopped server refuses requests at once, DynamoDB and S3 alike', async () => {
   const extra = await startLocalServers({ tableName: TABLE, bucketName: 'servers-test-2' });
   const client = new DynamoDBClient({ region: 'us-east-1', endpoint: extra.dynamodbEndpoint, credentials: LOCAL_CREDENTIALS, maxAttempts: 1, requestHandler: extra.dynamodbRequestHandler });
+  const { s3 } = await createAwsClients(localServerEnv(extra), { s3: extra.s3RequestHandler });
   try {
     await extra.stop();
     await expect(read(client)).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+    await expect(s3.send(new GetObjectCommand({ Bucket: 'servers-test-2', Key: 'any' }))).rejects.toMatchObject({ code: 'ECONNREFUSED' });
   } finally {
     client.destroy();
+    s3.destroy();
     await extra.stop();
   }
 });

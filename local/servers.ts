@@ -28,6 +28,8 @@ export interface LocalServers {
   s3Endpoint: string;
   /** The SDK request handler that gives requests to dynalite on the storage thread, without a socket. */
   dynamodbRequestHandler: InProcessRequestHandler;
+  /** The same for S3: requests go to s3rver's Koa app on the storage thread, without a socket. */
+  s3RequestHandler: InProcessRequestHandler;
   /** CPU time of the thread that runs the servers, in ms (undefined where the OS does not tell). */
   storageThreadCpuMs(): Promise<number | undefined>;
   /**
@@ -99,6 +101,8 @@ export interface LocalServersOptions {
 export const noLocalServers = (): LocalServers => {
   const refused = inProcessRequestHandler(() => Promise.reject(new Error('unreachable: the handler is closed')));
   refused.close();
+  const refusedS3 = inProcessRequestHandler(() => Promise.reject(new Error('unreachable: the handler is closed')), { service: 'S3', streamResponses: true });
+  refusedS3.close();
   const unavailable = async () => {
     throw new Error('no DynamoDB server runs with the memory store');
   };
@@ -106,6 +110,7 @@ export const noLocalServers = (): LocalServers => {
     dynamodbEndpoint: 'http://127.0.0.1:9',
     s3Endpoint: 'http://127.0.0.1:9',
     dynamodbRequestHandler: refused,
+    s3RequestHandler: refusedS3,
     storageThreadCpuMs: async () => 0,
     storageUsage: async () => ({ cpuMs: 0, expressionParses: { parses: 0, hits: 0 }, typeChecks: { compiled: 0, original: 0 }, stringStores: 0, s3Store: 'none' }),
     pauseDynamoDb: unavailable,
@@ -170,7 +175,7 @@ const startStorageWorker = async (workerData: { dynamoPath?: string; s3Directory
     if (gone) return;
     worker.postMessage(batch, transfer);
   };
-  const call = (message: ({ type: 'request' } & WireRequest) | { type: 'pause' | 'resume' | 'stop' } | { type: 'usage'; gc?: boolean }) =>
+  const call = (message: ({ type: 'request'; service?: 's3' } & WireRequest) | { type: 'pause' | 'resume' | 'stop' } | { type: 'usage'; gc?: boolean }) =>
     new Promise<WorkerReply>((resolve, reject) => {
       if (gone) return reject(gone);
       const id = nextId++;
@@ -196,6 +201,10 @@ export const startLocalServers = async (options: LocalServersOptions): Promise<L
   const dynamodbEndpoint = `http://127.0.0.1:${storage.ports.dynamoPort}`;
   const s3Endpoint = `http://127.0.0.1:${storage.ports.s3Port}`;
   const dynamodbRequestHandler = inProcessRequestHandler(async (request) => (await storage.call({ type: 'request', ...request })) as WireResponse);
+  const s3RequestHandler = inProcessRequestHandler(async (request) => (await storage.call({ type: 'request', service: 's3', ...request })) as WireResponse, {
+    service: 'S3',
+    streamResponses: true,
+  });
 
   const client = new DynamoDBClient({ region: 'us-east-1', endpoint: dynamodbEndpoint, credentials: LOCAL_CREDENTIALS, requestHandler: dynamodbRequestHandler });
   const created = createPkSkTable(client, options.tableName);
@@ -219,6 +228,7 @@ export const startLocalServers = async (options: LocalServersOptions): Promise<L
     dynamodbEndpoint,
     s3Endpoint,
     dynamodbRequestHandler,
+    s3RequestHandler,
     async storageThreadCpuMs() {
       const reply = await storage.call({ type: 'usage' });
       return reply.type === 'done' ? reply.cpuMs : undefined;
@@ -246,6 +256,7 @@ export const startLocalServers = async (options: LocalServersOptions): Promise<L
     stop() {
       return (stopped ??= (async () => {
         dynamodbRequestHandler.close();
+        s3RequestHandler.close();
         await storage.call({ type: 'stop' });
         await storage.worker.terminate();
       })());

@@ -1,16 +1,17 @@
 /**
  * The local storage servers on their own thread: dynalite and s3rver run here, so the main
  * thread keeps the handlers and the AWS SDK and the second core serves storage. The protocol
- * stays the real one: both servers listen on 127.0.0.1 (the S3 client and any other process
- * use those ports), and DynamoDB requests from the main thread arrive as the signed HTTP
- * request the SDK built (method, path, headers, body), are answered by dynalite's own request
- * listener and go back as its HTTP response for the SDK to deserialise. Only the socket is
- * skipped on that path (local/inprocess-transport.ts).
+ * stays the real one: both servers listen on 127.0.0.1 (any other process, and the S3 endpoint
+ * variable, use those ports), and requests from the main thread's SDK clients arrive as the
+ * signed HTTP request the SDK built (method, path, headers, body), are answered by dynalite's
+ * own request listener or s3rver's own Koa app, and go back as their HTTP response for the SDK
+ * to deserialise. Only the socket is skipped on that path (local/inprocess-transport.ts,
+ * local/socketless-http.mjs).
  *
  * Plain JavaScript: a worker starts without the TypeScript loader of its parent (vitest, tsx).
  *
  * Each message is an array (what one side had to say in one turn of its event loop) of:
- *   in:  {type:'request', id, method, url, headers, body}  {type:'pause'|'resume'|'stop', id}  {type:'usage', id, gc?}
+ *   in:  {type:'request', id, service?: 's3', method, url, headers, body}  {type:'pause'|'resume'|'stop', id}  {type:'usage', id, gc?}
  *   out: {type:'ready', dynamoPort, s3Port} | {type:'response', id, statusCode, headers, body} | {type:'done', id, cpuMs?, expressionParses?, typeChecks?, stringStores?, s3Store?, gc?}
  *        | {type:'failed', id, message}
  */
@@ -28,6 +29,7 @@ import { installStringStore } from './dynalite-string-store.mjs';
 import { installTypeCheck } from './dynalite-type-check.mjs';
 import { startGcMeter } from './gc-meter.mjs';
 import { S3rverMemoryStore } from './s3rver-memory-store.mjs';
+import { serveSocketless } from './socketless-http.mjs';
 
 /** @type {{ dynamoPath?: string, s3Directory?: string, bucketName: string }} without a directory, s3rver's objects stay in memory */
 const options = workerData;
@@ -80,8 +82,13 @@ const s3 = new S3rver({ address: '127.0.0.1', port: 0, silent: true, ...(options
 // s3rver takes no store option: its app and its request contexts share the one it built.
 if (options.s3Directory) makePutsAtomic(s3.store);
 else s3.store = s3.context.store = new S3rverMemoryStore();
+// s3rver's request logger (koa-logger) formats two colored lines per request even when silent,
+// and wraps streamed bodies to count them: about a tenth of s3rver's CPU, for nothing printed.
+s3.middleware = s3.middleware.filter((middleware) => middleware.name !== 'logger');
 const s3Port = (await s3.run()).port;
 const dynaliteListener = dynamo.listeners('request')[0];
+// The listener s3rver's HTTP server calls (its Koa app), for requests that come without a socket.
+const s3Listener = s3.httpServer.listeners('request')[0];
 
 // Replies made in one turn of the event loop go back in one message (each message wakes the main thread).
 let outbox = [];
@@ -115,6 +122,15 @@ const serve = (message) => {
   }
 };
 
+/** One request given to s3rver's Koa app as its http.Server would give it, without a socket. */
+const serveS3 = (message) => {
+  const body = typeof message.body === 'string' ? Buffer.from(message.body, 'utf8') : Buffer.from(message.body.buffer, message.body.byteOffset, message.body.byteLength);
+  serveSocketless(s3Listener, { method: message.method, url: message.url, headers: message.headers, body }).then(
+    (response) => reply({ type: 'response', id: message.id, ...response }),
+    (error) => reply({ type: 'failed', id: message.id, message: String(error?.stack ?? error) }),
+  );
+};
+
 // Pausing swaps dynalite's HTTP request handler for one that drops the connection: socket
 // clients see a network failure, while the data survives (closing dynalite would discard it).
 let pausedHandlers;
@@ -136,7 +152,7 @@ let gcMeter;
 const handle = async (message) => {
   switch (message.type) {
     case 'request':
-      return serve(message);
+      return message.service === 's3' ? serveS3(message) : serve(message);
     case 'pause':
       if (!pausedHandlers) {
         pausedHandlers = dynamo.listeners('request');
