@@ -15,6 +15,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BatchWriteItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { defineEmitter } from '../core/plugins.ts';
 import { startGcMeter, type GcTotals } from '../local/gc-meter.mjs';
 import { LocalRuntime, type LocalRuntimeOptions } from '../local/runtime.ts';
@@ -136,8 +137,13 @@ const gcPer = (gc: { main: GcTotals; storage?: GcTotals }, units: number, unit: 
   return `GC per ${unit}: ${one('main thread', gc.main)}${gc.storage ? `; ${one('storage thread', gc.storage)}` : ''}`;
 };
 
-/** The storage ceiling: dynalite's own rates for single puts and batched puts, through the same client and transport. */
-const dynamoCeilings = () =>
+const S3_CEILING_PUTS = 300;
+
+/**
+ * The storage ceiling: dynalite's own rates for single puts and batched puts, and s3rver's for
+ * report-sized PutObject (each report archives one version), through the same clients and transports.
+ */
+const storageCeilings = () =>
   withRuntime({}, async (rt) => {
     const table = rt.env.ALERTWARDEN_TABLE!;
     const item = (n: number) => ({ pk: { S: `CEILING#${n % 100}` }, sk: { S: `ITEM#${n}` }, body: { S: 'x'.repeat(200) } });
@@ -151,12 +157,28 @@ const dynamoCeilings = () =>
         );
       }
     });
+    // A 3 KB JSON body, about a 10-alert report version.
+    const report = JSON.stringify({ id: 'ceiling', alerts: Array.from({ length: 30 }, (_, i) => ({ i, text: 'x'.repeat(80) })) });
+    const putObjects = async (from: number, count: number) => {
+      for (let n = from; n < from + count; n++) {
+        await rt.clients.s3.send(new PutObjectCommand({ Bucket: rt.env.ALERTWARDEN_BUCKET!, Key: `ceiling/r${n % 100}/v${n}.json`, Body: report, ContentType: 'application/json' }));
+      }
+    };
+    // The first S3 calls of the process load and compile the S3 client's code: not the rate of a call.
+    await putObjects(0, 50);
+    const objectPuts = await cpuMs(() => putObjects(50, S3_CEILING_PUTS), rt);
     return {
       putsPerSecond: 1000 / puts.seconds,
       batchedItemsPerSecond: 5000 / batched.seconds,
       cpuMsPerPut: puts.cpu / 1000,
       mainCpuMsPerPut: puts.mainCpu / 1000,
       storageCpuMsPerPut: puts.storageCpu / 1000,
+      s3: {
+        putsPerSecond: S3_CEILING_PUTS / objectPuts.seconds,
+        cpuMsPerPut: objectPuts.cpu / S3_CEILING_PUTS,
+        mainCpuMsPerPut: objectPuts.mainCpu / S3_CEILING_PUTS,
+        storageCpuMsPerPut: objectPuts.storageCpu / S3_CEILING_PUTS,
+      },
     };
   });
 
@@ -315,11 +337,15 @@ const busiest = (mainMs: number, storageMs: number, processMs: number) => (Numbe
 
 const main = async () => {
   console.log(`AlertWarden local benchmark — Node ${process.version}, ${ALERTS} alerts over ${KEYS} keys\n`);
-  const ceiling = await dynamoCeilings();
+  const ceiling = await storageCeilings();
   console.log(
     `storage ceiling (dynalite through the same SDK client): ${fmt(ceiling.putsPerSecond, 0)} PutItem/s (${fmt(ceiling.cpuMsPerPut, 2)} ms CPU each), ` +
       `${fmt(ceiling.batchedItemsPerSecond, 0)} items/s in BatchWriteItem; per put ${fmt(ceiling.mainCpuMsPerPut, 2)} ms on the main thread (SDK), ` +
       `${fmt(ceiling.storageCpuMsPerPut, 2)} ms on the storage thread (dynalite)`,
+  );
+  console.log(
+    `S3 ceiling (s3rver through the same SDK client, 3 KB bodies): ${fmt(ceiling.s3.putsPerSecond, 0)} PutObject/s (${fmt(ceiling.s3.cpuMsPerPut, 2)} ms CPU each); ` +
+      `per put ${fmt(ceiling.s3.mainCpuMsPerPut, 2)} ms on the main thread (SDK), ${fmt(ceiling.s3.storageCpuMsPerPut, 2)} ms on the storage thread (s3rver)`,
   );
   // The same ingest and pipeline logic with the store in memory: what the storage protocol leaves room for.
   const memoryIngest = await ingestOnly('memory');
