@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, test } from 'vitest';
 import { INLINE_REPORT_MAX_BYTES } from '../../core/config.ts';
+import { emitReport } from '../../core/pipeline/emission.ts';
 import { defineEmitter } from '../../core/plugins.ts';
 import type { Report } from '../../core/report.ts';
 import { LocalRuntime } from '../../local/runtime.ts';
@@ -96,6 +97,35 @@ test('a report over the limit is read from S3 by each emitter, and is the archiv
   assert.equal(ownReads.length, 2, `S3 GetObject of the ${size}-byte report during the run: ${ownReads.join(', ')}`);
   assert.equal(emitted.length, 2, 'one delivery per emitter');
   for (const report of emitted) assert.deepEqual(report, archived);
+});
+
+test('a handed-on report is used only for its own id and version: any other is read from S3', async () => {
+  await runtime.publish(alertsFor('guard-host', 2, 'first version'));
+  await runtime.drain();
+  await runtime.publish(alertsFor('guard-host', 4, 'second version').slice(2));
+  await runtime.drain();
+  const { view } = await emittedAndArchived('guard-host');
+  const latest = await runtime.deps.archive.get(view.report.id, view.report.version);
+  const earlier = await runtime.deps.archive.get(view.report.id, view.report.version - 1);
+  assert.notDeepEqual(earlier.alerts.length, latest.alerts.length, 'two versions that differ');
+  // A fresh emitter each time: an emitter that already delivered a version is skipped before it sees a report.
+  const emitWith = async (name: string, handedOn: Report) => {
+    const seen: Report[] = [];
+    const emitter = defineEmitter({ name, emit: (report) => (seen.push(structuredClone(report)), { status: 'delivered' }) });
+    gets.length = 0;
+    await emitReport(
+      { reportId: view.report.id, version: view.report.version, emitter: name, report: handedOn },
+      { ...runtime.deps, plugins: { ...runtime.deps.plugins, emitters: [emitter] } },
+    );
+    return { seen, reads: gets.filter((key) => key.includes(view.report.id)).length };
+  };
+  const other = { version: await emitWith('guard-version', earlier), id: await emitWith('guard-id', { ...latest, id: 'another-report' }), own: await emitWith('guard-own', latest) };
+  assert.deepEqual(other.version.seen, [latest], `an earlier version handed on (${other.version.reads} S3 reads)`);
+  assert.equal(other.version.reads, 1);
+  assert.deepEqual(other.id.seen, [latest], `another report's id handed on (${other.id.reads} S3 reads)`);
+  assert.equal(other.id.reads, 1);
+  assert.deepEqual(other.own.seen, [latest], `its own version handed on (${other.own.reads} S3 reads)`);
+  assert.equal(other.own.reads, 0);
 });
 
 test('the memory store hands on no report: its emitters read the archived version back, for free', async () => {
