@@ -2,7 +2,8 @@
  * Emits to one file run side by side: none waits for another's write (issue 12: a single
  * append queue made emits under load outlive their step's timeout and be delivered twice).
  * The file system is replaced by a recorder whose writes finish only when the test says so; the
- * five share the emitter's one descriptor.
+ * five share the emitter's one descriptor. And a file whose stat never matches its descriptor
+ * is opened again once per emit, not in a loop.
  */
 import assert from 'node:assert/strict';
 import { test, vi } from 'vitest';
@@ -14,7 +15,8 @@ const released = new Promise<void>((resolve) => (release = resolve));
 
 vi.mock('node:fs', async (importOriginal) => ({
   ...(await importOriginal<typeof import('node:fs')>()),
-  statSync: () => ({ dev: 1, ino: 1 }),
+  // A file system whose stat never matches the open descriptor (the second test's path).
+  statSync: (path: string) => ({ dev: 1, ino: String(path).includes('never-matches') ? 2 : 1 }),
 }));
 
 vi.mock('node:fs/promises', async (importOriginal) => {
@@ -23,17 +25,21 @@ vi.mock('node:fs/promises', async (importOriginal) => {
     ...actual,
     mkdir: async () => undefined,
     
-    open: async () => ({
-      stat: async () => ({ dev: 1, ino: (++inFlight.opens, 1) }),
-      write: async (buffer: Buffer) => {
-        inFlight.now++;
-        inFlight.max = Math.max(inFlight.max, inFlight.now);
-        await released;
-        inFlight.now--;
-        return { bytesWritten: buffer.length, buffer };
-      },
-      close: async () => undefined,
-    }),
+    open: async () => {
+      // A reopen loop without its bound fails here, fast, instead of at the test's timeout.
+      if (++inFlight.opens > 10) throw new Error(`opened ${inFlight.opens} times`);
+      return {
+        stat: async () => ({ dev: 1, ino: 1 }),
+        write: async (buffer: Buffer) => {
+          inFlight.now++;
+          inFlight.max = Math.max(inFlight.max, inFlight.now);
+          await released;
+          inFlight.now--;
+          return { bytesWritten: buffer.length, buffer };
+        },
+        close: async () => undefined,
+      };
+    },
   };
 });
 
@@ -48,4 +54,15 @@ test('five emits to the same file are all writing at once, not queued behind eac
   assert.equal(concurrent, 5, `at most ${concurrent} of 5 writes were in flight together`);
   assert.equal(inFlight.opens, 1, `the file was opened ${inFlight.opens} times for 5 emits`);
   assert.deepEqual(results.map((r) => r.status), Array(5).fill('delivered'));
+});
+
+test('a file system whose stat never matches the descriptor gets one reopen per emit, not a loop', async () => {
+  release();
+  const { createFileEmitter } = await import('./index.ts');
+  const emitter = createFileEmitter({ path: '/virtual/never-matches.jsonl' });
+  const opensBefore = inFlight.opens;
+  const result = await emitter.emit(makeReport(), makeEmitContext());
+  const opens = inFlight.opens - opensBefore;
+  assert.equal(opens, 2, `the file was opened ${opens} times for one emit`);
+  assert.equal(result.status, 'delivered');
 });
