@@ -1,4 +1,6 @@
 import { Readable } from 'node:stream';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { DynamoDBClient, GetItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterEach, describe, expect, test, vi } from 'vitest';
@@ -187,5 +189,43 @@ describe('one SigV4 signer per S3 client and auth scheme', () => {
       const signer = client.config.signer as () => Promise<unknown>;
       expect(await signer()).toBe(await signer());
     }
+  });
+});
+
+describe('client configuration with fast properties', () => {
+  // V8's own answer, which only a process started with --allow-natives-syntax may ask.
+  const PROBE = `
+    const { DynamoDBClient, PutItemCommand } = await import('@aws-sdk/client-dynamodb');
+    const { createAwsClients, lazyAwsClients } = await import(${JSON.stringify(fileURLToPath(new URL('./aws-clients.ts', import.meta.url)))});
+    const fast = (o) => %HasFastProperties(o);
+    const env = { AWS_REGION: 'eu-west-1', AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: 'secret', AWS_ENDPOINT_URL_DYNAMODB: 'http://127.0.0.1:1' };
+    const answer = { handle: async () => ({ response: { statusCode: 200, headers: { 'content-type': 'application/x-amz-json-1.0' }, body: new TextEncoder().encode('{}') } }), destroy() {} };
+    const built = await createAwsClients(env, { dynamodb: answer });
+    const lazy = lazyAwsClients(env);
+    const result = { plain: fast(new DynamoDBClient({ region: 'eu-west-1' }).config) };
+    for (const name of ['dynamodb', 's3', 'sfn', 'sns', 'ssm']) {
+      result['built ' + name] = fast(built[name].config);
+      result['lazy ' + name] = fast((await lazy[name]()).config);
+    }
+    // Still fast after requests: nothing the SDK does per call turns it back.
+    for (let i = 0; i < 20; i++) await built.dynamodb.send(new PutItemCommand({ TableName: 'reports', Item: { pk: { S: 'R#' + i } } }));
+    result['built dynamodb after 20 calls'] = fast(built.dynamodb.config);
+    result['credentials still a getter'] = typeof Object.getOwnPropertyDescriptor(built.dynamodb.config, 'credentials')?.get === 'function';
+    console.log(JSON.stringify(result));
+  `;
+
+  test('every client built here has it, before and after requests; a client built plainly by the SDK does not', () => {
+    const child = spawnSync(process.execPath, ['--allow-natives-syntax', '--import', 'tsx', '--input-type=module', '-e', PROBE], {
+      cwd: fileURLToPath(new URL('..', import.meta.url)),
+      encoding: 'utf8',
+      env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+    });
+    expect(child.status, child.stderr).toBe(0);
+    const result = JSON.parse(child.stdout.trim().split('\n').at(-1)!) as Record<string, boolean>;
+    const { plain, ...ours } = result;
+    // If this turns true, the SDK no longer leaves its configuration in dictionary mode and withFastConfig can go.
+    expect(plain, 'a plain SDK client\'s configuration has fast properties').toBe(false);
+    expect(ours).toStrictEqual(Object.fromEntries(Object.keys(ours).map((name) => [name, true])));
+    expect(Object.keys(ours)).toHaveLength(12);
   });
 });

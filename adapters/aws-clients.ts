@@ -12,6 +12,7 @@ import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import type { SSMClient } from '@aws-sdk/client-ssm';
+import toFastProperties from 'to-fast-properties';
 import type { Env } from '../core/config.ts';
 
 /** A client, or a provider that imports and builds it on first call (then returns the same one). */
@@ -112,15 +113,29 @@ export const oneSignerPerClient = <C extends SignerConfig>(client: C): C => {
   return client;
 };
 
+/**
+ * The client, with its configuration object laid out by V8 as a plain record (fast properties)
+ * instead of a hash table. The SDK copies the whole configuration (~50 properties) into a new
+ * object three times per request (`{ ...config }` in its serializer, deserializer and endpoint
+ * middlewares), and the object a client is built with ends up in V8's dictionary mode, where
+ * such a copy took ~18 µs against ~2.4 µs: about a fifth of the SDK's CPU per DynamoDB call
+ * (stub transport, Node 22), in Lambda as locally. It is the same object (the middlewares hold
+ * it) with the same properties; the credentials getter stays a getter.
+ */
+export const withFastConfig = <C extends { config: object }>(client: C): C => {
+  toFastProperties(client.config);
+  return client;
+};
+
 /** Lambda: every client on its first use. */
 export const lazyAwsClients = (env: Env): AwsClientProviders => {
   const settings = settingsOf(env);
   return {
-    dynamodb: once(async () => oneSignerPerClient(new (await import('@aws-sdk/client-dynamodb')).DynamoDBClient(settings.dynamodb))),
-    s3: once(async () => oneSignerPerClient(new (await import('@aws-sdk/client-s3')).S3Client(settings.s3))),
-    sfn: once(async () => new (await import('@aws-sdk/client-sfn')).SFNClient(settings.sfn)),
-    sns: once(async () => new (await import('@aws-sdk/client-sns')).SNSClient(settings.sns)),
-    ssm: once(async () => new (await import('@aws-sdk/client-ssm')).SSMClient(settings.ssm)),
+    dynamodb: once(async () => withFastConfig(oneSignerPerClient(new (await import('@aws-sdk/client-dynamodb')).DynamoDBClient(settings.dynamodb)))),
+    s3: once(async () => withFastConfig(oneSignerPerClient(new (await import('@aws-sdk/client-s3')).S3Client(settings.s3)))),
+    sfn: once(async () => withFastConfig(new (await import('@aws-sdk/client-sfn')).SFNClient(settings.sfn))),
+    sns: once(async () => withFastConfig(new (await import('@aws-sdk/client-sns')).SNSClient(settings.sns))),
+    ssm: once(async () => withFastConfig(new (await import('@aws-sdk/client-ssm')).SSMClient(settings.ssm))),
   };
 };
 
@@ -144,10 +159,10 @@ export const createAwsClients = async (env: Env, transports: AwsTransports = {})
     import('@aws-sdk/client-ssm'),
   ]);
   return {
-    dynamodb: oneSignerPerClient(new DynamoDBClient({ ...settings.dynamodb, ...(transports.dynamodb ? { requestHandler: transports.dynamodb } : {}) })),
-    s3: oneSignerPerClient(new S3Client({ ...settings.s3, ...(transports.s3 ? { requestHandler: transports.s3 } : {}) })),
-    sfn: new SFNClient(settings.sfn),
-    sns: new SNSClient(settings.sns),
-    ssm: new SSMClient(settings.ssm),
+    dynamodb: withFastConfig(oneSignerPerClient(new DynamoDBClient({ ...settings.dynamodb, ...(transports.dynamodb ? { requestHandler: transports.dynamodb } : {}) }))),
+    s3: withFastConfig(oneSignerPerClient(new S3Client({ ...settings.s3, ...(transports.s3 ? { requestHandler: transports.s3 } : {}) }))),
+    sfn: withFastConfig(new SFNClient(settings.sfn)),
+    sns: withFastConfig(new SNSClient(settings.sns)),
+    ssm: withFastConfig(new SSMClient(settings.ssm)),
   };
 };
