@@ -14,10 +14,11 @@
  * error against the sources.
  */
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
-const FORMAT = 2;
+const FORMAT = 3;
 /** A build older than this is removed when a newer one is written; a run started from it is long over. */
 const KEEP_OLD_BUILD_MS = 24 * 60 * 60 * 1000;
 
@@ -85,6 +86,36 @@ const packagesOutside = (external) => ({
   },
 });
 
+/**
+ * The local engine with its pairless copy of state inputs (local/stepfunctions-clone.cjs),
+ * swapped here as it is bundled; local/stepfunctions-engine.cjs is told so, and does not load
+ * and compile the engine a second time itself. Nothing changes where the engine stays an
+ * import (then that file swaps it as it loads) or cannot be found.
+ */
+const enginePairlessClone = (root, external) => ({
+  name: 'engine-pairless-clone',
+  setup(build) {
+    if (external === undefined || external.includes('aws-local-stepfunctions')) return;
+    const { withPairlessClone } = createRequire(import.meta.url)('./stepfunctions-clone.cjs');
+    let swapped;
+    build.onStart(async () => {
+      const enginePath = (() => {
+        try {
+          return createRequire(join(root, 'package.json')).resolve('aws-local-stepfunctions');
+        } catch {
+          return undefined;
+        }
+      })();
+      swapped = enginePath === undefined ? undefined : withPairlessClone(await readFile(enginePath, 'utf8'));
+    });
+    build.onLoad({ filter: /aws-local-stepfunctions[\\/]build[\\/]main\.node\.cjs$/ }, () => (swapped === undefined ? undefined : { contents: swapped, loader: 'js' }));
+    build.onLoad({ filter: /local[\\/]stepfunctions-engine\.cjs$/ }, async (args) => {
+      const text = await readFile(args.path, 'utf8');
+      return { contents: swapped === undefined ? text : text.replace('const CLONE_REPLACED_IN_BUNDLE = false;', 'const CLONE_REPLACED_IN_BUNDLE = true;'), loader: 'js' };
+    });
+  },
+});
+
 const build = async ({ root, cacheDir, entries, external }) => {
   const esbuild = await import('esbuild');
   await mkdir(cacheDir, { recursive: true });
@@ -107,7 +138,7 @@ const build = async ({ root, cacheDir, entries, external }) => {
     sourcemap: 'linked',
     metafile: true,
     logLevel: 'silent',
-    plugins: [keepImportMetaUrl, packagesOutside(external)],
+    plugins: [keepImportMetaUrl, packagesOutside(external), enginePairlessClone(root, external)],
   });
   const inputs = {};
   const own = Object.keys(result.metafile.inputs).filter((path) => !path.split('/').includes('node_modules'));

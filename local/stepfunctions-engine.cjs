@@ -16,6 +16,10 @@
  * wrapper is installed by setting that property (nothing under node_modules is edited); the
  * ES module build binds the function at import, which nothing outside can change. The same
  * ASL runs on AWS, untouched.
+ *
+ * Its copy of every state's input is the pairless one of local/stepfunctions-clone.cjs: the
+ * build's source is read, that function swapped, and the module compiled into require's cache
+ * before anything requires the package (the CLI's bundle has it swapped at bundling instead).
  */
 const jsonpath = require('jsonpath-plus');
 
@@ -41,10 +45,38 @@ if (!original[INSTALLED]) {
   jsonpath.JSONPath = JSONPath;
 }
 
+const { readFileSync } = require('node:fs');
+const Module = require('node:module');
+const { dirname } = require('node:path');
+const { withPairlessClone } = require('./stepfunctions-clone.cjs');
+
+// Set to true by the CLI's bundler (local/prebuilt.mjs), which swaps the function while bundling
+// the engine: nothing is read or compiled here then.
+const CLONE_REPLACED_IN_BUNDLE = false;
+
+let cloneReplaced = CLONE_REPLACED_IN_BUNDLE;
+if (!CLONE_REPLACED_IN_BUNDLE) {
+  const enginePath = require.resolve('aws-local-stepfunctions');
+  if (!require.cache[enginePath]) {
+    const replaced = withPairlessClone(readFileSync(enginePath, 'utf8'));
+    if (replaced !== undefined) {
+      const engine = new Module(enginePath, module);
+      engine.filename = enginePath;
+      engine.paths = Module._nodeModulePaths(dirname(enginePath));
+      engine._compile(replaced, enginePath);
+      engine.loaded = true;
+      require.cache[enginePath] = engine;
+      cloneReplaced = true;
+    }
+  }
+}
+
 const { StateMachine } = require('aws-local-stepfunctions');
 
 module.exports = {
   StateMachine,
   /** Path queries answered by the wrapper in this process (a test proves the engine's go through it). */
   jsonPathQueries: () => queries,
+  /** Whether the engine's state-input copy is the pairless one (false: the build's text changed). */
+  cloneReplaced: () => cloneReplaced,
 };
