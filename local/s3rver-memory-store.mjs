@@ -18,7 +18,6 @@
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { Readable } from 'node:stream';
-import { buffer } from 'node:stream/consumers';
 
 const fromS3rver = createRequire(import.meta.resolve('s3rver'));
 const S3Bucket = fromS3rver('./models/bucket');
@@ -35,6 +34,20 @@ const storedMetadata = (metadata) => {
   }
   return kept;
 };
+
+/**
+ * A request body read whole. node:stream/consumers' buffer() goes through a Blob and two copies:
+ * 20-26 µs for a 3 KB body against 3-5 µs gathering its chunks.
+ */
+const readWhole = (stream) =>
+  new Promise((resolve, reject) => {
+    const chunks = [];
+    stream
+      .on('data', (chunk) => chunks.push(chunk))
+      // A copy even of a single chunk: a socket's chunk is a view of its larger read buffer, which a stored view would keep alive.
+      .once('end', () => resolve(Buffer.concat(chunks)))
+      .once('error', reject);
+  });
 
 /** A stream over stored bytes: s3rver's GetObject pipes it into the response, and destroys it for a HEAD. */
 const streamOf = (bytes) =>
@@ -137,7 +150,7 @@ export class S3rverMemoryStore {
   async putObject(object) {
     const objects = this.#objectsOf(object.bucket);
     // The whole body first: S3 never shows an object whose upload has not ended.
-    const content = Buffer.isBuffer(object.content) ? object.content : await buffer(object.content);
+    const content = Buffer.isBuffer(object.content) ? object.content : await readWhole(object.content);
     const md5 = createHash('md5').update(content).digest('hex');
     objects.set(object.key, { content, metadata: storedMetadata(object.metadata), md5, modified: new Date() });
     return { size: content.length, md5 };
@@ -163,7 +176,7 @@ export class S3rverMemoryStore {
 
   async putPart(bucket, uploadId, partNumber, content) {
     const upload = this.#uploads.get(uploadId);
-    const bytes = await buffer(content);
+    const bytes = await readWhole(content);
     if (!upload) throw Object.assign(new Error(`no upload ${uploadId}`), { code: 'ENOENT' });
     upload.parts.set(Number(partNumber), bytes);
     return { size: bytes.length, md5: createHash('md5').update(bytes).digest('hex') };
