@@ -90,7 +90,10 @@ const handlerLoadedOnFirstInvocation = {
     // Only Lambda builds (one entry, split into chunks); the import() needs a chunk to load.
     if (list.length !== 1 || !build.initialOptions.splitting) return;
     const entry = path.resolve(typeof list[0] === 'string' ? list[0] : list[0].in);
-    build.onResolve({ filter: /.*/ }, (args) =>
+    // A filter that only the entry's own file name passes: with /.*/, every one of a bundle's
+    // ~3,000 imports would cross from esbuild to this process and back.
+    const filter = new RegExp(`(^|[\\\\/])${path.basename(entry).replace(/[^\w-]/g, '\\$&')}$`);
+    build.onResolve({ filter }, (args) =>
       args.kind === 'entry-point' && path.resolve(args.resolveDir || process.cwd(), args.path) === entry ? { path: entry, namespace: 'lambda-entry' } : undefined,
     );
     build.onLoad({ filter: /.*/, namespace: 'lambda-entry' }, (args) => ({
