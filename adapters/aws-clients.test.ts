@@ -6,15 +6,21 @@ import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } fr
 import { afterEach, describe, expect, test, vi } from 'vitest';
 import { clientOf, createAwsClients, lazyAwsClients, oneSignerPerClient } from './aws-clients.ts';
 
-/** A transport that answers every DynamoDB call with `{}` and keeps the signed requests. */
-const recordingHandler = () => {
+type Answer = { statusCode: number; headers: Record<string, string>; body: unknown };
+/** DynamoDB's answer to any call: `{}`. */
+const DYNAMODB_ANSWER = (): Answer => ({ statusCode: 200, headers: { 'content-type': 'application/x-amz-json-1.0' }, body: new TextEncoder().encode('{}') });
+/** S3's: an empty 200 (an empty stream for GetObject). */
+const S3_ANSWER = (): Answer => ({ statusCode: 200, headers: { 'content-length': '0' }, body: Readable.from([]) });
+
+/** A transport that gives every call the same answer and keeps the signed requests. */
+const recordingHandler = (answer: () => Answer = DYNAMODB_ANSWER) => {
   const signed: Record<string, string>[] = [];
   return {
     signed,
     handler: {
       handle: async (request: { headers: Record<string, string> }) => {
         signed.push({ ...request.headers });
-        return { response: { statusCode: 200, headers: { 'content-type': 'application/x-amz-json-1.0' }, body: new TextEncoder().encode('{}') } };
+        return { response: answer() };
       },
       destroy: () => undefined,
     },
@@ -108,21 +114,6 @@ describe('one SigV4 signer per DynamoDB client', () => {
   });
 });
 
-/** A transport that answers every S3 call with an empty 200 (an empty stream for GetObject) and keeps the signed requests. */
-const recordingS3Handler = () => {
-  const signed: Record<string, string>[] = [];
-  return {
-    signed,
-    handler: {
-      handle: async (request: { headers: Record<string, string> }) => {
-        signed.push({ ...request.headers });
-        return { response: { statusCode: 200, headers: { 'content-length': '0' }, body: Readable.from([]) } };
-      },
-      destroy: () => undefined,
-    },
-  };
-};
-
 const S3_COMMANDS = () => [
   new PutObjectCommand({ Bucket: 'alertwarden-reports', Key: 'reports/r-1/v000001.json', Body: '{"id":"r-1"}', ContentType: 'application/json' }),
   new GetObjectCommand({ Bucket: 'alertwarden-reports', Key: 'reports/r-1/v000001.json' }),
@@ -139,8 +130,8 @@ describe('one SigV4 signer per S3 client and auth scheme', () => {
     vi.useFakeTimers({ toFake: ['Date'] });
     vi.setSystemTime(new Date('2026-11-30T12:00:00Z'));
     for (const env of [S3_ENV, { ...S3_ENV, AWS_ENDPOINT_URL_S3: 'http://127.0.0.1:1', ALERTWARDEN_S3_FORCE_PATH_STYLE: 'true' }]) {
-      const reused = recordingS3Handler();
-      const perRequest = recordingS3Handler();
+      const reused = recordingHandler(S3_ANSWER);
+      const perRequest = recordingHandler(S3_ANSWER);
       const { s3 } = await createAwsClients(env);
       s3.config.requestHandler = reused.handler as never;
       const local = 'AWS_ENDPOINT_URL_S3' in env;
@@ -163,7 +154,7 @@ describe('one SigV4 signer per S3 client and auth scheme', () => {
   });
 
   test('one build per auth scheme: the same scheme gets the same signer, another scheme (or none, as S3 Express asks) its own', async () => {
-    const client = new S3Client({ region: 'us-east-1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' }, requestHandler: recordingS3Handler().handler });
+    const client = new S3Client({ region: 'us-east-1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' }, requestHandler: recordingHandler(S3_ANSWER).handler });
     const build = vi.fn(client.config.signer);
     client.config.signer = build;
     oneSignerPerClient(client);
