@@ -46,6 +46,13 @@ const fixInvocationId = <C extends DynamoDBClient | S3Client>(client: C) => {
   return client;
 };
 
+/** The client with one signer signed exactly as the SDK's per-request signers did, each request its own signature. */
+const expectSameSignatures = (reused: Record<string, string>[], perRequest: Record<string, string>[], service: string, requests: number) => {
+  expect(reused.map((h) => h.authorization)).toStrictEqual(perRequest.map((h) => h.authorization));
+  expect(reused[0]!.authorization).toMatch(new RegExp(`^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20261130/eu-west-1/${service}/aws4_request, SignedHeaders=.+, Signature=[0-9a-f]{64}$`));
+  expect(new Set(reused.map((h) => h.authorization)).size, 'each request its own signature').toBe(requests);
+};
+
 const send = (client: DynamoDBClient, command: ReturnType<typeof COMMANDS>[number]) => client.send(command as PutItemCommand);
 
 const ENV = { AWS_REGION: 'eu-west-1', AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY', AWS_ENDPOINT_URL_DYNAMODB: 'http://127.0.0.1:1' };
@@ -66,9 +73,7 @@ describe('one SigV4 signer per DynamoDB client', () => {
     fixInvocationId(plain);
     for (const command of COMMANDS()) await send(dynamodb, command);
     for (const command of COMMANDS()) await send(plain, command);
-    expect(reused.signed.map((h) => h.authorization)).toStrictEqual(perRequest.signed.map((h) => h.authorization));
-    expect(reused.signed[0]!.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\/20261130\/eu-west-1\/dynamodb\/aws4_request, SignedHeaders=.+, Signature=[0-9a-f]{64}$/);
-    expect(new Set(reused.signed.map((h) => h.authorization)).size, 'each request its own signature').toBe(3);
+    expectSameSignatures(reused.signed, perRequest.signed, 'dynamodb', 3);
   });
 
   test('the signer is built once per client, for the eager and the lazy (Lambda) clients', async () => {
@@ -145,9 +150,7 @@ describe('one SigV4 signer per S3 client and auth scheme', () => {
       fixInvocationId(plain);
       for (const command of S3_COMMANDS()) await sendS3(s3, command);
       for (const command of S3_COMMANDS()) await sendS3(plain, command);
-      expect(reused.signed.map((h) => h.authorization)).toStrictEqual(perRequest.signed.map((h) => h.authorization));
-      expect(reused.signed[0]!.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\/20261130\/eu-west-1\/s3\/aws4_request, SignedHeaders=.+, Signature=[0-9a-f]{64}$/);
-      expect(new Set(reused.signed.map((h) => h.authorization)).size, 'each request its own signature').toBe(4);
+      expectSameSignatures(reused.signed, perRequest.signed, 's3', 4);
       s3.destroy();
       plain.destroy();
     }
