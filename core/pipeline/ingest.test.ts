@@ -71,3 +71,73 @@ describe('ingest remembers window pointers until their windows end', () => {
     assert.equal((await store.listReportIds()).length, ids.length, 'forgetting a window never opened a second report for it');
   });
 });
+
+describe('a batch opens its new windows at once', () => {
+  /** openWindow held until released, so the test sees how many the batch has made at once. */
+  const holdOpenings = (store: MemoryReportStore, failFor?: string) => {
+    const open = store.openWindow.bind(store);
+    const held: (() => void)[] = [];
+    let inFlight = 0;
+    let mostAtOnce = 0;
+    let settled = 0;
+    store.openWindow = async (input) => {
+      inFlight++;
+      mostAtOnce = Math.max(mostAtOnce, inFlight);
+      await new Promise<void>((release) => held.push(release));
+      inFlight--;
+      settled++;
+      if (input.alert.alert_key === failFor) {
+        failFor = undefined; // once: the redelivery opens it
+        throw new Error(`openWindow failed for ${input.alert.alert_key}`);
+      }
+      return open(input);
+    };
+    return {
+      get mostAtOnce() {
+        return mostAtOnce;
+      },
+      get settled() {
+        return settled;
+      },
+      /** Releases the held openings one at a time, in the order they were made, until the batch settles. */
+      releaseUntil: async (batch: Promise<unknown>) => {
+        let done = false;
+        void batch.finally(() => (done = true));
+        while (!done) {
+          held.shift()?.();
+          await new Promise((r) => setImmediate(r));
+        }
+      },
+    };
+  };
+
+  test('three new alert ids: three conditional writes in flight together, each report opened once', async () => {
+    const { store, deps } = setup();
+    const openings = holdOpenings(store);
+    const batch = ingestAlerts([alert('a', 1), alert('b', 2), alert('c', 3), alert('a', 4)], deps);
+    await openings.releaseUntil(batch);
+    const outcomes = await batch;
+    assert.equal(openings.mostAtOnce, 3, `window writes in flight at once: ${openings.mostAtOnce}`);
+    assert.equal(outcomes.filter((o) => 'failed' in o).length, 0);
+    assert.equal((await store.listReportIds()).length, 3);
+  });
+
+  test('one opening fails: the batch fails for every alert, only after every opening has settled', async () => {
+    const { store, deps } = setup();
+    const openings = holdOpenings(store, 'b');
+    const batch = ingestAlerts([alert('a', 1), alert('b', 2), alert('c', 3)], deps);
+    await openings.releaseUntil(batch);
+    const outcomes = await batch;
+    assert.equal(openings.settled, 3, `openings settled when the batch returned: ${openings.settled}`);
+    assert.deepEqual(
+      outcomes.map((o) => ('failed' in o ? String((o.failed as Error).message) : 'ingested')),
+      ['openWindow failed for b', 'openWindow failed for b', 'openWindow failed for b'],
+    );
+    // The redelivery joins the windows the batch did open (their reports' states are written now) and opens b's.
+    const redelivery = ingestAlerts([alert('a', 1), alert('b', 2), alert('c', 3)], deps);
+    await openings.releaseUntil(redelivery);
+    const again = await redelivery;
+    assert.equal(again.filter((o) => 'failed' in o).length, 0);
+    assert.equal((await store.listReportIds()).length, 3, 'no report opened twice');
+  });
+});

@@ -113,14 +113,20 @@ export const ingestAlerts = async (
       else unseen.push(alertId);
     }
     if (unseen.length > 0) for (const [alertId, reportId] of await store.findOpenReports(unseen, nowMs)) reportOf.set(alertId, reportId);
-    // A new or ended window: opened one alert id at a time, as it needs a conditional write.
-    for (const [alertId, alert] of firstAlertOf) {
-      if (reportOf.has(alertId)) continue;
-      const window = await store.openWindow({ alertId, alert, nowMs, windowMs });
-      reportOf.set(alertId, window.reportId);
+    // A new or ended window needs a conditional write of its own (one item per alert id): the
+    // batch's are made at once, not one after another (a storm of new keys opens ten per batch).
+    // All of them settle before a failure fails the batch, so none is still writing after it.
+    const toOpen = [...firstAlertOf].filter(([alertId]) => !reportOf.has(alertId));
+    const openings = await Promise.allSettled(toOpen.map(([alertId, alert]) => store.openWindow({ alertId, alert, nowMs, windowMs })));
+    let refused: PromiseRejectedResult | undefined;
+    openings.forEach((opening, i) => {
+      if (opening.status === 'rejected') return void (refused ??= opening);
+      const window = opening.value;
+      reportOf.set(toOpen[i]![0], window.reportId);
       rememberWindow(store, window, nowMs);
-      opened.set(window.reportId, { window, alert });
-    }
+      opened.set(window.reportId, { window, alert: toOpen[i]![1] });
+    });
+    if (refused) throw refused.reason;
     // The same alert twice in one batch is one membership.
     members = new Map();
     for (const e of entries) {
