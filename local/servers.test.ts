@@ -77,6 +77,11 @@ test('dynalite parses each distinct expression once (the memo is installed on th
   // The request types too are checked by the compiled check (local/dynalite-type-check.mjs), none left to dynalite's own.
   const checks = { compiled: end.typeChecks.compiled - start.typeChecks.compiled, original: end.typeChecks.original - start.typeChecks.original };
   expect(checks, `type checks over 30 UpdateItem calls: ${JSON.stringify(checks)}`).toStrictEqual({ compiled: 30, original: 0 });
+  // The table's description came from memory (local/dynalite-table-cache.mjs: read from the store before, by the
+  // earlier tests), and each response's checksum from zlib (local/dynalite-crc32.mjs).
+  const tables = { hits: end.tableCache.hits - start.tableCache.hits, misses: end.tableCache.misses - start.tableCache.misses };
+  expect(tables, `table descriptions over 30 UpdateItem calls: ${JSON.stringify(tables)}`).toStrictEqual({ hits: 30, misses: 0 });
+  expect(end.nativeCrc32 - start.nativeCrc32, 'response checksums by zlib').toBe(30);
 });
 
 test('the in-memory store keeps text, and sort keys still come back in DynamoDB order (UTF-8 bytes, not UTF-16 units)', async () => {

@@ -18,6 +18,10 @@ export interface StorageUsage {
   typeChecks: { compiled: number; original: number };
   /** In-memory dynalite stores opened with string storage (local/dynalite-string-store.mjs); 0 with a --state folder. */
   stringStores: number;
+  /** dynalite's table descriptions served from memory and read from its store (local/dynalite-table-cache.mjs). */
+  tableCache: { hits: number; misses: number };
+  /** Response checksums (x-amz-crc32) computed by zlib (local/dynalite-crc32.mjs). */
+  nativeCrc32: number;
   /** Where s3rver keeps objects: in memory (local/s3rver-memory-store.mjs) unless a --state folder is given. */
   s3Store: 'memory' | 'filesystem' | 'none';
   gc?: GcTotals;
@@ -112,7 +116,7 @@ export const noLocalServers = (): LocalServers => {
     dynamodbRequestHandler: refused,
     s3RequestHandler: refusedS3,
     storageThreadCpuMs: async () => 0,
-    storageUsage: async () => ({ cpuMs: 0, expressionParses: { parses: 0, hits: 0 }, typeChecks: { compiled: 0, original: 0 }, stringStores: 0, s3Store: 'none' }),
+    storageUsage: async () => ({ cpuMs: 0, expressionParses: { parses: 0, hits: 0 }, typeChecks: { compiled: 0, original: 0 }, stringStores: 0, tableCache: { hits: 0, misses: 0 }, nativeCrc32: 0, s3Store: 'none' }),
     pauseDynamoDb: unavailable,
     resumeDynamoDb: unavailable,
     stop: async () => undefined,
@@ -126,7 +130,7 @@ class StorageWorkerError extends Error {
 type WorkerReply =
   | { type: 'ready'; dynamoPort: number; s3Port: number }
   | ({ type: 'response'; id: number } & WireResponse)
-  | { type: 'done'; id: number; cpuMs?: number; expressionParses?: { parses: number; hits: number }; typeChecks?: { compiled: number; original: number }; stringStores?: number; s3Store?: 'memory' | 'filesystem'; gc?: GcTotals }
+  | { type: 'done'; id: number; cpuMs?: number; expressionParses?: { parses: number; hits: number }; typeChecks?: { compiled: number; original: number }; stringStores?: number; tableCache?: { hits: number; misses: number }; nativeCrc32?: number; s3Store?: 'memory' | 'filesystem'; gc?: GcTotals }
   | { type: 'failed'; id: number; message: string };
 
 /**
@@ -241,6 +245,8 @@ export const startLocalServers = async (options: LocalServersOptions): Promise<L
         expressionParses: reply.expressionParses ?? { parses: 0, hits: 0 },
         typeChecks: reply.typeChecks ?? { compiled: 0, original: 0 },
         stringStores: reply.stringStores ?? 0,
+        tableCache: reply.tableCache ?? { hits: 0, misses: 0 },
+        nativeCrc32: reply.nativeCrc32 ?? 0,
         s3Store: reply.s3Store ?? 'none',
         ...(reply.gc ? { gc: reply.gc } : {}),
       };

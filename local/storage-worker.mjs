@@ -12,7 +12,7 @@
  *
  * Each message is an array (what one side had to say in one turn of its event loop) of:
  *   in:  {type:'request', id, service?: 's3', method, url, headers, body}  {type:'pause'|'resume'|'stop', id}  {type:'usage', id, gc?}
- *   out: {type:'ready', dynamoPort, s3Port} | {type:'response', id, statusCode, headers, body} | {type:'done', id, cpuMs?, expressionParses?, typeChecks?, stringStores?, s3Store?, gc?}
+ *   out: {type:'ready', dynamoPort, s3Port} | {type:'response', id, statusCode, headers, body} | {type:'done', id, cpuMs?, expressionParses?, typeChecks?, stringStores?, tableCache?, nativeCrc32?, s3Store?, gc?}
  *        | {type:'failed', id, message}
  */
 import { createHash, randomUUID } from 'node:crypto';
@@ -24,8 +24,10 @@ import { dirname } from 'node:path';
 import { buffer } from 'node:stream/consumers';
 import { parentPort, workerData } from 'node:worker_threads';
 import S3rver from 's3rver';
+import { installNativeCrc32 } from './dynalite-crc32.mjs';
 import { installExpressionMemo } from './dynalite-expression-memo.mjs';
 import { installStringStore } from './dynalite-string-store.mjs';
+import { installTableCache } from './dynalite-table-cache.mjs';
 import { installTypeCheck } from './dynalite-type-check.mjs';
 import { startGcMeter } from './gc-meter.mjs';
 import { S3rverMemoryStore } from './s3rver-memory-store.mjs';
@@ -75,6 +77,11 @@ const { default: dynalite } = await import('dynalite');
 const expressionMemo = installExpressionMemo(fromDynalite);
 // Request types checked by a check compiled once per operation (local/dynalite-type-check.mjs).
 const typeCheck = installTypeCheck(fromDynalite);
+// Table descriptions read from the store once, not on every request and batch item (local/dynalite-table-cache.mjs);
+// before the server is created, since each store is cached as dynalite creates it.
+const tableCache = installTableCache(fromDynalite);
+// Response checksums (x-amz-crc32) by zlib instead of a JavaScript loop (local/dynalite-crc32.mjs).
+const crc32 = installNativeCrc32(fromDynalite);
 
 const dynamo = dynalite({ createTableMs: 0, ...(options.dynamoPath ? { path: options.dynamoPath } : {}) });
 const dynamoPort = await listen(dynamo);
@@ -171,7 +178,7 @@ const handle = async (message) => {
       return reply({ type: 'done', id: message.id });
     case 'usage':
       if (message.gc) gcMeter ??= startGcMeter();
-      return reply({ type: 'done', id: message.id, cpuMs: threadCpuMs(), expressionParses: expressionMemo.stats(), typeChecks: { ...typeCheck.stats }, stringStores: stringStore.stores, s3Store: options.s3Directory ? 'filesystem' : 'memory', ...(gcMeter ? { gc: gcMeter.read() } : {}) });
+      return reply({ type: 'done', id: message.id, cpuMs: threadCpuMs(), expressionParses: expressionMemo.stats(), typeChecks: { ...typeCheck.stats }, stringStores: stringStore.stores, tableCache: { hits: tableCache.hits, misses: tableCache.misses }, nativeCrc32: crc32.native, s3Store: options.s3Directory ? 'filesystem' : 'memory', ...(gcMeter ? { gc: gcMeter.read() } : {}) });
     case 'stop':
       await close(dynamo);
       await s3.close();
