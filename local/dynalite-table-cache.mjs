@@ -162,6 +162,8 @@ export const installTableCache = (requireFromDynalite) => {
   const createWithTableCache = function (options) {
     return cacheTableDescriptions(create.call(this, options), stats);
   };
+  // Other installers that wrap `create` (local/dynalite-sync-get.mjs) find theirs through the chain.
+  Object.assign(createWithTableCache, create);
   createWithTableCache.tableCacheStats = stats;
   dbModule.create = createWithTableCache;
   return stats;

@@ -22,6 +22,10 @@ export interface StorageUsage {
   tableCache: { hits: number; misses: number };
   /** Response checksums (x-amz-crc32) computed by zlib (local/dynalite-crc32.mjs). */
   nativeCrc32: number;
+  /** Request ids made from pooled random bytes (local/dynalite-request-id.mjs). */
+  pooledRequestIds: number;
+  /** dynalite's item reads answered by getSync, and those left to its own path (local/dynalite-sync-get.mjs). */
+  syncGets: { sync: number; original: number };
   /** Where s3rver keeps objects: in memory (local/s3rver-memory-store.mjs) unless a --state folder is given. */
   s3Store: 'memory' | 'filesystem' | 'none';
   gc?: GcTotals;
@@ -116,7 +120,7 @@ export const noLocalServers = (): LocalServers => {
     dynamodbRequestHandler: refused,
     s3RequestHandler: refusedS3,
     storageThreadCpuMs: async () => 0,
-    storageUsage: async () => ({ cpuMs: 0, expressionParses: { parses: 0, hits: 0 }, typeChecks: { compiled: 0, original: 0 }, stringStores: 0, tableCache: { hits: 0, misses: 0 }, nativeCrc32: 0, s3Store: 'none' }),
+    storageUsage: async () => ({ cpuMs: 0, expressionParses: { parses: 0, hits: 0 }, typeChecks: { compiled: 0, original: 0 }, stringStores: 0, tableCache: { hits: 0, misses: 0 }, nativeCrc32: 0, pooledRequestIds: 0, syncGets: { sync: 0, original: 0 }, s3Store: 'none' }),
     pauseDynamoDb: unavailable,
     resumeDynamoDb: unavailable,
     stop: async () => undefined,
@@ -130,7 +134,7 @@ class StorageWorkerError extends Error {
 type WorkerReply =
   | { type: 'ready'; dynamoPort: number; s3Port: number }
   | ({ type: 'response'; id: number } & WireResponse)
-  | { type: 'done'; id: number; cpuMs?: number; expressionParses?: { parses: number; hits: number }; typeChecks?: { compiled: number; original: number }; stringStores?: number; tableCache?: { hits: number; misses: number }; nativeCrc32?: number; s3Store?: 'memory' | 'filesystem'; gc?: GcTotals }
+  | { type: 'done'; id: number; cpuMs?: number; expressionParses?: { parses: number; hits: number }; typeChecks?: { compiled: number; original: number }; stringStores?: number; tableCache?: { hits: number; misses: number }; nativeCrc32?: number; pooledRequestIds?: number; syncGets?: { sync: number; original: number }; s3Store?: 'memory' | 'filesystem'; gc?: GcTotals }
   | { type: 'failed'; id: number; message: string };
 
 /**
@@ -247,6 +251,8 @@ export const startLocalServers = async (options: LocalServersOptions): Promise<L
         stringStores: reply.stringStores ?? 0,
         tableCache: reply.tableCache ?? { hits: 0, misses: 0 },
         nativeCrc32: reply.nativeCrc32 ?? 0,
+        pooledRequestIds: reply.pooledRequestIds ?? 0,
+        syncGets: reply.syncGets ?? { sync: 0, original: 0 },
         s3Store: reply.s3Store ?? 'none',
         ...(reply.gc ? { gc: reply.gc } : {}),
       };

@@ -12,7 +12,7 @@
  *
  * Each message is an array (what one side had to say in one turn of its event loop) of:
  *   in:  {type:'request', id, service?: 's3', method, url, headers, body}  {type:'pause'|'resume'|'stop', id}  {type:'usage', id, gc?}
- *   out: {type:'ready', dynamoPort, s3Port} | {type:'response', id, statusCode, headers, body} | {type:'done', id, cpuMs?, expressionParses?, typeChecks?, stringStores?, tableCache?, nativeCrc32?, s3Store?, gc?}
+ *   out: {type:'ready', dynamoPort, s3Port} | {type:'response', id, statusCode, headers, body} | {type:'done', id, cpuMs?, expressionParses?, typeChecks?, stringStores?, tableCache?, nativeCrc32?, pooledRequestIds?, syncGets?, s3Store?, gc?}
  *        | {type:'failed', id, message}
  */
 import { createHash, randomUUID } from 'node:crypto';
@@ -26,7 +26,9 @@ import { parentPort, workerData } from 'node:worker_threads';
 import S3rver from 's3rver';
 import { installNativeCrc32 } from './dynalite-crc32.mjs';
 import { installExpressionMemo } from './dynalite-expression-memo.mjs';
+import { installRequestIdPool } from './dynalite-request-id.mjs';
 import { installStringStore } from './dynalite-string-store.mjs';
+import { installSyncGet } from './dynalite-sync-get.mjs';
 import { installTableCache } from './dynalite-table-cache.mjs';
 import { installTypeCheck } from './dynalite-type-check.mjs';
 import { startGcMeter } from './gc-meter.mjs';
@@ -82,6 +84,10 @@ const typeCheck = installTypeCheck(fromDynalite);
 const tableCache = installTableCache(fromDynalite);
 // Response checksums (x-amz-crc32) by zlib instead of a JavaScript loop (local/dynalite-crc32.mjs).
 const crc32 = installNativeCrc32(fromDynalite);
+// Request ids' random bytes from a pool, not one OpenSSL call per response (local/dynalite-request-id.mjs).
+const requestIds = installRequestIdPool(fromDynalite);
+// Item reads answered by memory-level's getSync, without the promise wrapping (local/dynalite-sync-get.mjs).
+const syncGet = installSyncGet(fromDynalite);
 
 const dynamo = dynalite({ createTableMs: 0, ...(options.dynamoPath ? { path: options.dynamoPath } : {}) });
 const dynamoPort = await listen(dynamo);
@@ -178,7 +184,7 @@ const handle = async (message) => {
       return reply({ type: 'done', id: message.id });
     case 'usage':
       if (message.gc) gcMeter ??= startGcMeter();
-      return reply({ type: 'done', id: message.id, cpuMs: threadCpuMs(), expressionParses: expressionMemo.stats(), typeChecks: { ...typeCheck.stats }, stringStores: stringStore.stores, tableCache: { hits: tableCache.hits, misses: tableCache.misses }, nativeCrc32: crc32.native, s3Store: options.s3Directory ? 'filesystem' : 'memory', ...(gcMeter ? { gc: gcMeter.read() } : {}) });
+      return reply({ type: 'done', id: message.id, cpuMs: threadCpuMs(), expressionParses: expressionMemo.stats(), typeChecks: { ...typeCheck.stats }, stringStores: stringStore.stores, tableCache: { hits: tableCache.hits, misses: tableCache.misses }, nativeCrc32: crc32.native, pooledRequestIds: requestIds.pooled, syncGets: { ...syncGet }, s3Store: options.s3Directory ? 'filesystem' : 'memory', ...(gcMeter ? { gc: gcMeter.read() } : {}) });
     case 'stop':
       await close(dynamo);
       await s3.close();
