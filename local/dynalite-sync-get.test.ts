@@ -74,8 +74,9 @@ test('reads answer what dynalite\'s own reads answer, in the same order, never b
   expect(answered, 'the callback comes in a later turn, as dynalite\'s own').toBe(false);
   expect(await read).toStrictEqual({ n: 2 });
   // Each read is a fresh object: a caller changing it changes nothing stored.
-  ((await new Promise((resolve) => fast.db.get('item-t~a/', (_err, value) => resolve(value)))) as { n: number }).n = 99;
-  expect(await new Promise((resolve) => fast.db.get('item-t~a/', (_err, value) => resolve(value)))).toStrictEqual({ n: 2 });
+  const readA = () => new Promise<{ n: number }>((resolve) => fast.db.get('item-t~a/', (_err, value) => resolve(value as { n: number })));
+  (await readA()).n = 99;
+  expect(await readA()).toStrictEqual({ n: 2 });
   // A closed store answers with dynalite's own error, from its own path.
   const closeAndRead = async (store: Store) => {
     await new Promise((resolve) => store.lifecycleManager.gracefulClose(resolve));
