@@ -86,6 +86,13 @@ test('dynalite parses each distinct expression once (the memo is installed on th
   // Each UpdateItem reads its item once (the description came from the cache), by getSync.
   const reads = { sync: end.syncGets.sync - start.syncGets.sync, original: end.syncGets.original - start.syncGets.original };
   expect(reads, `item reads over 30 UpdateItem calls: ${JSON.stringify(reads)}`).toStrictEqual({ sync: 30, original: 0 });
+  // One store key per call, its hash-key part from memory after the first (local/dynalite-key-memo.mjs); the
+  // key's values checked without big.js (local/dynalite-number-check.mjs).
+  const keys = { hits: end.keyMemo.hits - start.keyMemo.hits, computed: end.keyMemo.computed - start.keyMemo.computed, original: end.keyMemo.original - start.keyMemo.original };
+  expect(keys, `store keys over 30 UpdateItem calls: ${JSON.stringify(keys)}`).toStrictEqual({ hits: 29, computed: 1, original: 0 });
+  const values = { fast: end.numberChecks.fast - start.numberChecks.fast, original: end.numberChecks.original - start.numberChecks.original };
+  // Per call the key's pk and sk (expression values are checked by a call inside dynalite's module, left as it is).
+  expect(values, `attribute values checked over 30 UpdateItem calls: ${JSON.stringify(values)}`).toStrictEqual({ fast: 30 * 2, original: 0 });
 });
 
 test('the in-memory store keeps text, and sort keys still come back in DynamoDB order (UTF-8 bytes, not UTF-16 units)', async () => {

@@ -26,6 +26,10 @@ export interface StorageUsage {
   pooledRequestIds: number;
   /** dynalite's item reads answered by getSync, and those left to its own path (local/dynalite-sync-get.mjs). */
   syncGets: { sync: number; original: number };
+  /** Store keys whose hash-key part came from memory or was computed, and keys left to dynalite (local/dynalite-key-memo.mjs). */
+  keyMemo: { hits: number; computed: number; original: number };
+  /** Attribute values accepted at once, and those left to dynalite's own check (local/dynalite-number-check.mjs). */
+  numberChecks: { fast: number; original: number };
   /** Where s3rver keeps objects: in memory (local/s3rver-memory-store.mjs) unless a --state folder is given. */
   s3Store: 'memory' | 'filesystem' | 'none';
   gc?: GcTotals;
@@ -120,7 +124,7 @@ export const noLocalServers = (): LocalServers => {
     dynamodbRequestHandler: refused,
     s3RequestHandler: refusedS3,
     storageThreadCpuMs: async () => 0,
-    storageUsage: async () => ({ cpuMs: 0, expressionParses: { parses: 0, hits: 0 }, typeChecks: { compiled: 0, original: 0 }, stringStores: 0, tableCache: { hits: 0, misses: 0 }, nativeCrc32: 0, pooledRequestIds: 0, syncGets: { sync: 0, original: 0 }, s3Store: 'none' }),
+    storageUsage: async () => ({ cpuMs: 0, expressionParses: { parses: 0, hits: 0 }, typeChecks: { compiled: 0, original: 0 }, stringStores: 0, tableCache: { hits: 0, misses: 0 }, nativeCrc32: 0, pooledRequestIds: 0, syncGets: { sync: 0, original: 0 }, keyMemo: { hits: 0, computed: 0, original: 0 }, numberChecks: { fast: 0, original: 0 }, s3Store: 'none' }),
     pauseDynamoDb: unavailable,
     resumeDynamoDb: unavailable,
     stop: async () => undefined,
@@ -134,7 +138,7 @@ class StorageWorkerError extends Error {
 type WorkerReply =
   | { type: 'ready'; dynamoPort: number; s3Port: number }
   | ({ type: 'response'; id: number } & WireResponse)
-  | { type: 'done'; id: number; cpuMs?: number; expressionParses?: { parses: number; hits: number }; typeChecks?: { compiled: number; original: number }; stringStores?: number; tableCache?: { hits: number; misses: number }; nativeCrc32?: number; pooledRequestIds?: number; syncGets?: { sync: number; original: number }; s3Store?: 'memory' | 'filesystem'; gc?: GcTotals }
+  | { type: 'done'; id: number; cpuMs?: number; expressionParses?: { parses: number; hits: number }; typeChecks?: { compiled: number; original: number }; stringStores?: number; tableCache?: { hits: number; misses: number }; nativeCrc32?: number; pooledRequestIds?: number; syncGets?: { sync: number; original: number }; keyMemo?: { hits: number; computed: number; original: number }; numberChecks?: { fast: number; original: number }; s3Store?: 'memory' | 'filesystem'; gc?: GcTotals }
   | { type: 'failed'; id: number; message: string };
 
 /**
@@ -253,6 +257,8 @@ export const startLocalServers = async (options: LocalServersOptions): Promise<L
         nativeCrc32: reply.nativeCrc32 ?? 0,
         pooledRequestIds: reply.pooledRequestIds ?? 0,
         syncGets: reply.syncGets ?? { sync: 0, original: 0 },
+        keyMemo: reply.keyMemo ?? { hits: 0, computed: 0, original: 0 },
+        numberChecks: reply.numberChecks ?? { fast: 0, original: 0 },
         s3Store: reply.s3Store ?? 'none',
         ...(reply.gc ? { gc: reply.gc } : {}),
       };

@@ -12,7 +12,7 @@
  *
  * Each message is an array (what one side had to say in one turn of its event loop) of:
  *   in:  {type:'request', id, service?: 's3', method, url, headers, body}  {type:'pause'|'resume'|'stop', id}  {type:'usage', id, gc?}
- *   out: {type:'ready', dynamoPort, s3Port} | {type:'response', id, statusCode, headers, body} | {type:'done', id, cpuMs?, expressionParses?, typeChecks?, stringStores?, tableCache?, nativeCrc32?, pooledRequestIds?, syncGets?, s3Store?, gc?}
+ *   out: {type:'ready', dynamoPort, s3Port} | {type:'response', id, statusCode, headers, body} | {type:'done', id, cpuMs?, expressionParses?, typeChecks?, stringStores?, tableCache?, nativeCrc32?, pooledRequestIds?, syncGets?, keyMemo?, numberChecks?, s3Store?, gc?}
  *        | {type:'failed', id, message}
  */
 import { createHash, randomUUID } from 'node:crypto';
@@ -26,6 +26,8 @@ import { parentPort, workerData } from 'node:worker_threads';
 import S3rver from 's3rver';
 import { installNativeCrc32 } from './dynalite-crc32.mjs';
 import { installExpressionMemo } from './dynalite-expression-memo.mjs';
+import { installKeyMemo } from './dynalite-key-memo.mjs';
+import { installNumberCheck } from './dynalite-number-check.mjs';
 import { installRequestIdPool } from './dynalite-request-id.mjs';
 import { installStringStore } from './dynalite-string-store.mjs';
 import { installSyncGet } from './dynalite-sync-get.mjs';
@@ -88,6 +90,10 @@ const crc32 = installNativeCrc32(fromDynalite);
 const requestIds = installRequestIdPool(fromDynalite);
 // Item reads answered by memory-level's getSync, without the promise wrapping (local/dynalite-sync-get.mjs).
 const syncGet = installSyncGet(fromDynalite);
+// Each distinct hash key's MD5 and text computed once for the store keys (local/dynalite-key-memo.mjs).
+const keyMemo = installKeyMemo(fromDynalite);
+// Attribute values surely valid accepted without big.js (local/dynalite-number-check.mjs).
+const numberCheck = installNumberCheck(fromDynalite);
 
 const dynamo = dynalite({ createTableMs: 0, ...(options.dynamoPath ? { path: options.dynamoPath } : {}) });
 const dynamoPort = await listen(dynamo);
@@ -184,7 +190,7 @@ const handle = async (message) => {
       return reply({ type: 'done', id: message.id });
     case 'usage':
       if (message.gc) gcMeter ??= startGcMeter();
-      return reply({ type: 'done', id: message.id, cpuMs: threadCpuMs(), expressionParses: expressionMemo.stats(), typeChecks: { ...typeCheck.stats }, stringStores: stringStore.stores, tableCache: { hits: tableCache.hits, misses: tableCache.misses }, nativeCrc32: crc32.native, pooledRequestIds: requestIds.pooled, syncGets: { ...syncGet }, s3Store: options.s3Directory ? 'filesystem' : 'memory', ...(gcMeter ? { gc: gcMeter.read() } : {}) });
+      return reply({ type: 'done', id: message.id, cpuMs: threadCpuMs(), expressionParses: expressionMemo.stats(), typeChecks: { ...typeCheck.stats }, stringStores: stringStore.stores, tableCache: { hits: tableCache.hits, misses: tableCache.misses }, nativeCrc32: crc32.native, pooledRequestIds: requestIds.pooled, syncGets: { ...syncGet }, keyMemo: { ...keyMemo }, numberChecks: { ...numberCheck }, s3Store: options.s3Directory ? 'filesystem' : 'memory', ...(gcMeter ? { gc: gcMeter.read() } : {}) });
     case 'stop':
       await close(dynamo);
       await s3.close();
