@@ -19,6 +19,7 @@ import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { defineEmitter } from '../core/plugins.ts';
 import { startGcMeter, type GcTotals } from '../local/gc-meter.mjs';
 import { LocalRuntime, type LocalRuntimeOptions } from '../local/runtime.ts';
+import type { StorageUsage } from '../local/servers.ts';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
@@ -96,6 +97,17 @@ const threadCpuMs = () => {
   }
 };
 
+/** What dynalite's savings on the storage thread (local/dynalite-*.mjs) did between two usage reports: each count shows one took effect. */
+const dynaliteSavings = (a: StorageUsage, b: StorageUsage) => ({
+  tableDescriptions: { cached: b.tableCache.hits - a.tableCache.hits, read: b.tableCache.misses - a.tableCache.misses },
+  itemReads: { sync: b.syncGets.sync - a.syncGets.sync, level: b.syncGets.original - a.syncGets.original },
+  storeKeys: { cached: b.keyMemo.hits - a.keyMemo.hits, computed: b.keyMemo.computed - a.keyMemo.computed + b.keyMemo.original - a.keyMemo.original },
+  attributeValues: { fast: b.numberChecks.fast - a.numberChecks.fast, dynalite: b.numberChecks.original - a.numberChecks.original },
+  checksums: b.nativeCrc32 - a.nativeCrc32,
+  requestIds: b.pooledRequestIds - a.pooledRequestIds,
+});
+type DynaliteSavings = ReturnType<typeof dynaliteSavings>;
+
 /**
  * CPU time while `body` runs, in ms: the whole process (user + system), its main thread (the
  * handlers, the engine and the SDK) and the storage thread (dynalite and s3rver). The main
@@ -104,7 +116,7 @@ const threadCpuMs = () => {
 const cpuMs = async <T>(
   body: () => Promise<T>,
   rt?: LocalRuntime,
-): Promise<{ value: T; cpu: number; mainCpu: number; storageCpu: number; seconds: number; gc: { main: GcTotals; storage?: GcTotals }; parses?: { parses: number; hits: number } }> => {
+): Promise<{ value: T; cpu: number; mainCpu: number; storageCpu: number; seconds: number; gc: { main: GcTotals; storage?: GcTotals }; parses?: { parses: number; hits: number }; savings?: DynaliteSavings }> => {
   const mainGc = startGcMeter();
   const u0 = await rt?.servers.storageUsage({ gc: true });
   const c0 = process.cpuUsage();
@@ -126,7 +138,7 @@ const cpuMs = async <T>(
     storageCpu: u0?.cpuMs !== undefined && u1?.cpuMs !== undefined ? u1.cpuMs - u0.cpuMs : NaN,
     seconds,
     gc: { main, ...(u0?.gc && u1?.gc ? { storage: since(u0.gc, u1.gc) } : {}) },
-    ...(u0 && u1 ? { parses: { parses: u1.expressionParses.parses - u0.expressionParses.parses, hits: u1.expressionParses.hits - u0.expressionParses.hits } } : {}),
+    ...(u0 && u1 ? { parses: { parses: u1.expressionParses.parses - u0.expressionParses.parses, hits: u1.expressionParses.hits - u0.expressionParses.hits }, savings: dynaliteSavings(u0, u1) } : {}),
   };
 };
 
@@ -208,7 +220,7 @@ const wholePipeline = (storage: LocalRuntimeOptions['storage'] = 'dynamodb') =>
   withRuntime({ storage, env: { ALERTWARDEN_AGGREGATION_DELAY_SECONDS: '0' } }, async (rt) => {
     const messages = alertsOver(ALERTS, KEYS);
     const calls = countCalls(rt);
-    const { seconds, cpu, mainCpu, storageCpu, gc, parses } = await cpuMs(async () => {
+    const { seconds, cpu, mainCpu, storageCpu, gc, parses, savings } = await cpuMs(async () => {
       await rt.publish(messages);
       await rt.drain();
     }, rt);
@@ -218,6 +230,7 @@ const wholePipeline = (storage: LocalRuntimeOptions['storage'] = 'dynamodb') =>
     return {
       gc,
       parses,
+      savings,
       dynamodbPerReport: counted.dynamodb / reports.length,
       callsPerReport: perCommand(counted.byCommand, reports.length),
       s3PerReport: counted.s3 / reports.length,
@@ -420,7 +433,17 @@ const main = async () => {
   console.log(`  ingest ${gcPer(base.gc, ALERTS, 'alert')}`);
   console.log(`  end to end ${gcPer(full.gc, full.reports, 'report')}`);
   const parsed = (p?: { parses: number; hits: number }) => (p ? `${p.parses} parser runs for ${p.parses + p.hits} expressions` : 'n/a');
-  console.log(`  dynalite expression parses (local/dynalite-expression-memo.mjs): ingest ${parsed(base.parses)}, end to end ${parsed(full.parses)}\n`);
+  console.log(`  dynalite expression parses (local/dynalite-expression-memo.mjs): ingest ${parsed(base.parses)}, end to end ${parsed(full.parses)}`);
+  if (full.savings) {
+    const per = (n: number) => fmt(n / full.reports, 1);
+    const s = full.savings;
+    console.log(
+      `  dynalite savings (local/dynalite-*.mjs), end to end per report: table descriptions ${per(s.tableDescriptions.cached)} from memory, ${per(s.tableDescriptions.read)} read; ` +
+        `item reads ${per(s.itemReads.sync)} by getSync, ${per(s.itemReads.level)} by level; store keys ${per(s.storeKeys.cached)} from memory, ${per(s.storeKeys.computed)} computed; ` +
+        `attribute values ${per(s.attributeValues.fast)} checked at once, ${per(s.attributeValues.dynalite)} by dynalite; checksums by zlib ${per(s.checksums)}; request ids from the pool ${per(s.requestIds)}`,
+    );
+  }
+  console.log('');
 
   console.log(`time to first emit, aggregation wait ${FAST_PATH_WAIT_SECONDS} s:`);
   const critical = await timeToFirstEmit('root-console-login');
