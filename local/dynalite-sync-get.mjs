@@ -10,22 +10,23 @@
  * the same turn (it no longer waits behind promise reactions); it sees that write all the same,
  * and item writes are serialised by dynalite's per-key locks, which this does not touch.
  *
- * Only a read with a callback on an open store that supports `getSync` and whose lifecycle is
- * open is answered so; anything else (a store still opening or closed, classic-level on disk,
- * a promise-style call, an error such as a value that does not decode) goes to dynalite's own
- * path, which words the error as before.
+ * Only a read with a callback on an open in-memory store whose lifecycle is open is answered
+ * so; anything else (a store still opening or closed, a promise-style call, an error such as a
+ * value that does not decode) goes to dynalite's own path, which words the error as before. A
+ * store on disk (`--state DIR`: classic-level) is left alone: its getSync would read LevelDB on
+ * this thread, where its own get reads on libuv's pool.
  *
  * Local code only: installed on dynalite's db module by local/storage-worker.mjs before a server
  * is created; nothing under node_modules is edited.
  */
 
 /**
- * @param {{ db: any, lifecycleManager?: { getState(): string } }} store what dynalite's `db.create` returns
+ * @param {{ db: any, options?: { path?: string }, lifecycleManager?: { getState(): string } }} store what dynalite's `db.create` returns
  * @param {{ sync: number, original: number }} stats
  */
 export const readSynchronously = (store, stats) => {
   const { db, lifecycleManager } = store;
-  if (typeof db.getSync !== 'function' || !db.supports?.getSync) return store;
+  if (store.options?.path || typeof db.getSync !== 'function' || !db.supports?.getSync) return store;
   const get = db.get;
   db.get = function (key, callback) {
     if (typeof callback === 'function' && db.status === 'open' && lifecycleManager?.getState() === 'open') {

@@ -1,4 +1,7 @@
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, expect, test } from 'vitest';
 import { installStringStore } from './dynalite-string-store.mjs';
 import { installSyncGet } from './dynalite-sync-get.mjs';
@@ -14,7 +17,7 @@ interface Db {
   status: string;
 }
 interface Store {
-  db: Db;
+  db: Db & { getSync(key: string): unknown };
   lifecycleManager: { gracefulClose(callback: (err?: Error | null) => void): void };
 }
 const dbModule = fromDynalite('./db/index.js') as { create: (options: object) => Store };
@@ -87,4 +90,21 @@ test('reads answer what dynalite\'s own reads answer, in the same order, never b
   expect(closedError).toBe(await closeAndRead(plain));
   expect(closedError).toBe('Error: Database is closed');
   expect(stats.original - originalBefore).toBe(1);
+});
+
+test('a store on disk (--state) keeps its own reads', async () => {
+  const directory = await mkdtemp(join(tmpdir(), 'aw-sync-get-'));
+  const stats = installSyncGet(fromDynalite);
+  const store = dbModule.create({ path: directory });
+  try {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const before = { ...stats };
+    await new Promise((resolve) => store.db.put('item-t~a/', { n: 1 }, resolve));
+    expect(await new Promise((resolve) => store.db.get('item-t~a/', (_err, value) => resolve(value)))).toStrictEqual({ n: 1 });
+    expect({ sync: stats.sync - before.sync }, 'classic-level supports getSync, yet its reads stay on its own path').toStrictEqual({ sync: 0 });
+    expect(typeof store.db.getSync).toBe('function');
+  } finally {
+    await new Promise((resolve) => store.lifecycleManager.gracefulClose(resolve));
+    await rm(directory, { recursive: true, force: true });
+  }
 });
