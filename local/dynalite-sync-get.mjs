@@ -19,6 +19,7 @@
  * Local code only: installed on dynalite's db module by local/storage-worker.mjs before a server
  * is created; nothing under node_modules is edited.
  */
+import { wrapEveryStore } from './dynalite-store-wrapper.mjs';
 
 /**
  * @param {{ db: any, options?: { path?: string }, lifecycleManager?: { getState(): string } }} store what dynalite's `db.create` returns
@@ -51,17 +52,4 @@ export const readSynchronously = (store, stats) => {
  * Installs the synchronous read on every store dynalite creates from now on, through
  * `requireFromDynalite`. Returns the counts; installing twice keeps one wrapper.
  */
-export const installSyncGet = (requireFromDynalite) => {
-  const dbModule = requireFromDynalite('./db/index.js');
-  if (dbModule.create.syncGetStats) return dbModule.create.syncGetStats;
-  const stats = { sync: 0, original: 0 };
-  const create = dbModule.create;
-  const createWithSyncGet = function (options) {
-    return readSynchronously(create.call(this, options), stats);
-  };
-  // Other installers that wrap `create` (local/dynalite-table-cache.mjs) find theirs through the chain.
-  Object.assign(createWithSyncGet, create);
-  createWithSyncGet.syncGetStats = stats;
-  dbModule.create = createWithSyncGet;
-  return stats;
-};
+export const installSyncGet = (requireFromDynalite) => wrapEveryStore(requireFromDynalite, 'syncGetStats', { sync: 0, original: 0 }, readSynchronously);

@@ -26,6 +26,8 @@
  * server is created; nothing under node_modules is edited.
  */
 
+import { wrapEveryStore } from './dynalite-store-wrapper.mjs';
+
 const TABLE_PREFIX = 'table~';
 
 const deepFreeze = (value) => {
@@ -154,17 +156,5 @@ export const cacheTableDescriptions = (store, stats) => {
  * (a require rooted in dynalite's package, so the db module is the one its server uses).
  * Returns the counts (for the storage thread's usage report); installing twice keeps one cache.
  */
-export const installTableCache = (requireFromDynalite) => {
-  const dbModule = requireFromDynalite('./db/index.js');
-  if (dbModule.create.tableCacheStats) return dbModule.create.tableCacheStats;
-  const stats = { hits: 0, misses: 0, invalidations: 0, stores: 0, disabled: 0 };
-  const create = dbModule.create;
-  const createWithTableCache = function (options) {
-    return cacheTableDescriptions(create.call(this, options), stats);
-  };
-  // Other installers that wrap `create` (local/dynalite-sync-get.mjs) find theirs through the chain.
-  Object.assign(createWithTableCache, create);
-  createWithTableCache.tableCacheStats = stats;
-  dbModule.create = createWithTableCache;
-  return stats;
-};
+export const installTableCache = (requireFromDynalite) =>
+  wrapEveryStore(requireFromDynalite, 'tableCacheStats', { hits: 0, misses: 0, invalidations: 0, stores: 0, disabled: 0 }, cacheTableDescriptions);
