@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { cachedPackage, packageKey } from './package-cache.ts';
+import { cachedPackage, packageKey, stackInputFiles } from './package-cache.ts';
 
 let root: string;
 const write = async (file: string, text: string) => {
@@ -95,6 +95,77 @@ describe('packageKey', () => {
     } finally {
       await rm(plain, { recursive: true, force: true });
     }
+  });
+});
+
+describe('stackInputFiles', () => {
+  /** A checkout with a main stack's function and a tester stack whose one handler imports core/. */
+  let repo: string;
+  const put = async (file: string, text: string) => {
+    await mkdir(dirname(join(repo, file)), { recursive: true });
+    await writeFile(join(repo, file), text);
+  };
+  const testerKey = async () => packageKey(repo, ['tester'], await stackInputFiles(repo, 'tester'));
+
+  beforeAll(async () => {
+    repo = await mkdtemp(join(tmpdir(), 'alertwarden-stack-inputs-'));
+    await promisify(execFile)('git', ['init', '-q'], { cwd: repo });
+    await put('.gitignore', 'node_modules/\n');
+    await put('package.json', '{"type":"module"}\n');
+    await put('package-lock.json', '{"lockfileVersion":3}\n');
+    await put('serverless.yml', 'functions:\n  ingest:\n    handler: functions/ingest.handler\n');
+    await put('functions/ingest.ts', "import { shared } from '../core/shared.ts';\nexport const handler = () => shared;\n");
+    await put('core/shared.ts', 'export const shared = 1;\n');
+    await put('core/report.ts', 'export const reportOf = (x: number) => x;\n');
+    await put('tester/serverless.yml', "functions:\n  record:\n    handler: functions/record.handler\n    description: x\n");
+    await put('tester/functions/record.ts', "import { reportOf } from '../../core/report.ts';\nimport { Client } from 'some-sdk';\nexport const handler = () => reportOf(new Client().x);\n");
+    await put('tester/record.test.ts', 'test 1\n');
+    await promisify(execFile)('git', ['add', '-A'], { cwd: repo });
+  });
+  afterAll(async () => {
+    await rm(repo, { recursive: true, force: true });
+  });
+
+  test('the stack’s own files, the project files its handlers import, and the package files; not the other stack’s code', async () => {
+    expect(await stackInputFiles(repo, 'tester')).toEqual(['core/report.ts', 'package-lock.json', 'package.json', 'tester/functions/record.ts', 'tester/serverless.yml', 'tsconfig.json']);
+  });
+
+  test('its key changes with what the handler bundles and with the stack’s settings, not with the main stack’s code or the stack’s tests', async () => {
+    const key = await testerKey();
+    expect(key).toMatch(/^[0-9a-f]{64}$/);
+    const changedBy = async (file: string, text: string) => {
+      const original = await readFile(join(repo, file), 'utf8');
+      await put(file, text);
+      const changed = await testerKey();
+      await put(file, original);
+      expect(await testerKey(), `the key is back once ${file} is`).toBe(key);
+      return changed !== key;
+    };
+    expect(await changedBy('core/report.ts', 'export const reportOf = (x: number) => x + 1;\n')).toBe(true);
+    expect(await changedBy('tester/serverless.yml', "functions:\n  record:\n    handler: functions/record.handler\n    description: y\n")).toBe(true);
+    expect(await changedBy('package-lock.json', '{"lockfileVersion":3,"packages":{}}\n')).toBe(true);
+    expect(await changedBy('functions/ingest.ts', 'export const handler = () => 2;\n')).toBe(false);
+    expect(await changedBy('core/shared.ts', 'export const shared = 2;\n')).toBe(false);
+    expect(await changedBy('tester/record.test.ts', 'test 2\n')).toBe(false);
+  });
+
+  test('a handler that imports one more project file adds it', async () => {
+    const original = await readFile(join(repo, 'tester/functions/record.ts'), 'utf8');
+    await put('tester/functions/record.ts', `import { shared } from '../../core/shared.ts';\n${original}export const also = shared;\n`);
+    try {
+      expect(await stackInputFiles(repo, 'tester')).toContain('core/shared.ts');
+    } finally {
+      await put('tester/functions/record.ts', original);
+    }
+  });
+
+  test('undefined (every file keyed) when a handler’s file is missing or the stack names no handler', async () => {
+    await put('tester/serverless.yml', "functions:\n  record:\n    handler: functions/gone.handler\n");
+    expect(await stackInputFiles(repo, 'tester')).toBeUndefined();
+    await put('tester/serverless.yml', 'service: t\n');
+    expect(await stackInputFiles(repo, 'tester')).toBeUndefined();
+    await put('tester/serverless.yml', "functions:\n  record:\n    handler: functions/record.handler\n    description: x\n");
+    expect(await stackInputFiles(repo, 'tester')).toBeDefined();
   });
 });
 

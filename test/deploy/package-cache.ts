@@ -12,12 +12,16 @@
  *   holds them, in case node_modules was not reinstalled after a lock change;
  * - the packaging command (arguments, folder) and the Node version running it.
  *
+ * A stack whose functions bundle only part of the checkout (the tester stack) is keyed by its own
+ * inputs instead (stackInputFiles): its folder and what its handlers import, so a change to the
+ * main stack's code does not package it again (~3.3 s CPU).
+ *
  * Without git (a source tarball) there is no key and every run packages afresh.
  */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
 
 /** Paths (relative, `/`-separated) that no package is built from. */
@@ -43,12 +47,58 @@ export const packageInputFiles = async (root: string): Promise<string[] | undefi
   }
 };
 
+/** Project files every stack's packaging reads besides its own: what `npm ci` installs, the compiler settings. */
+const SHARED_INPUTS = ['package.json', 'package-lock.json', 'tsconfig.json'];
+
+/**
+ * The inputs of the stack in `dir` (a folder of the checkout with its own serverless.yml): its
+ * own files, the project files its handlers bundle (followed by esbuild as serverless-esbuild
+ * resolves them; packages stand for themselves through the lock file) and SHARED_INPUTS.
+ * Undefined without git, or when a handler's file cannot be found or bundled: then the caller
+ * keys every file.
+ */
+export const stackInputFiles = async (root: string, dir: string): Promise<string[] | undefined> => {
+  const files = await packageInputFiles(root);
+  if (!files) return undefined;
+  const config = await readFile(join(root, dir, 'serverless.yml'), 'utf8').catch(() => undefined);
+  const handlers = [...(config ?? '').matchAll(/^\s+handler:\s*['"]?([\w./-]+)\.\w+['"]?\s*$/gm)].map((m) => join(dir, m[1]!));
+  if (handlers.length === 0) return undefined;
+  const entries: string[] = [];
+  for (const handler of handlers) {
+    const found = ['.ts', '.mts', '.js', '.mjs'].map((ext) => `${handler}${ext}`).find((file) => files.includes(file));
+    if (!found) return undefined;
+    entries.push(found);
+  }
+  try {
+    const esbuild = await import('esbuild');
+    const { metafile } = await esbuild.build({
+      absWorkingDir: root,
+      entryPoints: entries,
+      bundle: true,
+      write: false,
+      metafile: true,
+      platform: 'node',
+      format: 'esm',
+      mainFields: ['module', 'main'],
+      packages: 'external',
+      logLevel: 'silent',
+      outdir: join(root, dir, '.stack-inputs'),
+    });
+    const bundled = Object.keys(metafile.inputs).map((input) => relative(root, join(root, input)));
+    const own = files.filter((file) => file.startsWith(`${dir}/`));
+    return [...new Set([...own, ...bundled, ...SHARED_INPUTS])].filter((file) => !file.split('/').includes('node_modules')).sort();
+  } catch {
+    return undefined;
+  }
+};
+
 /**
  * SHA-256 over each input's path and content (a tracked file deleted from the working tree
  * counts as "missing"), the tools' installed versions and `extra` (command, Node version).
+ * `inputs`: the files to key (stackInputFiles), instead of every file that may be an input.
  */
-export const packageKey = async (root: string, extra: readonly string[] = []): Promise<string | undefined> => {
-  const files = await packageInputFiles(root);
+export const packageKey = async (root: string, extra: readonly string[] = [], inputs?: readonly string[]): Promise<string | undefined> => {
+  const files = inputs ?? (await packageInputFiles(root));
   if (!files) return undefined;
   const hash = createHash('sha256').update(`format ${FORMAT}\n`);
   for (const file of files) {

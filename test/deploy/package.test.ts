@@ -23,12 +23,13 @@ import { parseIp } from '../../core/ip-address.ts';
 import { ASN_TABLE_PATH, BUNDLED_ASN_CSVS, bundledAsnSources } from '../../inspectors/geoip/asn-table-cache.ts';
 import { openAsnTable, readAsnTableHeader } from '../../inspectors/geoip/asn-table-file.ts';
 import { bytesOf, FUNCTIONS, handlerModuleOf, moduleGraph, readZip } from './bundles.ts';
-import { cachedPackage, packageKey, type CachedPackage } from './package-cache.ts';
+import { cachedPackage, packageKey, stackInputFiles, type CachedPackage } from './package-cache.ts';
 import { collect, LOG_DELIVERY_ACTIONS, type Json } from './support.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const STAGE = 'ci';
-const PACKAGE_CACHE = join(ROOT, 'node_modules', '.cache', 'alertwarden', 'sls-package');
+// One folder of kept outputs per stack (package-cache.ts keeps the newest few of each).
+const PACKAGE_CACHE = join(ROOT, 'node_modules', '.cache', 'alertwarden', 'sls-stacks');
 
 interface CfnResource {
   Type: string;
@@ -92,8 +93,9 @@ let R: Record<string, CfnResource>;
 /** The tester stack (tester/serverless.yml), packaged beside the main one. */
 let tester: Template;
 let packaged: CachedPackage;
-/** A folder this run packaged into without keeping it (no git: no cache key). */
-let scratch = '';
+let testerPackaged: CachedPackage;
+/** Folders this run packaged into without keeping them (no git: no cache key). */
+const scratch: string[] = [];
 
 beforeAll(
   async () => {
@@ -102,22 +104,25 @@ beforeAll(
     for (const k of Object.keys(env)) {
       if (/^AWS_(ACCESS_KEY_ID|SECRET_ACCESS_KEY|SESSION_TOKEN|PROFILE|DEFAULT_PROFILE|REGION|DEFAULT_REGION)$/.test(k)) delete env[k];
     }
-    // Both stacks packaged once per change of what they are built from (test/deploy/package-cache.ts).
-    const key = await packageKey(ROOT, [`sls package --stage ${STAGE}`, 'main: .', 'tester: tester', `node ${process.version}`]);
-    packaged = await cachedPackage(
-      key,
-      PACKAGE_CACHE,
-      async (dir) => {
-        await Promise.all([mkdir(join(dir, 'main')), mkdir(join(dir, 'tester'))]);
-        await Promise.all([
-          runSls(['package', '--stage', STAGE, '--package', join(dir, 'main')], env, 240_000),
-          runSls(['package', '--stage', STAGE, '--package', join(dir, 'tester')], env, 240_000, join(ROOT, 'tester')),
-        ]);
-      },
-      async () => (scratch = await mkdtemp(join(tmpdir(), 'alertwarden-package-'))),
-    );
-    outDir = join(packaged.dir, 'main');
-    testerOutDir = join(packaged.dir, 'tester');
+    // Each stack packaged once per change of what it is built from (test/deploy/package-cache.ts):
+    // the main stack from every file that may be an input, the tester from its own inputs.
+    const scratchDir = async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'alertwarden-package-'));
+      scratch.push(dir);
+      return dir;
+    };
+    const extra = (folder: string) => [`sls package --stage ${STAGE}`, `folder: ${folder}`, `node ${process.version}`];
+    const testerInputs = await stackInputFiles(ROOT, 'tester');
+    [packaged, testerPackaged] = await Promise.all([
+      packageKey(ROOT, extra('.')).then((key) =>
+        cachedPackage(key, join(PACKAGE_CACHE, 'main'), (dir) => runSls(['package', '--stage', STAGE, '--package', dir], env, 240_000), scratchDir),
+      ),
+      packageKey(ROOT, extra('tester'), testerInputs).then((key) =>
+        cachedPackage(key, join(PACKAGE_CACHE, 'tester'), (dir) => runSls(['package', '--stage', STAGE, '--package', dir], env, 240_000, join(ROOT, 'tester')), scratchDir),
+      ),
+    ]);
+    outDir = packaged.dir;
+    testerOutDir = testerPackaged.dir;
     template = JSON.parse(await readFile(join(outDir, 'cloudformation-template-update-stack.json'), 'utf8')) as Template;
     tester = JSON.parse(await readFile(join(testerOutDir, 'cloudformation-template-update-stack.json'), 'utf8')) as Template;
     R = template.Resources;
@@ -126,7 +131,7 @@ beforeAll(
 );
 
 afterAll(async () => {
-  if (scratch) await rm(scratch, { recursive: true, force: true });
+  await Promise.all(scratch.map((dir) => rm(dir, { recursive: true, force: true })));
 });
 
 // ------------------------------------------------------------------ helpers
@@ -284,7 +289,9 @@ const references = (v: Json, out: Set<string> = new Set()): Set<string> => {
 // ------------------------------------------------------------------ tests
 
 test('packages offline and writes one zip per function: its own code only; Init loads a small entry (no zod, no SDK), the handler module at most 300 KiB on the first event', async () => {
-  console.log(`sls package took ${(packaged.packageMs / 1000).toFixed(1)} s${packaged.reused ? ` (an earlier run, same inputs: ${packaged.dir})` : ''}`);
+  for (const [stack, output] of [['main', packaged], ['tester', testerPackaged]] as const) {
+    console.log(`sls package (${stack}) took ${(output.packageMs / 1000).toFixed(1)} s${output.reused ? ` (an earlier run, same inputs: ${output.dir})` : ''}`);
+  }
   assert.deepEqual(ofType('AWS::Lambda::Function').map(([id]) => id).sort(), Object.keys(FUNCTIONS).map(lambdaId).sort());
   for (const [key, file] of Object.entries(FUNCTIONS)) {
     const fn = resource(lambdaId(key), 'AWS::Lambda::Function').Properties;
