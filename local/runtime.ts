@@ -204,7 +204,12 @@ export class LocalRuntime {
     readonly engine: LocalEngine,
     private readonly ingest: (records: SQSRecord[]) => Promise<SQSBatchResponse>,
     private readonly options: LocalRuntimeOptions,
-  ) {}
+  ) {
+    this.startedAtMs = deps.now();
+  }
+
+  /** What rejections and failures list is from this day on: a run may cross midnight (UTC). */
+  private readonly startedAtMs: number;
 
   /** What the handlers counted: the figures the AWS alarms watch. */
   get metrics(): CountingMetrics {
@@ -446,17 +451,23 @@ export class LocalRuntime {
     return views.sort((a, b) => a.report.createdAt.localeCompare(b.report.createdAt) || a.report.id.localeCompare(b.report.id));
   }
 
+  /** Alerts refused at ingest since this runtime started, day by day (the store keeps them by UTC day). */
   async rejections(): Promise<Rejection[]> {
-    return this.deps.store.listRejections(this.today());
+    return (await Promise.all(this.daysRun().map((day) => this.deps.store.listRejections(day)))).flat();
   }
 
-  /** Emissions and rounds given up after their retries today: the workflow's dead-letter list. */
+  /** Emissions and rounds given up after their retries since this runtime started: the workflow's dead-letter list. */
   async pipelineFailures(): Promise<PipelineFailure[]> {
-    return this.deps.store.listFailures(this.today());
+    return (await Promise.all(this.daysRun().map((day) => this.deps.store.listFailures(day)))).flat();
   }
 
-  private today() {
-    return new Date(this.deps.now()).toISOString().slice(0, 10);
+  /** Every UTC day from this runtime's start to now, oldest first (one day unless the run crossed midnight). */
+  private daysRun(): string[] {
+    const DAY_MS = 86_400_000;
+    const nowMs = this.deps.now();
+    const first = Math.floor(Math.min(this.startedAtMs, nowMs) / DAY_MS);
+    const last = Math.floor(Math.max(this.startedAtMs, nowMs) / DAY_MS);
+    return Array.from({ length: last - first + 1 }, (_, i) => new Date((first + i) * DAY_MS).toISOString().slice(0, 10));
   }
 
   async stop(): Promise<void> {
