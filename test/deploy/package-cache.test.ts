@@ -6,27 +6,38 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { cachedPackage, packageKey, stackInputFiles } from './package-cache.ts';
 
-let root: string;
-const write = async (file: string, text: string) => {
-  await mkdir(dirname(join(root, file)), { recursive: true });
-  await writeFile(join(root, file), text);
+/** Writes a file under a folder, making its parent folders. */
+const writeIn = async (dir: string, file: string, text: string) => {
+  await mkdir(dirname(join(dir, file)), { recursive: true });
+  await writeFile(join(dir, file), text);
 };
 
+/** A temporary git checkout holding these files, every one added to the index. */
+const checkoutWith = async (prefix: string, files: Record<string, string>) => {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  await promisify(execFile)('git', ['init', '-q'], { cwd: dir });
+  for (const [file, text] of Object.entries(files)) await writeIn(dir, file, text);
+  await promisify(execFile)('git', ['add', '-A'], { cwd: dir });
+  return dir;
+};
+
+let root: string;
+const write = (file: string, text: string) => writeIn(root, file, text);
+
 beforeAll(async () => {
-  root = await mkdtemp(join(tmpdir(), 'alertwarden-package-key-'));
-  await promisify(execFile)('git', ['init', '-q'], { cwd: root });
-  await write('.gitignore', 'node_modules/\n.esbuild/\n');
-  await write('serverless.yml', 'service: s\n');
-  await write('package-lock.json', '{"lockfileVersion":3}\n');
-  await write('functions/ingest.ts', 'export const handler = 1;\n');
-  await write('statemachines/round.asl.json', '{"StartAt":"A"}\n');
-  await write('tester/serverless.yml', 'service: t\n');
-  await write('core/alert.test.ts', 'test 1\n');
-  await write('test/e2e/cli.test.ts', 'test 1\n');
-  await write('test/support/cli.ts', 'support 1\n');
-  await write('README.md', 'docs 1\n');
-  await write('node_modules/osls/package.json', '{"version":"4.3.1"}\n');
-  await promisify(execFile)('git', ['add', '-A'], { cwd: root });
+  root = await checkoutWith('alertwarden-package-key-', {
+    '.gitignore': 'node_modules/\n.esbuild/\n',
+    'serverless.yml': 'service: s\n',
+    'package-lock.json': '{"lockfileVersion":3}\n',
+    'functions/ingest.ts': 'export const handler = 1;\n',
+    'statemachines/round.asl.json': '{"StartAt":"A"}\n',
+    'tester/serverless.yml': 'service: t\n',
+    'core/alert.test.ts': 'test 1\n',
+    'test/e2e/cli.test.ts': 'test 1\n',
+    'test/support/cli.ts': 'support 1\n',
+    'README.md': 'docs 1\n',
+    'node_modules/osls/package.json': '{"version":"4.3.1"}\n',
+  });
 });
 
 afterAll(async () => {
@@ -101,26 +112,22 @@ describe('packageKey', () => {
 describe('stackInputFiles', () => {
   /** A checkout with a main stack's function and a tester stack whose one handler imports core/. */
   let repo: string;
-  const put = async (file: string, text: string) => {
-    await mkdir(dirname(join(repo, file)), { recursive: true });
-    await writeFile(join(repo, file), text);
-  };
+  const put = (file: string, text: string) => writeIn(repo, file, text);
   const testerKey = async () => packageKey(repo, ['tester'], await stackInputFiles(repo, 'tester'));
 
   beforeAll(async () => {
-    repo = await mkdtemp(join(tmpdir(), 'alertwarden-stack-inputs-'));
-    await promisify(execFile)('git', ['init', '-q'], { cwd: repo });
-    await put('.gitignore', 'node_modules/\n');
-    await put('package.json', '{"type":"module"}\n');
-    await put('package-lock.json', '{"lockfileVersion":3}\n');
-    await put('serverless.yml', 'functions:\n  ingest:\n    handler: functions/ingest.handler\n');
-    await put('functions/ingest.ts', "import { shared } from '../core/shared.ts';\nexport const handler = () => shared;\n");
-    await put('core/shared.ts', 'export const shared = 1;\n');
-    await put('core/report.ts', 'export const reportOf = (x: number) => x;\n');
-    await put('tester/serverless.yml', "functions:\n  record:\n    handler: functions/record.handler\n    description: x\n");
-    await put('tester/functions/record.ts', "import { reportOf } from '../../core/report.ts';\nimport { Client } from 'some-sdk';\nexport const handler = () => reportOf(new Client().x);\n");
-    await put('tester/record.test.ts', 'test 1\n');
-    await promisify(execFile)('git', ['add', '-A'], { cwd: repo });
+    repo = await checkoutWith('alertwarden-stack-inputs-', {
+      '.gitignore': 'node_modules/\n',
+      'package.json': '{"type":"module"}\n',
+      'package-lock.json': '{"lockfileVersion":3}\n',
+      'serverless.yml': 'functions:\n  ingest:\n    handler: functions/ingest.handler\n',
+      'functions/ingest.ts': "import { shared } from '../core/shared.ts';\nexport const handler = () => shared;\n",
+      'core/shared.ts': 'export const shared = 1;\n',
+      'core/report.ts': 'export const reportOf = (x: number) => x;\n',
+      'tester/serverless.yml': 'functions:\n  record:\n    handler: functions/record.handler\n    description: x\n',
+      'tester/functions/record.ts': "import { reportOf } from '../../core/report.ts';\nimport { Client } from 'some-sdk';\nexport const handler = () => reportOf(new Client().x);\n",
+      'tester/record.test.ts': 'test 1\n',
+    });
   });
   afterAll(async () => {
     await rm(repo, { recursive: true, force: true });
