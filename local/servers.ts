@@ -35,6 +35,21 @@ export interface StorageUsage {
   gc?: GcTotals;
 }
 
+/** The usage of a storage thread that served nothing: what the memory store reports, and what a worker's reply leaves out. */
+const NO_STORAGE_USAGE: StorageUsage = {
+  cpuMs: 0,
+  expressionParses: { parses: 0, hits: 0 },
+  typeChecks: { compiled: 0, original: 0 },
+  stringStores: 0,
+  tableCache: { hits: 0, misses: 0 },
+  nativeCrc32: 0,
+  pooledRequestIds: 0,
+  syncGets: { sync: 0, original: 0 },
+  keyMemo: { hits: 0, computed: 0, original: 0 },
+  numberChecks: { fast: 0, original: 0 },
+  s3Store: 'none',
+};
+
 export interface LocalServers {
   dynamodbEndpoint: string;
   s3Endpoint: string;
@@ -124,7 +139,7 @@ export const noLocalServers = (): LocalServers => {
     dynamodbRequestHandler: refused,
     s3RequestHandler: refusedS3,
     storageThreadCpuMs: async () => 0,
-    storageUsage: async () => ({ cpuMs: 0, expressionParses: { parses: 0, hits: 0 }, typeChecks: { compiled: 0, original: 0 }, stringStores: 0, tableCache: { hits: 0, misses: 0 }, nativeCrc32: 0, pooledRequestIds: 0, syncGets: { sync: 0, original: 0 }, keyMemo: { hits: 0, computed: 0, original: 0 }, numberChecks: { fast: 0, original: 0 }, s3Store: 'none' }),
+    storageUsage: async () => structuredClone(NO_STORAGE_USAGE),
     pauseDynamoDb: unavailable,
     resumeDynamoDb: unavailable,
     stop: async () => undefined,
@@ -138,7 +153,7 @@ class StorageWorkerError extends Error {
 type WorkerReply =
   | { type: 'ready'; dynamoPort: number; s3Port: number }
   | ({ type: 'response'; id: number } & WireResponse)
-  | { type: 'done'; id: number; cpuMs?: number; expressionParses?: { parses: number; hits: number }; typeChecks?: { compiled: number; original: number }; stringStores?: number; tableCache?: { hits: number; misses: number }; nativeCrc32?: number; pooledRequestIds?: number; syncGets?: { sync: number; original: number }; keyMemo?: { hits: number; computed: number; original: number }; numberChecks?: { fast: number; original: number }; s3Store?: 'memory' | 'filesystem'; gc?: GcTotals }
+  | ({ type: 'done'; id: number } & Partial<StorageUsage>)
   | { type: 'failed'; id: number; message: string };
 
 /**
@@ -248,20 +263,9 @@ export const startLocalServers = async (options: LocalServersOptions): Promise<L
     async storageUsage(options = {}) {
       const reply = await storage.call({ type: 'usage', ...(options.gc ? { gc: true } : {}) });
       if (reply.type !== 'done') throw new StorageWorkerError(`unexpected reply to usage: ${reply.type}`);
-      return {
-        cpuMs: reply.cpuMs,
-        expressionParses: reply.expressionParses ?? { parses: 0, hits: 0 },
-        typeChecks: reply.typeChecks ?? { compiled: 0, original: 0 },
-        stringStores: reply.stringStores ?? 0,
-        tableCache: reply.tableCache ?? { hits: 0, misses: 0 },
-        nativeCrc32: reply.nativeCrc32 ?? 0,
-        pooledRequestIds: reply.pooledRequestIds ?? 0,
-        syncGets: reply.syncGets ?? { sync: 0, original: 0 },
-        keyMemo: reply.keyMemo ?? { hits: 0, computed: 0, original: 0 },
-        numberChecks: reply.numberChecks ?? { fast: 0, original: 0 },
-        s3Store: reply.s3Store ?? 'none',
-        ...(reply.gc ? { gc: reply.gc } : {}),
-      };
+      const { type: _type, id: _id, ...usage } = reply;
+      // A CPU time the thread could not read stays unknown, not 0.
+      return { ...structuredClone(NO_STORAGE_USAGE), cpuMs: undefined, ...usage };
     },
     async pauseDynamoDb() {
       dynamodbRequestHandler.pause();
