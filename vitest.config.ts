@@ -26,8 +26,10 @@ if (process.env.GOGC === undefined && process.env.GOMEMLIMIT === undefined) {
 const E2E = ['test/e2e/**/*.test.ts', 'test/corpus/**/*.test.ts', 'test/security/**/*.test.ts', 'test/reliability/**/*.test.ts', 'tester/**/*.test.ts'];
 const DEPLOY = ['test/deploy/**/*.test.ts'];
 // Unit files that replace a module with vi.mock: a shared module cache would hand them (or the
-// files after them) the wrong copy, so they run isolated.
-const MOCKS_MODULES = ['emitters/file/concurrency.test.ts', 'emitters/quarantine/lazy-load.test.ts'];
+// files after them) the wrong copy, so they run isolated. So do the tests of dynalite's savings
+// (local/dynalite-*.mjs): each compares dynalite's own modules with and without one installed,
+// and any file that starts the local servers installs them all on the process's copy of dynalite.
+const ISOLATED = ['emitters/file/concurrency.test.ts', 'emitters/quarantine/lazy-load.test.ts', 'local/dynalite-*.test.ts'];
 
 export default defineConfig({
   test: {
@@ -63,12 +65,12 @@ export default defineConfig({
           // mock leaks into the next file.
           isolate: false,
           include: ['**/*.test.ts'],
-          exclude: ['node_modules/**', '.serverless/**', '.esbuild/**', 'out/**', ...E2E, ...DEPLOY, ...MOCKS_MODULES],
+          exclude: ['node_modules/**', '.serverless/**', '.esbuild/**', 'out/**', ...E2E, ...DEPLOY, ...ISOLATED],
         },
       },
       {
         extends: true,
-        test: { name: 'unit-isolated', include: MOCKS_MODULES },
+        test: { name: 'unit-isolated', include: ISOLATED },
       },
       {
         extends: true,

@@ -97,28 +97,27 @@ const threadCpuMs = () => {
   }
 };
 
-/** What dynalite's savings on the storage thread (local/dynalite-*.mjs) did between two usage reports: each count shows one took effect. */
+/** What dynalite's savings (local/dynalite-*.mjs) did between two usage reports: each count shows one took effect. */
 const dynaliteSavings = (a: StorageUsage, b: StorageUsage) => ({
   tableDescriptions: { cached: b.tableCache.hits - a.tableCache.hits, read: b.tableCache.misses - a.tableCache.misses },
   itemReads: { sync: b.syncGets.sync - a.syncGets.sync, level: b.syncGets.original - a.syncGets.original },
   storeKeys: { cached: b.keyMemo.hits - a.keyMemo.hits, computed: b.keyMemo.computed - a.keyMemo.computed + b.keyMemo.original - a.keyMemo.original },
   attributeValues: { fast: b.numberChecks.fast - a.numberChecks.fast, dynalite: b.numberChecks.original - a.numberChecks.original },
   checksums: b.nativeCrc32 - a.nativeCrc32,
-  requestIds: b.pooledRequestIds - a.pooledRequestIds,
 });
 type DynaliteSavings = ReturnType<typeof dynaliteSavings>;
 
 /**
- * CPU time while `body` runs, in ms: the whole process (user + system), its main thread (the
- * handlers, the engine and the SDK) and the storage thread (dynalite and s3rver). The main
- * thread's share is the bound when the storage servers have the other core.
+ * CPU time while `body` runs, in ms: the whole process (user + system) and its main thread,
+ * which runs everything in JavaScript (the handlers, the engine, the SDK and the storage servers);
+ * the rest is V8's compiler and garbage collection threads. The main thread's share is the bound.
  */
 const cpuMs = async <T>(
   body: () => Promise<T>,
   rt?: LocalRuntime,
-): Promise<{ value: T; cpu: number; mainCpu: number; storageCpu: number; seconds: number; gc: { main: GcTotals; storage?: GcTotals }; parses?: { parses: number; hits: number }; savings?: DynaliteSavings }> => {
+): Promise<{ value: T; cpu: number; mainCpu: number; seconds: number; gc: GcTotals; parses?: { parses: number; hits: number }; savings?: DynaliteSavings }> => {
   const mainGc = startGcMeter();
-  const u0 = await rt?.servers.storageUsage({ gc: true });
+  const u0 = await rt?.servers.storageUsage();
   const c0 = process.cpuUsage();
   const m0 = threadCpuMs();
   const t0 = performance.now();
@@ -126,28 +125,23 @@ const cpuMs = async <T>(
   const seconds = (performance.now() - t0) / 1000;
   const m1 = threadCpuMs();
   const { user, system } = process.cpuUsage(c0);
-  const u1 = await rt?.servers.storageUsage({ gc: true });
-  const main = mainGc.read();
+  const u1 = await rt?.servers.storageUsage();
+  const gc = mainGc.read();
   mainGc.stop();
   const cpu = (user + system) / 1000;
-  const since = (a: GcTotals, b: GcTotals) => ({ collections: b.collections - a.collections, pauseMs: b.pauseMs - a.pauseMs, allocatedBytes: b.allocatedBytes - a.allocatedBytes });
   return {
     value,
     cpu,
     mainCpu: m0 !== undefined && m1 !== undefined ? m1 - m0 : NaN,
-    storageCpu: u0?.cpuMs !== undefined && u1?.cpuMs !== undefined ? u1.cpuMs - u0.cpuMs : NaN,
     seconds,
-    gc: { main, ...(u0?.gc && u1?.gc ? { storage: since(u0.gc, u1.gc) } : {}) },
+    gc,
     ...(u0 && u1 ? { parses: { parses: u1.expressionParses.parses - u0.expressionParses.parses, hits: u1.expressionParses.hits - u0.expressionParses.hits }, savings: dynaliteSavings(u0, u1) } : {}),
   };
 };
 
-/** Garbage collection per unit of work on each thread: allocated MB, collections and their pause. */
-const gcPer = (gc: { main: GcTotals; storage?: GcTotals }, units: number, unit: string) => {
-  const one = (name: string, t: GcTotals) =>
-    `${name} ${fmt(t.allocatedBytes / 1e6 / units, 2)} MB allocated, ${fmt(t.collections / units, 2)} collections, ${fmt(t.pauseMs / units, 2)} ms paused`;
-  return `GC per ${unit}: ${one('main thread', gc.main)}${gc.storage ? `; ${one('storage thread', gc.storage)}` : ''}`;
-};
+/** Garbage collection per unit of work on the main thread: allocated MB, collections and their pause. */
+const gcPer = (gc: GcTotals, units: number, unit: string) =>
+  `GC per ${unit}: ${fmt(gc.allocatedBytes / 1e6 / units, 2)} MB allocated, ${fmt(gc.collections / units, 2)} collections, ${fmt(gc.pauseMs / units, 2)} ms paused`;
 
 const S3_CEILING_PUTS = 300;
 
@@ -184,12 +178,10 @@ const storageCeilings = () =>
       batchedItemsPerSecond: 5000 / batched.seconds,
       cpuMsPerPut: puts.cpu / 1000,
       mainCpuMsPerPut: puts.mainCpu / 1000,
-      storageCpuMsPerPut: puts.storageCpu / 1000,
       s3: {
         putsPerSecond: S3_CEILING_PUTS / objectPuts.seconds,
         cpuMsPerPut: objectPuts.cpu / S3_CEILING_PUTS,
         mainCpuMsPerPut: objectPuts.mainCpu / S3_CEILING_PUTS,
-        storageCpuMsPerPut: objectPuts.storageCpu / S3_CEILING_PUTS,
       },
     };
   });
@@ -201,7 +193,7 @@ const ingestOnly = (storage: LocalRuntimeOptions['storage'] = 'dynamodb') =>
   withRuntime({ storage, ...INGEST_ONLY, env: { ALERTWARDEN_AGGREGATION_DELAY_SECONDS: '0' } }, async (rt) => {
     const messages = alertsOver(ALERTS, KEYS);
     const calls = countCalls(rt);
-    const { seconds, cpu, mainCpu, storageCpu, gc, parses } = await cpuMs(() => rt.publish(messages), rt);
+    const { seconds, cpu, mainCpu, gc, parses } = await cpuMs(() => rt.publish(messages), rt);
     return {
       gc,
       parses,
@@ -212,7 +204,6 @@ const ingestOnly = (storage: LocalRuntimeOptions['storage'] = 'dynamodb') =>
       callsPerBatch: perCommand(calls.byCommand, ALERTS / 10),
       cpuMsPerAlert: cpu / ALERTS,
       mainCpuMsPerAlert: mainCpu / ALERTS,
-      storageCpuMsPerAlert: storageCpu / ALERTS,
     };
   });
 
@@ -220,7 +211,7 @@ const wholePipeline = (storage: LocalRuntimeOptions['storage'] = 'dynamodb') =>
   withRuntime({ storage, env: { ALERTWARDEN_AGGREGATION_DELAY_SECONDS: '0' } }, async (rt) => {
     const messages = alertsOver(ALERTS, KEYS);
     const calls = countCalls(rt);
-    const { seconds, cpu, mainCpu, storageCpu, gc, parses, savings } = await cpuMs(async () => {
+    const { seconds, cpu, mainCpu, gc, parses, savings } = await cpuMs(async () => {
       await rt.publish(messages);
       await rt.drain();
     }, rt);
@@ -237,7 +228,6 @@ const wholePipeline = (storage: LocalRuntimeOptions['storage'] = 'dynamodb') =>
       dynamodbPerAlert: counted.dynamodb / ALERTS,
       cpuMsPerReport: cpu / reports.length,
       mainCpuMsPerReport: mainCpu / reports.length,
-      storageCpuMsPerReport: storageCpu / reports.length,
       roundsPerReport: rt.engine.executionCount / reports.length,
       seconds,
       reports: reports.length,
@@ -269,12 +259,12 @@ const warmPipeline = (storage: LocalRuntimeOptions['storage'], { ingestOnly = fa
     async (rt) => {
       const pass = async (messages: string[]) => {
         const before = (await rt.reports()).length;
-        const { seconds, cpu, mainCpu, storageCpu } = await cpuMs(async () => {
+        const { seconds, cpu, mainCpu } = await cpuMs(async () => {
           await rt.publish(messages);
           if (!ingestOnly) await rt.drain();
         }, rt);
         const reports = (await rt.reports()).length - before;
-        const per = (units: number) => ({ process: cpu / units, busiest: busiest(mainCpu / units, storageCpu / units, cpu / units) });
+        const per = (units: number) => ({ process: cpu / units, main: mainOr(mainCpu / units, cpu / units) });
         return { alertsPerSecond: messages.length / seconds, reportsPerSecond: reports / seconds, cpuMsPerReport: cpu / reports, cpuMsPerAlert: cpu / messages.length, perAlert: per(messages.length), perReport: per(reports), reports };
       };
       const cold = await pass(alertsOver(ALERTS, KEYS, 'warm-up-'));
@@ -345,20 +335,19 @@ const printGoals = (goals: Goal[]) => {
   }
 };
 
-/** The busier of two threads' CPU per unit; the whole process's where threads cannot be told apart. */
-const busiest = (mainMs: number, storageMs: number, processMs: number) => (Number.isNaN(mainMs) || Number.isNaN(storageMs) ? processMs : Math.max(mainMs, storageMs));
+/** The main thread's CPU per unit (the bound: all JavaScript runs there); the whole process's where the OS does not tell. */
+const mainOr = (mainMs: number, processMs: number) => (Number.isNaN(mainMs) ? processMs : mainMs);
 
 const main = async () => {
   console.log(`AlertWarden local benchmark — Node ${process.version}, ${ALERTS} alerts over ${KEYS} keys\n`);
   const ceiling = await storageCeilings();
   console.log(
     `storage ceiling (dynalite through the same SDK client): ${fmt(ceiling.putsPerSecond, 0)} PutItem/s (${fmt(ceiling.cpuMsPerPut, 2)} ms CPU each), ` +
-      `${fmt(ceiling.batchedItemsPerSecond, 0)} items/s in BatchWriteItem; per put ${fmt(ceiling.mainCpuMsPerPut, 2)} ms on the main thread (SDK), ` +
-      `${fmt(ceiling.storageCpuMsPerPut, 2)} ms on the storage thread (dynalite)`,
+      `${fmt(ceiling.batchedItemsPerSecond, 0)} items/s in BatchWriteItem; per put ${fmt(ceiling.mainCpuMsPerPut, 2)} ms on the main thread (SDK and dynalite)`,
   );
   console.log(
     `S3 ceiling (s3rver through the same SDK client, 3 KB bodies): ${fmt(ceiling.s3.putsPerSecond, 0)} PutObject/s (${fmt(ceiling.s3.cpuMsPerPut, 2)} ms CPU each); ` +
-      `per put ${fmt(ceiling.s3.mainCpuMsPerPut, 2)} ms on the main thread (SDK), ${fmt(ceiling.s3.storageCpuMsPerPut, 2)} ms on the storage thread (s3rver)`,
+      `per put ${fmt(ceiling.s3.mainCpuMsPerPut, 2)} ms on the main thread (SDK and s3rver)`,
   );
   // The same ingest and pipeline logic with the store in memory: what the storage protocol leaves room for.
   const memoryIngest = await ingestOnly('memory');
@@ -366,7 +355,7 @@ const main = async () => {
   console.log(
     `ingest only (baseline):        ${fmt(base.alertsPerSecond, 0)} alerts/s (${fmt(base.seconds, 2)} s; goal 1000; ceiling: ${fmt(memoryIngest.alertsPerSecond, 0)} with the memory store) — ` +
       `${fmt(base.dynamodbPerAlert, 2)} DynamoDB calls per alert, ${fmt(base.cpuMsPerAlert, 2)} ms CPU per alert ` +
-      `(main thread ${fmt(base.mainCpuMsPerAlert, 2)} ms, storage thread ${fmt(base.storageCpuMsPerAlert, 2)} ms, the rest GC and I/O threads)`,
+      `(main thread ${fmt(base.mainCpuMsPerAlert, 2)} ms, the rest V8's compiler and GC threads)`,
   );
   console.log(`  calls per SQS batch of 10 alerts by command: ${base.callsPerBatch}`);
   const memory = await wholePipeline('memory');
@@ -380,13 +369,13 @@ const main = async () => {
   );
   console.log(
     `  per report: ${fmt(full.dynamodbPerReport)} DynamoDB calls, ${fmt(full.s3PerReport)} S3 calls, ${fmt(full.roundsPerReport, 2)} rounds, ${fmt(full.cpuMsPerReport)} ms CPU ` +
-      `(${fmt(full.dynamodbPerAlert, 2)} DynamoDB calls per alert end to end); main thread ${fmt(full.mainCpuMsPerReport)} ms, storage thread ${fmt(full.storageCpuMsPerReport)} ms`,
+      `(${fmt(full.dynamodbPerAlert, 2)} DynamoDB calls per alert end to end); main thread ${fmt(full.mainCpuMsPerReport)} ms`,
   );
   console.log(`  calls per report by command: ${full.callsPerReport}`);
   // On a shared machine CPU ms drift with the neighbours; the same run's ceiling put drifts with them.
   console.log(
     `  CPU per report in ceiling puts (same run): ${fmt(full.cpuMsPerReport / ceiling.cpuMsPerPut)} (process), ` +
-      `${fmt(full.mainCpuMsPerReport / ceiling.mainCpuMsPerPut)} (main thread), ${fmt(full.storageCpuMsPerReport / ceiling.storageCpuMsPerPut)} (storage thread)`,
+      `${fmt(full.mainCpuMsPerReport / ceiling.mainCpuMsPerPut)} (main thread)`,
   );
   console.log(`  pipeline / ingest-only time: ${fmt(full.seconds / base.seconds, 2)}x`);
   console.log(
@@ -410,11 +399,11 @@ const main = async () => {
   );
   console.log(`peak RSS: ${fmt(peakRss / 1024 / 1024, 0)} MiB (maxRSS ${fmt(process.resourceUsage().maxRSS / 1024, 0)} MiB)\n`);
   printGoals([
-    // The default engine runs on two threads: its CPU-bound rate is the busier thread's, given a core each.
-    { goal: 'default engine, ingest', target: 1000, unit: 'alerts/s', value: base.alertsPerSecond, ceiling: `${fmt(memoryIngest.alertsPerSecond, 0)} with the memory store`, cpuBound: 1000 / busiest(base.mainCpuMsPerAlert, base.storageCpuMsPerAlert, base.cpuMsPerAlert) },
-    { goal: 'default engine, end to end', target: 50, unit: 'reports/s', value: full.reportsPerSecond, ceiling: `${fmt(memory.reportsPerSecond)} with the memory store`, cpuBound: 1000 / busiest(full.mainCpuMsPerReport, full.storageCpuMsPerReport, full.cpuMsPerReport) },
-    { goal: 'default engine, ingest, sustained', target: 1000, unit: 'alerts/s', value: sustainedIngest.warm.alertsPerSecond, ceiling: 'the same, second pass (JIT-compiled)', cpuBound: 1000 / sustainedIngest.warm.perAlert.busiest },
-    { goal: 'default engine, e2e, sustained', target: 50, unit: 'reports/s', value: sustained.warm.reportsPerSecond, ceiling: 'the same, second pass (JIT-compiled)', cpuBound: 1000 / sustained.warm.perReport.busiest },
+    // All JavaScript runs on the main thread: the CPU-bound rate is its own, given a core.
+    { goal: 'default engine, ingest', target: 1000, unit: 'alerts/s', value: base.alertsPerSecond, ceiling: `${fmt(memoryIngest.alertsPerSecond, 0)} with the memory store`, cpuBound: 1000 / mainOr(base.mainCpuMsPerAlert, base.cpuMsPerAlert) },
+    { goal: 'default engine, end to end', target: 50, unit: 'reports/s', value: full.reportsPerSecond, ceiling: `${fmt(memory.reportsPerSecond)} with the memory store`, cpuBound: 1000 / mainOr(full.mainCpuMsPerReport, full.cpuMsPerReport) },
+    { goal: 'default engine, ingest, sustained', target: 1000, unit: 'alerts/s', value: sustainedIngest.warm.alertsPerSecond, ceiling: 'the same, second pass (JIT-compiled)', cpuBound: 1000 / sustainedIngest.warm.perAlert.main },
+    { goal: 'default engine, e2e, sustained', target: 50, unit: 'reports/s', value: sustained.warm.reportsPerSecond, ceiling: 'the same, second pass (JIT-compiled)', cpuBound: 1000 / sustained.warm.perReport.main },
     { goal: '--store memory, end to end', target: 200, unit: 'reports/s', value: memory.reportsPerSecond, ceiling: 'no storage server: the engine and handlers alone', cpuBound: 1000 / memory.cpuMsPerReport },
     { goal: '--store memory, as a bulk replay', target: 200, unit: 'reports/s', value: replay.warm.reportsPerSecond, ceiling: 'the same, JIT-compiled (second pass)', cpuBound: 1000 / replay.warm.cpuMsPerReport },
     { goal: 'DynamoDB calls per alert at ingest', target: 1, unit: 'calls', value: base.dynamodbPerAlert, atMost: true, ceiling: 'batched: BatchGetItem/BatchWriteItem per SQS batch' },
@@ -426,10 +415,10 @@ const main = async () => {
       `(memory store: ${fmt(memory.cpuMsPerReport)} ms CPU)`,
   );
   console.log(
-    `  by thread: ingest ${fmt(base.mainCpuMsPerAlert, 2)} ms main + ${fmt(base.storageCpuMsPerAlert, 2)} ms storage per alert; ` +
-      `end to end ${fmt(full.mainCpuMsPerReport)} ms main + ${fmt(full.storageCpuMsPerReport)} ms storage per report`,
+    `  main thread: ingest ${fmt(base.mainCpuMsPerAlert, 2)} ms per alert; end to end ${fmt(full.mainCpuMsPerReport)} ms per report ` +
+      `(the rest of the process's CPU is V8's compiler and GC threads)`,
   );
-  // Allocation drives collection work, much of it on V8's helper threads (the CPU neither thread above shows).
+  // Allocation drives collection work, much of it on V8's helper threads (the CPU the main thread does not show).
   console.log(`  ingest ${gcPer(base.gc, ALERTS, 'alert')}`);
   console.log(`  end to end ${gcPer(full.gc, full.reports, 'report')}`);
   const parsed = (p?: { parses: number; hits: number }) => (p ? `${p.parses} parser runs for ${p.parses + p.hits} expressions` : 'n/a');
@@ -440,7 +429,7 @@ const main = async () => {
     console.log(
       `  dynalite savings (local/dynalite-*.mjs), end to end per report: table descriptions ${per(s.tableDescriptions.cached)} from memory, ${per(s.tableDescriptions.read)} read; ` +
         `item reads ${per(s.itemReads.sync)} by getSync, ${per(s.itemReads.level)} by level; store keys ${per(s.storeKeys.cached)} from memory, ${per(s.storeKeys.computed)} computed; ` +
-        `attribute values ${per(s.attributeValues.fast)} checked at once, ${per(s.attributeValues.dynalite)} by dynalite; checksums by zlib ${per(s.checksums)}; request ids from the pool ${per(s.requestIds)}`,
+        `attribute values ${per(s.attributeValues.fast)} checked at once, ${per(s.attributeValues.dynalite)} by dynalite; checksums by zlib ${per(s.checksums)}`,
     );
   }
   console.log('');

@@ -8,14 +8,14 @@
  * argument (a running checksum, a number) goes to buffer-crc32 as before. Without zlib.crc32
  * nothing is installed.
  *
- * Local code only: installed on dynalite's copy of buffer-crc32 by local/storage-worker.mjs
- * (the storage thread's own module instance; nothing under node_modules is edited).
+ * Local code only: installed on dynalite's copy of buffer-crc32 by local/storage-servers.mjs
+ * (nothing under node_modules is edited).
  */
 import zlib from 'node:zlib';
 
 /**
  * @param {(id: string) => any} requireFromDynalite a require resolving as dynalite's own modules do
- * @returns {{ native: number, original: number, installed: boolean }} checksums computed by each (for the storage thread's usage report)
+ * @returns {{ native: number, original: number, installed: boolean }} checksums computed by each (for the storage usage report)
  */
 export const installNativeCrc32 = (requireFromDynalite) => {
   const crc32 = requireFromDynalite('buffer-crc32');

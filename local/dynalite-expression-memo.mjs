@@ -1,7 +1,7 @@
 /**
  * dynalite parses every expression of every request with a PEG parser (db/conditionParser.js,
  * updateParser.js, projectionParser.js): with the store's ~17 calls per report that was ~18% of
- * the storage thread's busy time, for a few dozen distinct expressions. This memo parses each
+ * dynalite's CPU, for a few dozen distinct expressions. This memo parses each
  * expression once and, on later calls, rebuilds what the parser would have returned.
  *
  * The parse is not a function of the text alone, so neither is the key:
@@ -21,7 +21,7 @@
  * Each hit returns a fresh copy (sharing between nodes preserved), since dynalite keeps the tree
  * on the request and callers may change it.
  *
- * Local code only: installed on dynalite's parser modules by local/storage-worker.mjs; nothing
+ * Local code only: installed on dynalite's parser modules by local/storage-servers.mjs; nothing
  * under node_modules is edited.
  */
 

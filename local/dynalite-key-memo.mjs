@@ -11,7 +11,7 @@
  * calls keep their own path. A key whose values are not strings (never valid on the wire) goes
  * to dynalite's own code.
  *
- * Local code only: installed on dynalite's db module by local/storage-worker.mjs; nothing
+ * Local code only: installed on dynalite's db module by local/storage-servers.mjs; nothing
  * under node_modules is edited.
  */
 

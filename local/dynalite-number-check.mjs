@@ -12,7 +12,7 @@
  * else (sets, exponents, longer numbers, an empty or doubled type, NULL false) goes to dynalite's
  * own check, which finds and words the error as before.
  *
- * Local code only: installed on dynalite's validations module by local/storage-worker.mjs
+ * Local code only: installed on dynalite's validations module by local/storage-servers.mjs
  * (its validations call it through the module); nothing under node_modules is edited.
  */
 

@@ -1,5 +1,5 @@
 /**
- * What the storage-thread installers that change a dynalite store (local/dynalite-table-cache.mjs,
+ * What the installers that change a dynalite store (local/dynalite-table-cache.mjs,
  * local/dynalite-sync-get.mjs) share: a wrapper around dynalite's db module `create`, so every
  * store made from then on is wrapped. One wrapper per marker however often it is installed, and
  * each wrapper keeps the properties of the `create` it wraps, so each installer still finds its

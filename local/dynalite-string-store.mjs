@@ -10,14 +10,14 @@
  * order). The values are the same JSON text, parsed into a fresh object on every read as before,
  * so no caller shares an object with the store.
  *
- * Local code only: installed by local/storage-worker.mjs before dynalite loads (dynalite takes
+ * Local code only: installed by local/storage-servers.mjs before dynalite loads (dynalite takes
  * `MemoryLevel` from memory-level's exports when its db module is first required). A persistent
  * folder (`--state DIR`) uses classic-level on disk and is not affected.
  */
 
 /**
  * @param {NodeRequire} requireFromDynalite a require resolving as dynalite's own modules do
- * @returns {{ stores: number }} how many stores were opened with string storage since (for the storage thread's usage report)
+ * @returns {{ stores: number }} how many stores were opened with string storage since (for the storage usage report)
  */
 export const installStringStore = (requireFromDynalite) => {
   const memoryLevel = requireFromDynalite('memory-level');

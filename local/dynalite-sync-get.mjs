@@ -16,7 +16,7 @@
  * store on disk (`--state DIR`: classic-level) is left alone: its getSync would read LevelDB on
  * this thread, where its own get reads on libuv's pool.
  *
- * Local code only: installed on dynalite's db module by local/storage-worker.mjs before a server
+ * Local code only: installed on dynalite's db module by local/storage-servers.mjs before a server
  * is created; nothing under node_modules is edited.
  */
 import { wrapEveryStore } from './dynalite-store-wrapper.mjs';

@@ -50,7 +50,7 @@ const script = (db: Db) =>
   });
 
 test('reads answer what dynalite\'s own reads answer, in the same order, never before the call returns', async () => {
-  // As on the storage thread: string storage, which supports getSync as memory-level does.
+  // As local/storage-servers.mjs opens it: string storage, which supports getSync as memory-level does.
   installStringStore(fromDynalite);
   const plain = dbModule.create({});
   const stats = installSyncGet(fromDynalite);

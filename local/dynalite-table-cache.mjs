@@ -22,7 +22,7 @@
  * tried to change it could not change it for the others. A hit answers at once (no level read,
  * no event-loop hops); errors (no such table, a table not yet ACTIVE) always come from dynalite.
  *
- * Local code only: installed on dynalite's db module by local/storage-worker.mjs before a
+ * Local code only: installed on dynalite's db module by local/storage-servers.mjs before a
  * server is created; nothing under node_modules is edited.
  */
 
@@ -154,7 +154,7 @@ export const cacheTableDescriptions = (store, stats) => {
 /**
  * Installs the cache on every store dynalite creates from now on, through `requireFromDynalite`
  * (a require rooted in dynalite's package, so the db module is the one its server uses).
- * Returns the counts (for the storage thread's usage report); installing twice keeps one cache.
+ * Returns the counts (for the storage usage report); installing twice keeps one cache.
  */
 export const installTableCache = (requireFromDynalite) =>
   wrapEveryStore(requireFromDynalite, 'tableCacheStats', { hits: 0, misses: 0, invalidations: 0, stores: 0, disabled: 0 }, cacheTableDescriptions);

@@ -3,7 +3,7 @@
  * description instead of interpreted on every request. The original, for each attribute value
  * of every item, matches a regular expression against the type name and builds a fresh
  * description object of the ten attribute types (with nested ones) before looking at the value:
- * a quarter of everything the storage thread allocated, hence of its collection work.
+ * a quarter of everything dynalite allocated, hence of its collection work.
  *
  * The compiled check returns what the original returns for every request it accepts: the same
  * copy (new containers, the same strings, Long/Integer/Short floored), with unknown and null
@@ -12,7 +12,7 @@
  * Blob, an unknown type) is not decided here: the request goes to the original, whose error
  * and wording dynalite sends.
  *
- * Local code only: installed on dynalite's validations module by local/storage-worker.mjs.
+ * Local code only: installed on dynalite's validations module by local/storage-servers.mjs.
  */
 
 /** Not decided here: the original check answers. */

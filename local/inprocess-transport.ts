@@ -1,11 +1,10 @@
 /**
  * A socket-free transport under the AWS SDK: each signed HTTP request the DynamoDB or S3 client
- * builds goes to the storage worker (local/storage-worker.mjs), where dynalite's own request
+ * builds goes to the storage servers (local/storage-servers.mjs), where dynalite's own request
  * listener or s3rver's own Koa app answers it, and its HTTP response goes back to the SDK's
  * deserializer. The protocol is the real one (SigV4 headers, JSON 1.0 or REST-XML bodies, status
  * codes, error types, checksums); only loopback TCP is skipped, which cost about a fifth of the
- * CPU of every call (both ends of an HTTP connection), and the servers' share runs on the
- * worker's thread, not the handlers'.
+ * CPU of every call (both ends of an HTTP connection).
  */
 import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
@@ -63,8 +62,8 @@ const queryString = (query: SdkHttpRequest['query']) => {
 const wireBody = async (body: unknown): Promise<string | Uint8Array> => {
   if (body === undefined || body === null) return '';
   if (typeof body === 'string') return body;
-  // A copy of just these bytes: the SDK's body views a larger pooled buffer, all of which a
-  // message to the storage thread would otherwise copy.
+  // A copy of just these bytes: the SDK's body may view a larger buffer, and a server keeps
+  // what it stores (s3rver's memory store holds the object's bytes).
   if (body instanceof Uint8Array) return new Uint8Array(body);
   // An S3 upload given as a stream: read whole, as the server would before answering.
   if (body instanceof Readable) return new Uint8Array(await buffer(body));
@@ -81,7 +80,7 @@ export interface InProcessOptions {
   streamResponses?: boolean;
 }
 
-/** The SDK request handler over a dispatch (the storage worker's), with fault injection on this side. */
+/** The SDK request handler over a dispatch (the storage servers'), with fault injection on this side. */
 export const inProcessRequestHandler = (dispatch: Dispatch, options: InProcessOptions = { service: 'DynamoDB' }): InProcessRequestHandler => {
   // A reset connection as Node reports it: the SDK's retry strategy treats ECONNRESET as transient.
   const connectionReset = () => Object.assign(new Error(`socket hang up (in-process ${options.service} paused)`), { code: 'ECONNRESET', name: 'Error' });

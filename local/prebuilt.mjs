@@ -29,8 +29,8 @@ const KEEP_OLD_BUILD_MS = 24 * 60 * 60 * 1000;
  */
 
 /**
- * Kept out of the CLI bundle: the storage servers (they load in their own worker thread, from
- * local/storage-worker.mjs; dynalite's dynamic requires do not bundle), the LevelDB binding
+ * Kept out of the CLI bundle: the storage servers' packages (dynalite's dynamic requires do not
+ * bundle; local/storage-servers.mjs imports them on first use), the LevelDB binding
  * behind --state (native, found through __dirname), and the build tools themselves.
  */
 export const CLI_EXTERNAL = ['dynalite', 's3rver', 'level', 'classic-level', 'esbuild', 'tsx', 'fsevents'];

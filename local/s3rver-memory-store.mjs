@@ -2,7 +2,7 @@
  * s3rver's objects kept in memory, for runs without a `--state` folder (whose DynamoDB side,
  * dynalite, is in memory then too). s3rver's FilesystemStore writes three files per PutObject
  * (the object, its md5, its metadata) and reads them back, with a mkdir, stat and rename on our
- * atomic path: about half of the storage thread's CPU per put, plus libuv's file-system threads.
+ * atomic path: about half of s3rver's CPU per put, plus libuv's file-system threads.
  * Here a put is one Map entry, and the REST protocol in front of it is unchanged: requests are
  * still parsed, authenticated and answered by s3rver's own Koa app and controllers, which call
  * this store with the same methods and expect the same results as FilesystemStore's.
@@ -13,7 +13,7 @@
  * start-after and max-keys applied as FilesystemStore does; only the metadata FilesystemStore
  * keeps (content type, cache and encoding headers, storage class, x-amz-meta-*) is kept.
  *
- * Plain JavaScript: loaded by local/storage-worker.mjs, which runs without a TypeScript loader.
+ * Plain JavaScript: loaded by local/storage-servers.mjs, which runs without a TypeScript loader.
  */
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';

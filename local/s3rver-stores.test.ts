@@ -66,7 +66,7 @@ describe.each([
       return { got, body: await got.Body!.transformToString('utf8') };
     };
 
-    test('the storage thread reports the store it uses', async () => {
+    test('the storage usage names the store s3rver uses', async () => {
       expect((await servers.storageUsage()).s3Store).toBe(store);
     });
 

@@ -7,7 +7,7 @@
  *
  * Only what Koa, on-finished and s3rver use of the two objects is here; both stay
  * `socket: null`, which they read as "not yet attached, still writable" (as on a keep-alive
- * connection between requests). Plain JavaScript: loaded by local/storage-worker.mjs.
+ * connection between requests). Plain JavaScript: loaded by local/storage-servers.mjs.
  */
 import { Readable, Writable } from 'node:stream';
 
