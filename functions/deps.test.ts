@@ -2,6 +2,7 @@ import { afterEach, describe, expect, test, vi } from 'vitest';
 import { ConfigError } from '../core/errors.ts';
 import { CountingMetrics } from '../core/metrics.ts';
 import { captureStdout } from '../test/support/capture-stdout.ts';
+import { ALL_PLUGINS } from './all-plugins.ts';
 import { buildDeps, metricsLoadedOnFirstCount, withPluginsOf } from './deps.ts';
 
 // Lambda's wiring (lazy clients: nothing is sent while deps are built), local metrics.
@@ -15,38 +16,40 @@ const env = {
 const build = (needs: Parameters<typeof buildDeps>[2], extra: Record<string, string> = {}) => buildDeps({ ...env, ...extra }, { metrics: new CountingMetrics() }, needs);
 
 describe('buildDeps builds only the plugin kinds a function names', () => {
-  test('every kind by default (the local runtime, tests)', async () => {
-    const { plugins } = await buildDeps(env, { metrics: new CountingMetrics() });
+  test('every kind with ALL_PLUGINS (the local runtime, tests)', async () => {
+    const { plugins } = await buildDeps(env, { metrics: new CountingMetrics() }, ALL_PLUGINS);
     expect(plugins.inspectors.map((i) => i.name)).toEqual(['blocklist', 'geoip']);
     expect(plugins.emitters.map((e) => e.name)).toEqual(['console']);
   });
 
   test('a kind left out throws when read, naming the fix, instead of reading as an empty list', async () => {
-    const { plugins } = await build({ inspectors: true });
+    const { plugins } = await build({ inspectors: ALL_PLUGINS.inspectors });
     expect(plugins.inspectors.map((i) => i.name)).toEqual(['blocklist', 'geoip']);
     expect(() => plugins.emitters).toThrow(ConfigError);
-    expect(() => plugins.emitters).toThrow(/does not load emitters: add `emitters: true` to the PLUGINS/);
+    expect(() => plugins.emitters).toThrow(/does not load emitters: name emitters \(a function importing ..\/emitters\/index.ts\) in the PLUGINS/);
+    expect(() => plugins.reviewer).toThrow(/does not load reviewer/);
     const none = await build({});
     expect(() => none.plugins.inspectors).toThrow(/does not load inspectors/);
-    // The reviewer is loaded on its first review, in every function.
-    expect(none.plugins.reviewer.name).toBe('configured');
+    // The reviewer is loaded on its first review, in the function that names it.
+    expect((await build({ reviewer: ALL_PLUGINS.reviewer })).plugins.reviewer.name).toBe('configured');
   });
 
   test('a misnamed plugin fails the cold start of the functions that use that kind, and only theirs', async () => {
-    await expect(build({ emitters: true }, { ALERTWARDEN_EMITTERS: 'consol' })).rejects.toThrow(/unknown emitter "consol"/);
-    await expect(build({ inspectors: true }, { ALERTWARDEN_INSPECTORS: 'geoipp' })).rejects.toThrow(/unknown inspector "geoipp"/);
+    await expect(build({ emitters: ALL_PLUGINS.emitters }, { ALERTWARDEN_EMITTERS: 'consol' })).rejects.toThrow(/unknown emitter "consol"/);
+    await expect(build({ inspectors: ALL_PLUGINS.inspectors }, { ALERTWARDEN_INSPECTORS: 'geoipp' })).rejects.toThrow(/unknown inspector "geoipp"/);
     await expect(build({}, { ALERTWARDEN_EMITTERS: 'consol' })).resolves.toBeDefined();
   });
 });
 
 describe('withPluginsOf: what a handler sees of deps built with every kind (the local runtime)', () => {
   test('the kinds it did not name throw, as they would in Lambda; the rest is the same deps, one view per deps', async () => {
-    const all = await buildDeps(env, { metrics: new CountingMetrics() });
-    const emitOnly = withPluginsOf({ emitters: true }, async () => all);
+    const all = await buildDeps(env, { metrics: new CountingMetrics() }, ALL_PLUGINS);
+    const emitOnly = withPluginsOf({ emitters: ALL_PLUGINS.emitters }, async () => all);
     const view = await emitOnly();
     expect(view.plugins.emitters).toBe(all.plugins.emitters);
     expect(() => view.plugins.inspectors).toThrow(/does not load inspectors/);
-    expect(view.plugins.reviewer).toBe(all.plugins.reviewer);
+    expect(() => view.plugins.reviewer).toThrow(/does not load reviewer/);
+    expect((await withPluginsOf({ reviewer: ALL_PLUGINS.reviewer }, async () => all)()).plugins.reviewer).toBe(all.plugins.reviewer);
     expect(view.store).toBe(all.store);
     expect(await emitOnly()).toBe(view);
     const none = await withPluginsOf({}, async () => all)();

@@ -5,7 +5,10 @@
  *
  * The plugin registries (inspectors, emitters, the reviewer) are imported only by the functions
  * that use them (PluginNeeds): building every registry was about 12 ms of CPU of each cold start
- * (code to compile, emitter settings parsed) in functions that never inspect or emit.
+ * (code to compile, emitter settings parsed) in functions that never inspect or emit. Each
+ * handler names the registries' modules itself (`() => import(...)`), never this file: a
+ * bundle holds what its handler can reach, and with the imports here every function's zip
+ * carried every emitter's code and SDK client (EC2 and IAM for quarantine alone: ~1.3 MB).
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { LogAttributes } from '@aws-lambda-powertools/logger/types';
@@ -14,6 +17,9 @@ import { ConfigError } from '../core/errors.ts';
 import { externalInspector, externalInspectorSpecsFrom, externalReviewer, externalReviewerArnFrom, type FunctionInvoker } from '../core/external-plugins.ts';
 import type { MetricName, PipelineMetrics } from '../core/metrics.ts';
 import type { Emitter, Inspector, PluginLogger, Reviewer } from '../core/plugins.ts';
+import type * as EmitterRegistry from '../emitters/index.ts';
+import type * as InspectorRegistry from '../inspectors/index.ts';
+import type * as ReviewerRegistry from '../reviewer/index.ts';
 import type { PipelineDeps } from '../core/pipeline/deps.ts';
 import type { SecretReader } from '../core/secrets.ts';
 import type { ExecutionStarter, ReportArchive, ReportStore } from '../core/store.ts';
@@ -46,19 +52,23 @@ export interface DepsOverrides {
 }
 
 /**
- * The plugin kinds a function uses; only those are imported and built. The reviewer is always
- * loaded on its first review. A kind left out is not an empty list: reading it throws.
+ * The plugin kinds a function uses, each as the import of its registry; only those are
+ * imported and built (the reviewer on its first review). A kind left out is not an empty list:
+ * reading it throws. Every kind at once: functions/all-plugins.ts (the local runtime, tests).
+ *
+ * @example
+ * const PLUGINS: PluginNeeds = { emitters: () => import('../emitters/index.ts') };
  */
 export interface PluginNeeds {
-  inspectors?: boolean;
-  emitters?: boolean;
+  inspectors?: () => Promise<typeof InspectorRegistry>;
+  emitters?: () => Promise<typeof EmitterRegistry>;
+  reviewer?: () => Promise<typeof ReviewerRegistry>;
 }
 
-/** Every kind: the local runtime and tests, which run all the functions with one set of deps. */
-export const ALL_PLUGINS: Readonly<PluginNeeds> = { inspectors: true, emitters: true };
-
 const notLoaded = (kind: keyof PluginNeeds): never => {
-  throw new ConfigError(`this function does not load ${kind}: add \`${kind}: true\` to the PLUGINS its handler passes to containerDeps and withPluginsOf (functions/<handler>.ts)`);
+  throw new ConfigError(
+    `this function does not load ${kind}: name ${kind} (a function importing ../${kind}/index.ts) in the PLUGINS its handler passes to containerDeps and withPluginsOf (functions/<handler>.ts)`,
+  );
 };
 
 const unconfiguredStarter: ExecutionStarter = {
@@ -145,7 +155,7 @@ const dynamoDbStoreOf = async (clients: AwsClientProviders, options: DynamoDbRep
   return typeof clients.dynamodb === 'function' ? portLoadedOnFirstCall<ReportStore>(make) : make();
 };
 
-export const buildDeps = async (env: Env, overrides: DepsOverrides = {}, needs: PluginNeeds = ALL_PLUGINS): Promise<PipelineDeps> => {
+export const buildDeps = async (env: Env, overrides: DepsOverrides, needs: PluginNeeds): Promise<PipelineDeps> => {
   const config = loadConfig(env);
   const clients = overrides.clients ?? lazyAwsClients(env);
   const logger = pluginLoggerOf(
@@ -168,8 +178,8 @@ export const buildDeps = async (env: Env, overrides: DepsOverrides = {}, needs: 
     }));
   const invoker = overrides.invoker ?? new LambdaFunctionInvoker();
   const [inspectorRegistry, emitterRegistry] = await Promise.all([
-    needs.inspectors ? import('../inspectors/index.ts') : undefined,
-    needs.emitters ? import('../emitters/index.ts') : undefined,
+    needs.inspectors?.(),
+    needs.emitters?.(),
   ]);
   let inspectors: Inspector[] | undefined;
   if (inspectorRegistry) {
@@ -188,11 +198,14 @@ export const buildDeps = async (env: Env, overrides: DepsOverrides = {}, needs: 
     ? selectEnabled('emitter', [...emitterRegistry.builtinEmitters(env, clients), ...(overrides.extraEmitters ?? [])], config.emitters)
     : undefined;
   const reviewerArn = externalReviewerArnFrom(env);
+  const reviewerRegistry = needs.reviewer;
   const reviewer =
     overrides.reviewer ??
     (reviewerArn
       ? externalReviewer(reviewerArn, invoker)
-      : reviewerLoadedOnFirstUse(async () => (await import('../reviewer/index.ts')).loadReviewer(env, clients)));
+      : reviewerRegistry
+        ? reviewerLoadedOnFirstUse(async () => (await reviewerRegistry()).loadReviewer(env, clients))
+        : undefined);
   const reportLinks = reportLinksOf(config.reportLink, config.bucketName, env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1');
   return {
     config,
@@ -209,7 +222,9 @@ export const buildDeps = async (env: Env, overrides: DepsOverrides = {}, needs: 
       get emitters() {
         return emitters ?? notLoaded('emitters');
       },
-      reviewer,
+      get reviewer() {
+        return reviewer ?? notLoaded('reviewer');
+      },
     },
     logger,
     metrics: overrides.metrics ?? metricsLoadedOnFirstCount(env),
@@ -225,7 +240,7 @@ export type DepsProvider = () => Promise<PipelineDeps>;
  * the plugin kinds the function uses.
  *
  * @example
- * export const handler = createEmitHandler(containerDeps({ emitters: true }));
+ * export const handler = createEmitHandler(containerDeps({ emitters: () => import('../emitters/index.ts') }));
  */
 export const containerDeps = (needs: PluginNeeds = {}): DepsProvider => {
   let deps: Promise<PipelineDeps> | undefined;
@@ -240,7 +255,7 @@ const views = new WeakMap<PipelineDeps, Map<string, PipelineDeps>>();
  */
 export const withPluginsOf = (needs: PluginNeeds, getDeps: DepsProvider): DepsProvider => async () => {
   const deps = await getDeps();
-  const key = `${needs.inspectors === true}/${needs.emitters === true}`;
+  const key = `${needs.inspectors !== undefined}/${needs.emitters !== undefined}/${needs.reviewer !== undefined}`;
   const byNeeds = views.get(deps) ?? new Map<string, PipelineDeps>();
   views.set(deps, byNeeds);
   let view = byNeeds.get(key);
@@ -255,7 +270,9 @@ export const withPluginsOf = (needs: PluginNeeds, getDeps: DepsProvider): DepsPr
         get emitters() {
           return needs.emitters ? plugins.emitters : notLoaded('emitters');
         },
-        reviewer: plugins.reviewer,
+        get reviewer() {
+          return needs.reviewer ? plugins.reviewer : notLoaded('reviewer');
+        },
       },
     };
     byNeeds.set(key, view);

@@ -16,7 +16,7 @@ const EmitEvent = z.object({
 });
 
 // The plugin kinds this function uses: it emits with one emitter.
-const PLUGINS: PluginNeeds = { emitters: true };
+const PLUGINS: PluginNeeds = { emitters: () => import('../emitters/index.ts') };
 
 export const createEmitHandler = (allDeps: DepsProvider) => {
   const getDeps = withPluginsOf(PLUGINS, allDeps);

@@ -27,7 +27,7 @@ const InspectEvent = z.object({
 });
 
 // The plugin kinds this function uses: it runs inspectors.
-const PLUGINS: PluginNeeds = { inspectors: true };
+const PLUGINS: PluginNeeds = { inspectors: () => import('../inspectors/index.ts') };
 
 export const createInspectHandler = (allDeps: DepsProvider) => {
   const getDeps = withPluginsOf(PLUGINS, allDeps);

@@ -7,7 +7,7 @@ import { parseEvent } from './event.ts';
 const PlanEvent = z.object({ reportId: z.string().min(1) });
 
 // The plugin kinds this function uses: it plans which inspectors see which attributes.
-const PLUGINS: PluginNeeds = { inspectors: true };
+const PLUGINS: PluginNeeds = { inspectors: () => import('../inspectors/index.ts') };
 
 export const createPlanInspectionHandler = (allDeps: DepsProvider) => {
   const getDeps = withPluginsOf(PLUGINS, allDeps);

@@ -19,6 +19,7 @@ import { createAwsClients, type AwsClients } from '../adapters/aws-clients.ts';
 import { loadConfig } from '../core/config.ts';
 import { InProcessFunctionInvoker } from '../adapters/lambda-invoker.ts';
 import { buildDeps, type DepsOverrides } from '../functions/deps.ts';
+import { ALL_PLUGINS } from '../functions/all-plugins.ts';
 import { createEmitHandler } from '../functions/emit.ts';
 import { createFinishRunHandler } from '../functions/finish-run.ts';
 import { createIngestHandler } from '../functions/ingest.ts';
@@ -249,7 +250,7 @@ export class LocalRuntime {
         metrics: options.metrics ?? new CountingMetrics(),
         invoker: options.invoker ?? new InProcessFunctionInvoker(new Map(Object.entries(options.functions ?? {}))),
         ...(inMemory ? { store: memoryStoreFor(env), archive: new MemoryReportArchive() } : {}),
-      });
+      }, ALL_PLUGINS);
       // Unlike Lambda (first use), a local run loads lists and databases up front: a list that
       // cannot be read stops the run here, naming its path, instead of failing each inspection.
       await prepareInspectors(deps.plugins.inspectors, deps.logger);

@@ -352,8 +352,15 @@ test('packages offline and writes one zip per function: its own code only; Init 
 
 // A string only each registry's own module holds (minified code keeps string literals).
 const REGISTRY_MARKERS = { inspectors: '"aws-cloudtrail-history":{accepts:', emitters: 'ALERTWARDEN_FILE_EMITTER_PATH', reviewer: 'ALERTWARDEN_REVIEW_POLICY' } as const;
+// The registries each function names in its PLUGINS (functions/<handler>.ts); the detectors' functions use none.
+const REGISTRIES_OF: Record<string, (keyof typeof REGISTRY_MARKERS)[]> = {
+  planInspection: ['inspectors'],
+  inspect: ['inspectors'],
+  review: ['inspectors', 'emitters', 'reviewer'],
+  emit: ['emitters'],
+};
 
-test('no handler module carries a plugin registry: each is imported by the functions that use it, when their deps are built (inspect registers its opt-in inspectors into its own)', async () => {
+test('no handler module carries a plugin registry, and a zip holds only the registries its function names: each is imported when its deps are built (inspect registers its opt-in inspectors into its own)', async () => {
   for (const [key, file] of Object.entries(FUNCTIONS)) {
     const zip = await readZip(join(outDir, `${key}.zip`));
     const handlerModule = handlerModuleOf(zip, `functions/${file}.mjs`)!;
@@ -362,9 +369,12 @@ test('no handler module carries a plugin registry: each is imported by the funct
     for (const [kind, marker] of Object.entries(REGISTRY_MARKERS)) {
       const expected = key === 'inspect' && kind === 'inspectors';
       assert.equal(withHandler.includes(marker), expected, `${key} ${expected ? 'does not load' : 'loads'} the ${kind} registry with its handler module`);
-      // The markers do name each registry: the pipeline functions can still load them.
-      if (!FUNCTIONS[key]!.match(/^(cloudtrail|flowlog)-/)) assert.ok(reachable.includes(marker), `${key} cannot load the ${kind} registry`);
+      // The markers do name each registry: the functions that name it can load it, and only those carry it.
+      const named = (REGISTRIES_OF[key] ?? []).includes(kind as keyof typeof REGISTRY_MARKERS);
+      assert.equal(reachable.includes(marker), named, `${key} ${named ? 'cannot load' : 'carries'} the ${kind} registry`);
     }
+    // The EC2 and IAM clients (~1.3 MB: quarantine, the AWS-context inspectors) come with the registries, never without.
+    if (!REGISTRIES_OF[key]) for (const client of ['@aws-sdk/client-ec2', '@aws-sdk/client-iam']) assert.ok(!reachable.includes(client), `${key} carries ${client}`);
   }
 });
 
