@@ -104,6 +104,7 @@ const dynaliteSavings = (a: StorageUsage, b: StorageUsage) => ({
   storeKeys: { cached: b.keyMemo.hits - a.keyMemo.hits, computed: b.keyMemo.computed - a.keyMemo.computed + b.keyMemo.original - a.keyMemo.original },
   attributeValues: { fast: b.numberChecks.fast - a.numberChecks.fast, dynalite: b.numberChecks.original - a.numberChecks.original },
   checksums: b.nativeCrc32 - a.nativeCrc32,
+  requestIds: b.pooledRequestIds - a.pooledRequestIds,
 });
 type DynaliteSavings = ReturnType<typeof dynaliteSavings>;
 
@@ -429,7 +430,7 @@ const main = async () => {
     console.log(
       `  dynalite savings (local/dynalite-*.mjs), end to end per report: table descriptions ${per(s.tableDescriptions.cached)} from memory, ${per(s.tableDescriptions.read)} read; ` +
         `item reads ${per(s.itemReads.sync)} by getSync, ${per(s.itemReads.level)} by level; store keys ${per(s.storeKeys.cached)} from memory, ${per(s.storeKeys.computed)} computed; ` +
-        `attribute values ${per(s.attributeValues.fast)} checked at once, ${per(s.attributeValues.dynalite)} by dynalite; checksums by zlib ${per(s.checksums)}`,
+        `attribute values ${per(s.attributeValues.fast)} checked at once, ${per(s.attributeValues.dynalite)} by dynalite; checksums by zlib ${per(s.checksums)}; request ids from the pool ${per(s.requestIds)}`,
     );
   }
   console.log('');

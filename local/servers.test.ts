@@ -79,6 +79,7 @@ test('dynalite parses each distinct expression once (the memo is installed), and
   const tables = { hits: end.tableCache.hits - start.tableCache.hits, misses: end.tableCache.misses - start.tableCache.misses };
   expect(tables, `table descriptions over 30 UpdateItem calls: ${JSON.stringify(tables)}`).toStrictEqual({ hits: 30, misses: 0 });
   expect(end.nativeCrc32 - start.nativeCrc32, 'response checksums by zlib').toBe(30);
+  expect(end.pooledRequestIds - start.pooledRequestIds, 'request ids from the pool').toBe(30);
   // Each UpdateItem reads its item once (the description came from the cache), by getSync.
   const reads = { sync: end.syncGets.sync - start.syncGets.sync, original: end.syncGets.original - start.syncGets.original };
   expect(reads, `item reads over 30 UpdateItem calls: ${JSON.stringify(reads)}`).toStrictEqual({ sync: 30, original: 0 });

@@ -19,6 +19,8 @@ export interface StorageUsage {
   tableCache: { hits: number; misses: number };
   /** Response checksums (x-amz-crc32) computed by zlib (local/dynalite-crc32.mjs). */
   nativeCrc32: number;
+  /** Request ids made from pooled random bytes (local/dynalite-request-id.mjs). */
+  pooledRequestIds: number;
   /** dynalite's item reads answered by getSync, and those left to its own path (local/dynalite-sync-get.mjs). */
   syncGets: { sync: number; original: number };
   /** Store keys whose hash-key part came from memory or was computed, and keys left to dynalite (local/dynalite-key-memo.mjs). */
@@ -36,6 +38,7 @@ const NO_STORAGE_USAGE: StorageUsage = {
   stringStores: 0,
   tableCache: { hits: 0, misses: 0 },
   nativeCrc32: 0,
+  pooledRequestIds: 0,
   syncGets: { sync: 0, original: 0 },
   keyMemo: { hits: 0, computed: 0, original: 0 },
   numberChecks: { fast: 0, original: 0 },

@@ -28,6 +28,7 @@ import { installNativeCrc32 } from './dynalite-crc32.mjs';
 import { installExpressionMemo } from './dynalite-expression-memo.mjs';
 import { installKeyMemo } from './dynalite-key-memo.mjs';
 import { installNumberCheck } from './dynalite-number-check.mjs';
+import { installRequestIdPool } from './dynalite-request-id.mjs';
 import { installStringStore } from './dynalite-string-store.mjs';
 import { installSyncGet } from './dynalite-sync-get.mjs';
 import { installTableCache } from './dynalite-table-cache.mjs';
@@ -91,6 +92,8 @@ const loadDynalite = () =>
       tableCache: installTableCache(fromDynalite),
       // Response checksums (x-amz-crc32) by zlib instead of a JavaScript loop (local/dynalite-crc32.mjs).
       crc32: installNativeCrc32(fromDynalite),
+      // Request ids' random bytes from a pool, not one OpenSSL call per response, while dynalite serves (local/dynalite-request-id.mjs).
+      requestIds: installRequestIdPool(fromDynalite),
       // Item reads answered by memory-level's getSync, without the promise wrapping (local/dynalite-sync-get.mjs).
       syncGet: installSyncGet(fromDynalite),
       // Each distinct hash key's MD5 and text computed once for the store keys (local/dynalite-key-memo.mjs).
@@ -144,7 +147,8 @@ export const startStorageServers = async (options) => {
       };
       dynaliteListener(incoming, outgoing);
       if (request.body.length > 0) incoming.emit('data', bytesOf(request.body));
-      incoming.emit('end');
+      // dynalite handles the request when its body ends, drawing the response's id there.
+      savings.requestIds.whileServing(() => incoming.emit('end'));
     });
 
   /** One request given to s3rver's Koa app as its http.Server would give it, without a socket. */
@@ -180,6 +184,7 @@ export const startStorageServers = async (options) => {
       stringStores: savings.stringStore.stores,
       tableCache: { hits: savings.tableCache.hits, misses: savings.tableCache.misses },
       nativeCrc32: savings.crc32.native,
+      pooledRequestIds: savings.requestIds.stats.pooled,
       syncGets: { ...savings.syncGet },
       keyMemo: { ...savings.keyMemo },
       numberChecks: { ...savings.numberCheck },
