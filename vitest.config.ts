@@ -28,8 +28,9 @@ const DEPLOY = ['test/deploy/**/*.test.ts'];
 // Unit files that replace a module with vi.mock: a shared module cache would hand them (or the
 // files after them) the wrong copy, so they run isolated. So do the tests of dynalite's savings
 // (local/dynalite-*.mjs): each compares dynalite's own modules with and without one installed,
-// and any file that starts the local servers installs them all on the process's copy of dynalite.
-const ISOLATED = ['emitters/file/concurrency.test.ts', 'emitters/quarantine/lazy-load.test.ts', 'local/dynalite-*.test.ts'];
+// and any file that starts the local servers installs them all on the process's copy of dynalite;
+// and the test that loads dynalite before the servers on purpose (local/storage-servers.test.ts).
+const ISOLATED = ['emitters/file/concurrency.test.ts', 'emitters/quarantine/lazy-load.test.ts', 'local/dynalite-*.test.ts', 'local/storage-servers.test.ts'];
 
 export default defineConfig({
   test: {

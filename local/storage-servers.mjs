@@ -78,6 +78,12 @@ const LOADED = Symbol.for('alertwarden.local.dynalite');
 const loadDynalite = () =>
   (globalThis[LOADED] ??= (async () => {
     const fromDynalite = createRequire(import.meta.resolve('dynalite'));
+    // Loaded before, dynalite's db module holds memory-level's own class: string storage could not
+    // take effect, and the stores would quietly keep Buffers (a test file that imported dynalite
+    // itself, earlier in the same worker, did that).
+    if (fromDynalite.cache[fromDynalite.resolve('./db/index.js')]) {
+      throw new Error('dynalite was loaded before local/storage-servers.mjs: start it through startLocalServers (local/servers.ts), not by importing dynalite');
+    }
     // Items and keys kept as text, not converted to and from Buffers on every access (local/dynalite-string-store.mjs).
     const stringStore = installStringStore(fromDynalite);
     const { default: dynalite } = await import('dynalite');

@@ -5,12 +5,11 @@
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import { describe, test } from 'vitest';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
-import dynalite from 'dynalite';
 import { PIPELINE_DEFINITION, ROUND_DEFINITION } from '../../local/engine.ts';
+import { startLocalServers } from '../../local/servers.ts';
 import { compare } from './compare.ts';
 import { deepalertUsage, type Workload } from './deepalert.ts';
 import { functionKeyOf, readFixedResources, readFunctionConfigs } from './deployment.ts';
@@ -135,11 +134,11 @@ describe('deployment reader', () => {
 
 describe('DynamoDB item size (failed conditional writes are billed by it)', () => {
   test('agrees with dynalite, which applies AWS rules, on write units for items around the 1 KB steps', async () => {
-    const server = dynalite({ createTableMs: 0 }) as import('node:http').Server;
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    // dynalite as the local runtime starts it (local/storage-servers.mjs).
+    const servers = await startLocalServers({ tableName: 'cost-base', bucketName: 'cost-test' });
     try {
       const client = new DynamoDBClient({
-        endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+        endpoint: servers.dynamodbEndpoint,
         region: 'us-east-1',
         credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
       });
@@ -167,7 +166,7 @@ describe('DynamoDB item size (failed conditional writes are billed by it)', () =
       assert.equal(checked, 6);
       client.destroy();
     } finally {
-      await new Promise((resolve) => server.close(resolve));
+      await servers.stop();
     }
   });
 });

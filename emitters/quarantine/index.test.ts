@@ -19,14 +19,12 @@ import {
 } from '@aws-sdk/client-ec2';
 import { GetAccessKeyLastUsedCommand, IAMClient, ListUserTagsCommand, PutUserPolicyCommand, UpdateAccessKeyCommand } from '@aws-sdk/client-iam';
 import { mockClient } from 'aws-sdk-client-mock';
-import dynalite from 'dynalite';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { ConfigError } from '../../core/errors.ts';
 import type { Emitter } from '../../core/plugins.ts';
 import { makeAttribute, makeEmitContext, makeReport } from '../../core/testing.ts';
 import type { Report } from '../../core/report.ts';
-import { createPkSkTable, LOCAL_CREDENTIALS } from '../../local/servers.ts';
+import { createPkSkTable, LOCAL_CREDENTIALS, startLocalServers, type LocalServers } from '../../local/servers.ts';
 import { quarantineSettingsFrom, type QuarantineSettings } from './config.ts';
 import { createQuarantineEmitter, QuarantineIncompleteError } from './index.ts';
 import { DynamoDbQuarantineLedger } from './ledger.ts';
@@ -36,15 +34,14 @@ const iamMock = mockClient(IAMClient);
 const ec2 = new EC2Client({ region: 'us-east-1', credentials: LOCAL_CREDENTIALS });
 const iam = new IAMClient({ region: 'us-east-1', credentials: LOCAL_CREDENTIALS });
 
-let server: ReturnType<typeof dynalite>;
+// The local storage servers, as the runtime starts them (dynalite with its savings: local/storage-servers.mjs).
+let servers: LocalServers;
 let dynamodb: DynamoDBClient;
 let tableSeq = 0;
 
 beforeAll(async () => {
-  server = dynalite({ createTableMs: 0 });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const { port } = server.address() as AddressInfo;
-  dynamodb = new DynamoDBClient({ region: 'us-east-1', endpoint: `http://127.0.0.1:${port}`, credentials: LOCAL_CREDENTIALS });
+  servers = await startLocalServers({ tableName: 'quarantine-test', bucketName: 'quarantine-test' });
+  dynamodb = new DynamoDBClient({ region: 'us-east-1', endpoint: servers.dynamodbEndpoint, credentials: LOCAL_CREDENTIALS });
 });
 
 afterAll(async () => {
@@ -52,7 +49,7 @@ afterAll(async () => {
   ec2Mock.restore();
   iamMock.restore();
   dynamodb?.destroy();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await servers?.stop();
 });
 
 beforeEach(() => {
