@@ -1,8 +1,8 @@
 /**
  * Real-protocol DynamoDB and S3 servers on 127.0.0.1, started on free ports in this process
- * (local/storage-servers.mjs): the pipeline's AWS SDK clients talk to them
- * exactly as they would to AWS, while the servers' own work runs on the second core. In memory
- * by default; in a given folder (LevelDB + files) when a run must survive being killed.
+ * (local/storage-servers.mjs): the pipeline's AWS SDK clients talk to them exactly as they would
+ * to AWS. In memory by default; in a given folder (LevelDB + files) when a run must survive
+ * being killed.
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -145,8 +145,8 @@ export const noLocalServers = (): LocalServers => {
  * 39-49 ms), as the worker thread's batched messages did before.
  */
 export const servedInTurns = () => {
-  let requests: (() => void)[] = [];
-  let replies: (() => void)[] = [];
+  const requests: (() => void)[] = [];
+  const replies: (() => void)[] = [];
   const flush = (queue: (() => void)[]) => {
     for (const run of queue) run();
   };
@@ -195,21 +195,26 @@ export const startLocalServers = async (options: LocalServersOptions): Promise<L
   });
 
   const client = new DynamoDBClient({ region: 'us-east-1', endpoint: dynamodbEndpoint, credentials: LOCAL_CREDENTIALS, requestHandler: dynamodbRequestHandler });
-  const created = createPkSkTable(client, options.tableName);
-
-  // A persistent folder already has its table from the previous run.
-  await created.catch((error: unknown) => {
-    if (!(error instanceof ResourceInUseException)) throw error;
-  });
-  // dynalite answers batch calls on a CREATING table with ResourceNotFoundException; a socket's
-  // latency used to hide that window, the in-process transport does not.
-  for (let attempt = 0; ; attempt++) {
-    const { Table } = await client.send(new DescribeTableCommand({ TableName: options.tableName }));
-    if (Table?.TableStatus === 'ACTIVE') break;
-    if (attempt === 200) throw new Error(`table ${options.tableName} is still ${Table?.TableStatus} after 2 s`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
+  try {
+    // A persistent folder already has its table from the previous run.
+    await createPkSkTable(client, options.tableName).catch((error: unknown) => {
+      if (!(error instanceof ResourceInUseException)) throw error;
+    });
+    // dynalite answers batch calls on a CREATING table with ResourceNotFoundException; a socket's
+    // latency used to hide that window, the in-process transport does not.
+    for (let attempt = 0; ; attempt++) {
+      const { Table } = await client.send(new DescribeTableCommand({ TableName: options.tableName }));
+      if (Table?.TableStatus === 'ACTIVE') break;
+      if (attempt === 200) throw new Error(`table ${options.tableName} is still ${Table?.TableStatus} after 2 s`);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  } catch (error) {
+    // Servers that will never be used: their ports are closed, not left to the end of the process.
+    await storage.stop();
+    throw error;
+  } finally {
+    client.destroy();
   }
-  client.destroy();
 
   let stopped: Promise<void> | undefined;
   return {
