@@ -8,12 +8,16 @@ import { DynamoDBClient, GetItemCommand, PutItemCommand, QueryCommand, UpdateIte
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { createAwsClients } from '../adapters/aws-clients.ts';
 import { nodeArgsFor } from '../test/support/typescript.ts';
 import { LOCAL_CREDENTIALS, localServerEnv, servedInTurns, startLocalServers, type LocalServers } from './servers.ts';
 import type { WireRequest, WireResponse } from './inprocess-transport.ts';
+import { startStorageServers } from './storage-servers.mjs';
 
 const TABLE = 'servers-test';
 let servers: LocalServers;
@@ -222,4 +226,18 @@ test.skipIf(!existsSync('/proc/self/net/tcp'))('servers whose start failed close
   await expect(startLocalServers({ tableName: 'ab', bucketName: 'servers-test-4' })).rejects.toThrow(/TableName must be at least 3 characters/);
   const failed = listeningSockets();
   expect({ running: running - before, stopped: stopped - before, failed: failed - before }).toStrictEqual({ running: 2, stopped: 0, failed: 0 });
+});
+
+test.skipIf(!existsSync('/proc/self/net/tcp'))('when s3rver cannot start, dynalite does not stay listening either', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'servers-test-'));
+  try {
+    // A file where s3rver's folder should be: its bucket cannot be created.
+    const notAFolder = join(dir, 's3');
+    await writeFile(notAFolder, 'not a folder');
+    const before = listeningSockets();
+    await expect(startStorageServers({ s3Directory: notAFolder, bucketName: 'servers-test-5' })).rejects.toThrow();
+    expect(listeningSockets() - before, 'ports left listening after the failed start').toBe(0);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });

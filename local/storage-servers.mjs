@@ -125,6 +125,17 @@ export const startStorageServers = async (options) => {
   const dynamo = dynalite({ createTableMs: 0, ...(options.dynamoPath ? { path: options.dynamoPath } : {}) });
   const dynamoPort = await listen(dynamo);
   dynamo.unref();
+  try {
+    return await withS3(options, savings, dynamo, dynamoPort);
+  } catch (error) {
+    // No half-started pair: dynalite's port closes with the failed start.
+    await close(dynamo);
+    throw error;
+  }
+};
+
+/** s3rver beside a listening dynalite, and the two as one StorageServers. */
+const withS3 = async (options, savings, dynamo, dynamoPort) => {
   const s3 = new S3rver({ address: '127.0.0.1', port: 0, silent: true, ...(options.s3Directory ? { directory: options.s3Directory } : {}), configureBuckets: [{ name: options.bucketName }] });
   // s3rver takes no store option: its app and its request contexts share the one it built.
   if (options.s3Directory) makePutsAtomic(s3.store);
