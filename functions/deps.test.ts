@@ -30,8 +30,13 @@ describe('buildDeps builds only the plugin kinds a function names', () => {
     expect(() => plugins.reviewer).toThrow(/does not load reviewer/);
     const none = await build({});
     expect(() => none.plugins.inspectors).toThrow(/does not load inspectors/);
-    // The reviewer is loaded on its first review, in the function that names it.
+    // The reviewer is loaded on its first review, in the function that names it; an external one likewise.
     expect((await build({ reviewer: ALL_PLUGINS.reviewer })).plugins.reviewer.name).toBe('configured');
+    const external = { ALERTWARDEN_EXTERNAL_REVIEWER: 'arn:aws:lambda:us-east-1:123456789012:function:my-reviewer' };
+    expect(() => none.plugins.reviewer).toThrow(/does not load reviewer/);
+    const withoutReviewer = await build({}, external);
+    expect(() => withoutReviewer.plugins.reviewer).toThrow(/does not load reviewer/);
+    expect((await build({ reviewer: ALL_PLUGINS.reviewer }, external)).plugins.reviewer.name).not.toBe('configured');
   });
 
   test('a misnamed plugin fails the cold start of the functions that use that kind, and only theirs', async () => {

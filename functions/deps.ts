@@ -199,13 +199,14 @@ export const buildDeps = async (env: Env, overrides: DepsOverrides, needs: Plugi
     : undefined;
   const reviewerArn = externalReviewerArnFrom(env);
   const reviewerRegistry = needs.reviewer;
+  // The external reviewer too only where the function names the reviewer, as the built-in one.
   const reviewer =
     overrides.reviewer ??
-    (reviewerArn
-      ? externalReviewer(reviewerArn, invoker)
-      : reviewerRegistry
-        ? reviewerLoadedOnFirstUse(async () => (await reviewerRegistry()).loadReviewer(env, clients))
-        : undefined);
+    (reviewerRegistry === undefined
+      ? undefined
+      : reviewerArn
+        ? externalReviewer(reviewerArn, invoker)
+        : reviewerLoadedOnFirstUse(async () => (await reviewerRegistry()).loadReviewer(env, clients)));
   const reportLinks = reportLinksOf(config.reportLink, config.bucketName, env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1');
   return {
     config,
