@@ -127,17 +127,38 @@ const makeCompiler = () => {
     }
   };
 
-  /** The original's `checkTypes(data, types)`: unknown and null members deleted, the known ones checked in the types' order. */
+  /**
+   * The original's `checkTypes(data, types)`: unknown and null members deleted, the known ones
+   * checked in the types' order. The original checks a member absent from the data as null (left
+   * out) whatever its type, so data with a single member (every attribute value: `{ S: '...' }`
+   * among the ten types of AttributeValue) is checked on that member alone, not on all ten: about
+   * half the CPU of a 25-item BatchWriteItem's check.
+   */
   const structs = new WeakMap();
   const compileStruct = (types) => {
     let struct = structs.get(types);
     if (struct) return struct;
     let members;
+    let checkOf;
     struct = (data) => {
+      let present = 0;
+      let only;
       for (const key in data) {
         if (!types[key] || data[key] == null) delete data[key];
+        else {
+          present++;
+          only = key;
+        }
       }
       members ??= Object.keys(types).map((key) => [key, compile(types[key])]);
+      checkOf ??= new Map(members);
+      if (present === 1 && checkOf.has(only)) {
+        const checked = checkOf.get(only)(data[only]);
+        if (checked === UNDECIDED) return UNDECIDED;
+        const out = {};
+        if (checked != null) out[only] = checked;
+        return out;
+      }
       const out = {};
       for (const [key, check] of members) {
         const checked = check(data[key]);
