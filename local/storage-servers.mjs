@@ -114,6 +114,12 @@ const loadDynalite = () =>
 const bytesOf = (body) =>
   typeof body === 'string' ? Buffer.from(body, 'utf8') : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
 
+/** Neither the listening socket nor a connection to it (another process, a client over HTTP) holds the process open. */
+const withoutHoldingTheProcess = (server) => {
+  server.unref();
+  server.on('connection', (socket) => socket.unref());
+};
+
 /**
  * Starts both servers on free loopback ports. Neither holds the process open: a runtime nobody
  * stopped does not keep it alive.
@@ -124,7 +130,7 @@ export const startStorageServers = async (options) => {
   const { dynalite, savings } = await loadDynalite();
   const dynamo = dynalite({ createTableMs: 0, ...(options.dynamoPath ? { path: options.dynamoPath } : {}) });
   const dynamoPort = await listen(dynamo);
-  dynamo.unref();
+  withoutHoldingTheProcess(dynamo);
   try {
     return await withS3(options, savings, dynamo, dynamoPort);
   } catch (error) {
@@ -146,7 +152,7 @@ const withS3 = async (options, savings, dynamo, dynamoPort) => {
   s3.middleware = s3.middleware.filter((middleware) => middleware.name !== 'logger');
   s3.logger.silent = true;
   const s3Port = (await s3.run()).port;
-  s3.httpServer.unref();
+  withoutHoldingTheProcess(s3.httpServer);
   const dynaliteListener = dynamo.listeners('request')[0];
   // The listener s3rver's HTTP server calls (its Koa app), for requests that come without a socket.
   const s3Listener = s3.httpServer.listeners('request')[0];
