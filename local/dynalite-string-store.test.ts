@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import { afterEach, expect, test } from 'vitest';
 import { installStringStore } from './dynalite-string-store.mjs';
 
-// memory-level as dynalite requires it (this test's copy: the storage worker has its own).
+// memory-level as dynalite requires it (this test's copy, in a process of its own: vitest.config.ts).
 const fromDynalite = createRequire(import.meta.resolve('dynalite'));
 const memoryLevel = fromDynalite('memory-level') as { MemoryLevel: new (options?: object) => Level };
 const original = memoryLevel.MemoryLevel;

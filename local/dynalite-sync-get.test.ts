@@ -6,8 +6,8 @@ import { afterAll, expect, test } from 'vitest';
 import { installStringStore } from './dynalite-string-store.mjs';
 import { installSyncGet } from './dynalite-sync-get.mjs';
 
-// dynalite's db module and memory-level as the storage worker loads them (this test's copies,
-// shared with other unit files: restored after the file).
+// dynalite's db module and memory-level as local/storage-servers.mjs loads them (this test's
+// copies, in a process of its own: vitest.config.ts; restored after the file all the same).
 const fromDynalite = createRequire(import.meta.resolve('dynalite'));
 type Callback = (err: Error | null, value?: unknown) => void;
 interface Db {

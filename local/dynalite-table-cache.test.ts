@@ -3,8 +3,8 @@ import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { installTableCache, type TableCacheStats } from './dynalite-table-cache.mjs';
 
-// dynalite as the storage worker loads it (this test's copy; other unit files share this module
-// cache, so the original db module is restored after the file).
+// dynalite as local/storage-servers.mjs loads it (this test's copy, in a process of its own:
+// vitest.config.ts; the original db module is restored after the file all the same).
 const fromDynalite = createRequire(import.meta.resolve('dynalite'));
 const dynalite = fromDynalite('dynalite') as (options: object) => Server;
 type Callback = (err: (Error & { body?: { __type: string; message: string } }) | null, table?: Record<string, unknown>) => void;

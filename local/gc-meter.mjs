@@ -2,8 +2,7 @@
  * Garbage collection on the calling thread (its own V8 heap), for the bench: collections, their
  * pauses, and the bytes allocated. V8 gives no running total of allocation, so it is read off
  * the collections: what the heap held before each one, less what it held after the previous
- * one (plus what it holds now, less after the last). Plain JavaScript: the storage worker uses
- * it too.
+ * one (plus what it holds now, less after the last).
  */
 import { GCProfiler, getHeapStatistics } from 'node:v8';
 
