@@ -243,14 +243,16 @@ export class LocalRuntime {
     const clients = await createAwsClients(env, { dynamodb: servers.dynamodbRequestHandler, s3: servers.s3RequestHandler });
     let deps: PipelineDeps;
     try {
-      deps = await buildDeps(env, {
+      // Every plugin kind, built once for all the handlers; each still sees its own (withPluginsOf).
+      const overrides: DepsOverrides = {
         ...options,
         clients,
         starter,
         metrics: options.metrics ?? new CountingMetrics(),
         invoker: options.invoker ?? new InProcessFunctionInvoker(new Map(Object.entries(options.functions ?? {}))),
         ...(inMemory ? { store: memoryStoreFor(env), archive: new MemoryReportArchive() } : {}),
-      }, ALL_PLUGINS);
+      };
+      deps = await buildDeps(env, overrides, ALL_PLUGINS);
       // Unlike Lambda (first use), a local run loads lists and databases up front: a list that
       // cannot be read stops the run here, naming its path, instead of failing each inspection.
       await prepareInspectors(deps.plugins.inspectors, deps.logger);
