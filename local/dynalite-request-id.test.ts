@@ -1,8 +1,8 @@
-import { EventEmitter } from 'node:events';
 import type { Server } from 'node:http';
 import { createRequire } from 'node:module';
 import { afterAll, expect, test, vi } from 'vitest';
 import { installRequestIdPool } from './dynalite-request-id.mjs';
+import { serveDynalite } from './storage-servers.mjs';
 
 // The crypto module as dynalite requires it: this thread's (restored after the file).
 const fromDynalite = createRequire(import.meta.resolve('dynalite'));
@@ -57,20 +57,11 @@ test("dynalite's responses keep their request id format, one pooled id per respo
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   const headers = { 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': 'DynamoDB_20120810.ListTables', 'x-amz-date': '20261201T000000Z', authorization: 'AWS4-HMAC-SHA256 Credential=a/20261201/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0' };
   const [listener] = server.listeners('request') as ((request: unknown, response: unknown) => void)[];
-  // As local/storage-servers.mjs hands dynalite a request: its listener, then the body, then its end in the scope.
-  const withoutSocket = () =>
-    new Promise<{ id: string; body: string }>((resolve) => {
-      const incoming = Object.assign(new EventEmitter(), { method: 'POST', url: '/', headers });
-      const sent: Record<string, string> = {};
-      listener!(incoming, {
-        statusCode: 200,
-        setHeader: (name: string, value: unknown) => void (sent[name.toLowerCase()] = String(value)),
-        getHeader: (name: string) => sent[name.toLowerCase()],
-        end: (body: string) => resolve({ id: sent['x-amzn-requestid']!, body }),
-      });
-      incoming.emit('data', Buffer.from('{}'));
-      pool.whileServing(() => incoming.emit('end'));
-    });
+  // As local/storage-servers.mjs hands dynalite a request: without a socket, its end in the scope.
+  const withoutSocket = async () => {
+    const { headers: sent, body } = await serveDynalite(listener!, pool, { method: 'POST', url: '/', headers, body: '{}' });
+    return { id: sent['x-amzn-requestid']!, body: String(body) };
+  };
   try {
     const { port } = server.address() as { port: number };
     const before = stats.pooled;

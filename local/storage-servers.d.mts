@@ -15,4 +15,11 @@ export interface StorageServers {
   stop(): Promise<void>;
 }
 
+/** One request given to dynalite's request listener without a socket, its id drawn in the pool's scope. */
+export declare const serveDynalite: (
+  listener: (request: unknown, response: unknown) => void,
+  requestIds: { whileServing: <T>(serve: () => T) => T },
+  request: WireRequest,
+) => Promise<WireResponse>;
+
 export declare const startStorageServers: (options: { dynamoPath?: string; s3Directory?: string; bucketName: string }) => Promise<StorageServers>;

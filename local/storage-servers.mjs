@@ -121,6 +121,30 @@ const withoutHoldingTheProcess = (server) => {
 };
 
 /**
+ * One request given to dynalite's request listener as its http.Server would give it, without a
+ * socket; resolves with the response. Its id is drawn from the pool (local/dynalite-request-id.mjs).
+ *
+ * @param {(request: object, response: object) => void} listener dynalite's own request listener
+ * @param {{ whileServing: <T>(serve: () => T) => T }} requestIds
+ * @param {{ method: string, url: string, headers: Record<string, string>, body: string | Uint8Array }} request
+ */
+export const serveDynalite = (listener, requestIds, request) =>
+  new Promise((resolve) => {
+    const incoming = Object.assign(new EventEmitter(), { method: request.method, url: request.url, headers: request.headers });
+    const headers = {};
+    const outgoing = {
+      statusCode: 200,
+      setHeader: (name, value) => void (headers[name.toLowerCase()] = String(value)),
+      getHeader: (name) => headers[name.toLowerCase()],
+      end: (body) => resolve({ statusCode: outgoing.statusCode, headers, body: body ?? '' }),
+    };
+    listener(incoming, outgoing);
+    if (request.body.length > 0) incoming.emit('data', bytesOf(request.body));
+    // dynalite handles the request when its body ends, drawing the response's id there.
+    requestIds.whileServing(() => incoming.emit('end'));
+  });
+
+/**
  * Starts both servers on free loopback ports. Neither holds the process open: a runtime nobody
  * stopped does not keep it alive.
  *
@@ -157,22 +181,7 @@ const withS3 = async (options, savings, dynamo, dynamoPort) => {
   // The listener s3rver's HTTP server calls (its Koa app), for requests that come without a socket.
   const s3Listener = s3.httpServer.listeners('request')[0];
 
-  /** One request given to dynalite's listener as the http.Server would give it, without a socket. */
-  const dynamodb = (request) =>
-    new Promise((resolve) => {
-      const incoming = Object.assign(new EventEmitter(), { method: request.method, url: request.url, headers: request.headers });
-      const headers = {};
-      const outgoing = {
-        statusCode: 200,
-        setHeader: (name, value) => void (headers[name.toLowerCase()] = String(value)),
-        getHeader: (name) => headers[name.toLowerCase()],
-        end: (body) => resolve({ statusCode: outgoing.statusCode, headers, body: body ?? '' }),
-      };
-      dynaliteListener(incoming, outgoing);
-      if (request.body.length > 0) incoming.emit('data', bytesOf(request.body));
-      // dynalite handles the request when its body ends, drawing the response's id there.
-      savings.requestIds.whileServing(() => incoming.emit('end'));
-    });
+  const dynamodb = (request) => serveDynalite(dynaliteListener, savings.requestIds, request);
 
   /** One request given to s3rver's Koa app as its http.Server would give it, without a socket. */
   const s3Request = (request) => serveSocketless(s3Listener, { method: request.method, url: request.url, headers: request.headers, body: bytesOf(request.body) });
