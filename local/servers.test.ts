@@ -7,13 +7,14 @@
 import { DynamoDBClient, GetItemCommand, PutItemCommand, QueryCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { createAwsClients } from '../adapters/aws-clients.ts';
+import { listeningSockets } from '../test/support/open-descriptors.ts';
 import { nodeArgsFor } from '../test/support/typescript.ts';
 import { LOCAL_CREDENTIALS, localServerEnv, servedInTurns, startLocalServers, type LocalServers } from './servers.ts';
 import type { WireRequest, WireResponse } from './inprocess-transport.ts';
@@ -197,25 +198,6 @@ test('requests are served in turns: those made in one turn reach the server toge
   await served;
   expect(turns).toStrictEqual(['served turn', 'served turn, microtasks done', 'answered']);
 });
-
-/** TCP ports this process listens on (Linux): its sockets' inodes among /proc/net/tcp's LISTEN (0A) entries. */
-const listeningSockets = () => {
-  const inodes = new Set<string>();
-  for (const fd of readdirSync('/proc/self/fd')) {
-    try {
-      const match = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/self/fd/${fd}`));
-      if (match) inodes.add(match[1]!);
-    } catch {
-      // closed while listed
-    }
-  }
-  const listening = readFileSync('/proc/self/net/tcp', 'utf8')
-    .split('\n')
-    .slice(1)
-    .map((line) => line.trim().split(/\s+/))
-    .filter((fields) => fields[3] === '0A');
-  return listening.filter((fields) => inodes.has(fields[9]!)).length;
-};
 
 test.skipIf(!existsSync('/proc/self/net/tcp'))('servers whose start failed close their ports at once, as stopped ones do', async () => {
   const before = listeningSockets();

@@ -3,19 +3,13 @@
  * descriptor on the report file across every emit, and `stop()` releases it.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readlinkSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'vitest';
+import { descriptorTargets } from '../support/open-descriptors.ts';
 import { startTestPipeline } from '../support/pipeline.ts';
 
-const descriptorsOn = (path: string) =>
-  readdirSync('/proc/self/fd').filter((fd) => {
-    try {
-      return readlinkSync(`/proc/self/fd/${fd}`) === path;
-    } catch {
-      return false;
-    }
-  }).length;
+const descriptorsOn = (path: string) => descriptorTargets().filter((target) => target === path).length;
 
 test.skipIf(!existsSync('/proc/self/fd'))('30 reports emitted over one descriptor on the report file, closed by stop()', async () => {
   const pipeline = await startTestPipeline({ storage: 'memory' });
