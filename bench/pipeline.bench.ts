@@ -340,7 +340,11 @@ const printGoals = (goals: Goal[]) => {
 const mainOr = (mainMs: number, processMs: number) => (Number.isNaN(mainMs) ? processMs : mainMs);
 
 const main = async () => {
-  console.log(`AlertWarden local benchmark — Node ${process.version}, ${ALERTS} alerts over ${KEYS} keys\n`);
+  const helpers = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)].find((a) => a.startsWith('--v8-pool-size'));
+  console.log(
+    `AlertWarden local benchmark — Node ${process.version}, ${ALERTS} alerts over ${KEYS} keys, ` +
+      `V8 helper threads: ${helpers?.split('=')[1] ?? "Node's default 4"} (${cpus().length} cores)\n`,
+  );
   const ceiling = await storageCeilings();
   console.log(
     `storage ceiling (dynalite through the same SDK client): ${fmt(ceiling.putsPerSecond, 0)} PutItem/s (${fmt(ceiling.cpuMsPerPut, 2)} ms CPU each), ` +

@@ -4,6 +4,7 @@
  * created exclusively; a lock left by a process that no longer exists (killed) is taken over,
  * since a killed run is exactly what --state is for.
  */
+import { readFileSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AlertWardenError } from '../core/errors.ts';
@@ -15,10 +16,25 @@ export class StateInUseError extends AlertWardenError {
   }
 }
 
+/**
+ * A killed run whose parent does not reap it stays a zombie: signal 0 still reaches it, yet it
+ * holds no file and runs nothing. That is the usual end of a run whose `alertwarden` process was
+ * killed in a container whose first process reaps nobody (the run is reparented to it). Linux
+ * only (/proc); elsewhere every process that signal 0 reaches counts.
+ */
+const isZombie = (pid: number) => {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z';
+  } catch {
+    return false;
+  }
+};
+
 const isAlive = (pid: number) => {
   try {
     process.kill(pid, 0);
-    return true;
+    return !isZombie(pid);
   } catch (error) {
     // EPERM: it exists but belongs to someone else, which still means in use.
     return (error as NodeJS.ErrnoException).code === 'EPERM';

@@ -1,0 +1,40 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'vitest';
+import { lockStateDir, StateInUseError } from './state-lock.ts';
+
+/** A process that has ended but that nobody reaps: a shell's background child, the shell replaced by a sleep that never waits. */
+const zombie = async () => {
+  const parent = spawn('sh', ['-c', 'sleep 0.05 & echo $!; exec sleep 30'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const pid = await new Promise<number>((resolve) => parent.stdout.once('data', (d: Buffer) => resolve(Number(String(d).trim()))));
+  const state = () => { const stat = readFileSync(`/proc/${pid}/stat`, 'utf8'); return stat[stat.lastIndexOf(')') + 2]; };
+  for (let i = 0; i < 500 && state() !== 'Z'; i++) await new Promise((r) => setTimeout(r, 10));
+  return { pid, state, stop: () => parent.kill('SIGKILL') };
+};
+
+test.runIf(existsSync('/proc/self/stat'))('a lock held by a zombie (a killed run nobody reaped) is taken over; one held by a live process is not', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'alertwarden-lock-'));
+  const dead = await zombie();
+  const live = spawn('sleep', ['30'], { stdio: 'ignore' });
+  try {
+    const seen = dead.state();
+    assert.equal(seen, 'Z', `the lock's owner is a zombie (state ${seen})`);
+    // Signal 0 still reaches a zombie: that alone would call it alive.
+    assert.doesNotThrow(() => process.kill(dead.pid, 0));
+    await writeFile(join(dir, 'alertwarden.lock'), `${dead.pid}\n`);
+    const lock = await lockStateDir(dir);
+    assert.equal(await readFile(join(dir, 'alertwarden.lock'), 'utf8'), `${process.pid}\n`);
+    await lock.release();
+
+    await writeFile(join(dir, 'alertwarden.lock'), `${live.pid}\n`);
+    await assert.rejects(lockStateDir(dir), (error) => error instanceof StateInUseError && error.pid === live.pid);
+  } finally {
+    dead.stop();
+    live.kill('SIGKILL');
+    await rm(dir, { recursive: true, force: true });
+  }
+});
