@@ -224,3 +224,28 @@ test.skipIf(!existsSync('/proc/self/net/tcp'))('when s3rver cannot start, dynali
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test('a state folder whose DynamoDB another process holds: the start fails at once, naming the folder', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'servers-test-'));
+  // LevelDB's lock, held as a run still alive holds it (dynalite's own copy of level).
+  const holder = spawn(
+    process.execPath,
+    ['-e', `const { Level } = require('module').createRequire(require.resolve('dynalite'))('level'); new Level(process.argv[1]).open().then(() => console.log('held')); setInterval(() => {}, 1000);`, join(dir, 'dynamodb')],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  try {
+    await new Promise((resolve) => holder.stdout.once('data', resolve));
+    const outcome = await Promise.race([
+      startLocalServers({ tableName: 'servers-test-6', bucketName: 'servers-test-6', directory: dir }).then(
+        async (servers) => (await servers.stop(), 'started'),
+        (error: Error) => error.message,
+      ),
+      // dynalite alone throws from a callback here: the start would never settle.
+      new Promise<string>((resolve) => setTimeout(() => resolve('still starting after 15 s'), 15_000).unref()),
+    ]);
+    expect(outcome).toMatch(new RegExp(`^cannot open the local DynamoDB state in ${join(dir, 'dynamodb')}: .*lock.* \\(another process holds it\\)$`, 'i'));
+  } finally {
+    holder.kill('SIGKILL');
+    await rm(dir, { recursive: true, force: true });
+  }
+});

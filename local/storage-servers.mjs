@@ -145,6 +145,26 @@ export const serveDynalite = (listener, requestIds, request) =>
   });
 
 /**
+ * dynalite opens its LevelDB lazily and throws from a callback when that fails (index.js: `if
+ * (err) throw err`): an uncaught exception in the CLI, and in a process that embeds the runtime a
+ * start that never settles. The usual cause is a folder another process still holds (LevelDB's
+ * LOCK): a run being killed, or a second runtime on the same --state. Opened and closed here
+ * first, with dynalite's own copy of level, that becomes an error of the start that names the folder.
+ */
+const ensureOpenable = async (path) => {
+  const { Level } = createRequire(import.meta.resolve('dynalite'))('level');
+  const db = new Level(path, { valueEncoding: 'json' });
+  try {
+    await db.open();
+  } catch (error) {
+    const reason = error?.cause?.message ?? error?.message ?? String(error);
+    throw new Error(`cannot open the local DynamoDB state in ${path}: ${reason}${/lock/i.test(reason) ? ' (another process holds it)' : ''}`);
+  } finally {
+    await db.close();
+  }
+};
+
+/**
  * Starts both servers on free loopback ports. Neither holds the process open: a runtime nobody
  * stopped does not keep it alive.
  *
@@ -152,6 +172,7 @@ export const serveDynalite = (listener, requestIds, request) =>
  */
 export const startStorageServers = async (options) => {
   const { dynalite, savings } = await loadDynalite();
+  if (options.dynamoPath) await ensureOpenable(options.dynamoPath);
   const dynamo = dynalite({ createTableMs: 0, ...(options.dynamoPath ? { path: options.dynamoPath } : {}) });
   const dynamoPort = await listen(dynamo);
   withoutHoldingTheProcess(dynamo);

@@ -13,6 +13,7 @@ import { join, resolve } from 'node:path';
 import { test } from 'vitest';
 import { helperThreads } from '../../local/v8-helper-threads.mjs';
 import { runCli } from '../support/cli.ts';
+import { ended as runEnded } from '../support/processes.ts';
 
 const BIN = resolve('local/bin.mjs');
 const linux = existsSync('/proc/self/stat');
@@ -43,15 +44,6 @@ const lockOwner = async (state: string, cli: ChildProcess, stderr: () => string)
 };
 
 const commandLine = (pid: number) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-/** Running, as opposed to gone or a zombie (ended, not reaped). */
-const running = (pid: number) => {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat[stat.lastIndexOf(')') + 2] !== 'Z';
-  } catch {
-    return false;
-  }
-};
 
 test.runIf(linux)('the run is a child with the helper threads set; killed outright, the command takes its run with it, and the next run takes the folder over', async () => {
   const state = await mkdtemp(join(tmpdir(), 'alertwarden-relay-'));
@@ -65,10 +57,9 @@ test.runIf(linux)('the run is a child with the helper threads set; killed outrig
     cli.kill('SIGKILL');
     assert.equal(await ended, 'SIGKILL');
     const killedAt = Date.now();
-    while (running(owner) && Date.now() - killedAt < 10_000) await new Promise((r) => setTimeout(r, 10));
-    const stillRunning = running(owner);
-    console.log(`run ${owner} ${stillRunning ? 'still running' : 'ended'} ${Date.now() - killedAt} ms after its command was killed`);
-    assert.equal(stillRunning, false, 'the run outlived its command');
+    const gone = await runEnded(owner);
+    console.log(`run ${owner} ${gone ? 'ended' : 'still running'} ${Date.now() - killedAt} ms after its command was killed`);
+    assert.equal(gone, true, 'the run outlived its command');
 
     const next = await runCli(['run', '--json', '--delay', '0', '--state', state, '--out', join(state, 'out'), 'examples/alerts/02-root-login.json']);
     assert.equal(next.code, 0, next.stderr);
@@ -86,9 +77,7 @@ test.runIf(linux)('a signal that ends the command ends its run; one that ends th
     const owner = await lockOwner(state, first.cli, first.stderr);
     first.cli.kill('SIGTERM');
     assert.equal(await first.ended, 'SIGTERM');
-    const at = Date.now();
-    while (running(owner) && Date.now() - at < 10_000) await new Promise((r) => setTimeout(r, 10));
-    assert.equal(running(owner), false, 'the run outlived its command');
+    assert.equal(await runEnded(owner), true, 'the run outlived its command');
 
     process.kill(await lockOwner(join(state, 'second'), second.cli, second.stderr), 'SIGTERM');
     assert.equal(await second.ended, 'SIGTERM');

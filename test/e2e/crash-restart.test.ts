@@ -15,6 +15,7 @@ import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import type { Report } from '../../core/report.ts';
 import { LocalRuntime } from '../../local/runtime.ts';
 import { deliveredAlerts, reportAlertMetrics } from '../support/metrics.ts';
+import { ended } from '../support/processes.ts';
 
 const ALERTS = 150;
 const KEYS = 15;
@@ -65,6 +66,11 @@ const runUntil = async (args: string[], killWhen: () => boolean) => {
   while (!killWhen() && Date.now() < deadline && child.exitCode === null) await new Promise((r) => setTimeout(r, 10));
   child.kill('SIGKILL');
   assert.equal(await exited, 'SIGKILL', `the run ended by itself before it could be killed: ${stderr}`);
+  // The command relays a child that does the work (local/bin.mjs); killed, the command takes it
+  // along within a turn of the child's event loop. What comes next must not find it still running.
+  const lock = join(dir, 'state', 'alertwarden.lock');
+  const worker = existsSync(lock) ? Number.parseInt(readFileSync(lock, 'utf8'), 10) : Number.NaN;
+  assert.ok(!Number.isInteger(worker) || (await ended(worker)), `the run (pid ${worker}) outlived its command by 10 s`);
 };
 
 test('killed mid-ingest and again mid-rounds, then restarted: no alert lost or doubled, no report half-written', async (t) => {
