@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -35,6 +35,27 @@ test.runIf(existsSync('/proc/self/stat'))('a lock held by a zombie (a killed run
   } finally {
     dead.stop();
     live.kill('SIGKILL');
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+const python = spawnSync('python3', ['-c', 'import ctypes'], { stdio: 'ignore' }).status === 0;
+
+// A killed run's threads end one by one: its main thread can be a zombie while another is still in
+// a disk write, with the run's files (LevelDB's lock) still open. Made here by a main thread that
+// calls pthread_exit while a second thread sleeps.
+test.runIf(existsSync('/proc/self/stat') && python)('a lock whose owner is ending (main thread a zombie, another thread still running) is not taken over', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'alertwarden-lock-'));
+  const ending = spawn('python3', ['-c', 'import threading, time, ctypes, os\nprint(os.getpid(), flush=True)\nthreading.Thread(target=lambda: time.sleep(30)).start()\nctypes.CDLL(None).pthread_exit(None)'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    const pid = await new Promise<number>((resolve) => ending.stdout.once('data', (d: Buffer) => resolve(Number(String(d).trim()))));
+    const stat = () => { const s = readFileSync(`/proc/${pid}/stat`, 'utf8'); return s[s.lastIndexOf(')') + 2]; };
+    for (let i = 0; i < 500 && stat() !== 'Z'; i++) await new Promise((r) => setTimeout(r, 10));
+    assert.equal(stat(), 'Z', 'the owner\'s main thread has ended');
+    await writeFile(join(dir, 'alertwarden.lock'), `${pid}\n`);
+    await assert.rejects(lockStateDir(dir), (error) => error instanceof StateInUseError && error.pid === pid);
+  } finally {
+    ending.kill('SIGKILL');
     await rm(dir, { recursive: true, force: true });
   }
 });

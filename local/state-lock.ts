@@ -4,7 +4,7 @@
  * created exclusively; a lock left by a process that no longer exists (killed) is taken over,
  * since a killed run is exactly what --state is for.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AlertWardenError } from '../core/errors.ts';
@@ -19,13 +19,14 @@ export class StateInUseError extends AlertWardenError {
 /**
  * A killed run whose parent does not reap it stays a zombie: signal 0 still reaches it, yet it
  * holds no file and runs nothing. That is the usual end of a run whose `alertwarden` process was
- * killed in a container whose first process reaps nobody (the run is reparented to it). Linux
- * only (/proc); elsewhere every process that signal 0 reaches counts.
+ * killed in a container whose first process reaps nobody (the run is reparented to it). A main
+ * thread is a zombie too while the process's other threads are still ending, its files still
+ * open: that one still counts. Linux only (/proc); elsewhere every process signal 0 reaches counts.
  */
 const isZombie = (pid: number) => {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z';
+    return stat[stat.lastIndexOf(')') + 2] === 'Z' && readdirSync(`/proc/${pid}/task`).length === 1;
   } catch {
     return false;
   }
