@@ -15,3 +15,9 @@ test('a pool size already chosen, on the command line or in NODE_OPTIONS, is lef
   // Not a prefix match on other options.
   assert.equal(poolSizeChosen(['--v8-pool-size-x=1'], '--v8-options'), false);
 });
+
+test('the test workers run with the same pool size as a CLI run (vitest.config.ts), unless NODE_OPTIONS chose one', () => {
+  const poolOptions = process.execArgv.filter((arg) => arg.startsWith('--v8-pool-size'));
+  if (poolSizeChosen([], process.env.NODE_OPTIONS)) assert.deepEqual(poolOptions, []);
+  else assert.deepEqual(poolOptions, [poolSizeOption()]);
+});
