@@ -8,7 +8,7 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 import WaitingSpreadSequencer from './test/support/sequencer.ts';
-import { poolSizeChosen, poolSizeOption } from './local/v8-helper-threads.mjs';
+import { childPoolSizeArgs } from './local/v8-helper-threads.mjs';
 
 // Node >= 22.1 keeps V8's compiled code of the modules it loads natively (the SDK, dynalite,
 // s3rver, osls, the CLI children...) under this folder; every worker and child process inherits
@@ -47,7 +47,7 @@ export default defineConfig({
     // per worker, three workers on 2 cores, took cores from the tests' own threads. `vitest run`
     // with two busy loops beside it, 4 interleaved pairs (load 5-6): 103.6 / 107.3 / 107.2 /
     // 111.0 s wall and 110-119 s CPU, against 107.8 / 118.4 / 112.7 / 115.6 s and 115-128 s.
-    execArgv: poolSizeChosen([], process.env.NODE_OPTIONS) ? [] : [poolSizeOption()],
+    execArgv: childPoolSizeArgs(),
     // Files that mostly wait in real time start early, each beside CPU-bound ones (test/support/sequencer.ts).
     sequence: { sequencer: WaitingSpreadSequencer },
     reporters: ['default', './scripts/summary-reporter.ts'],

@@ -29,3 +29,6 @@ export const poolSizeChosen = (execArgv = process.execArgv, nodeOptions = proces
 
 /** The Node option that sets it. */
 export const poolSizeOption = (cores = availableParallelism()) => `${POOL_SIZE_FLAG}=${helperThreads(cores)}`;
+
+/** What a child process is started with to get it: nothing when NODE_OPTIONS, which it inherits, chose one. */
+export const childPoolSizeArgs = (nodeOptions = process.env.NODE_OPTIONS ?? '') => (poolSizeChosen([], nodeOptions) ? [] : [poolSizeOption()]);

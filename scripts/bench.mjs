@@ -3,7 +3,7 @@
 // they are measured against in the same run). Name files to run only those.
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
-import { poolSizeChosen, poolSizeOption } from '../local/v8-helper-threads.mjs';
+import { childPoolSizeArgs } from '../local/v8-helper-threads.mjs';
 
 const files = process.argv.slice(2).length
   ? process.argv.slice(2)
@@ -13,8 +13,7 @@ for (const file of files) {
   console.log(`\n=== ${file}`);
   // --expose-gc: heap figures are taken after a full collection. V8's helper threads as
   // `alertwarden` sets them (local/v8-helper-threads.mjs), unless NODE_OPTIONS names them.
-  const helpers = poolSizeChosen([], process.env.NODE_OPTIONS) ? [] : [poolSizeOption()];
-  const result = spawnSync(process.execPath, [...helpers, '--expose-gc', '--import', 'tsx', file], {
+  const result = spawnSync(process.execPath, [...childPoolSizeArgs(), '--expose-gc', '--import', 'tsx', file], {
     stdio: 'inherit',
     env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...process.env },
   });
