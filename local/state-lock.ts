@@ -32,7 +32,8 @@ const isZombie = (pid: number) => {
   }
 };
 
-const isAlive = (pid: number) => {
+/** Whether `pid` is a process that still runs (or may: one of another user's counts). */
+export const isAlive = (pid: number) => {
   try {
     process.kill(pid, 0);
     return !isZombie(pid);
