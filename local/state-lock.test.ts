@@ -4,16 +4,24 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Readable } from 'node:stream';
 import { test } from 'vitest';
 import { lockStateDir, StateInUseError } from './state-lock.ts';
+
+/** A process's state letter from /proc (R, S, Z...); Z: its main thread has ended and nobody has reaped it. */
+const stateOf = (pid: number) => { const stat = readFileSync(`/proc/${pid}/stat`, 'utf8'); return stat[stat.lastIndexOf(')') + 2]; };
+const zombieWithin5s = async (pid: number) => {
+  for (let i = 0; i < 500 && stateOf(pid) !== 'Z'; i++) await new Promise((r) => setTimeout(r, 10));
+};
+/** The pid a child prints on its first line. */
+const printedPid = (child: { stdout: Readable }) => new Promise<number>((resolve) => child.stdout.once('data', (d: Buffer) => resolve(Number(String(d).trim()))));
 
 /** A process that has ended but that nobody reaps: a shell's background child, the shell replaced by a sleep that never waits. */
 const zombie = async () => {
   const parent = spawn('sh', ['-c', 'sleep 0.05 & echo $!; exec sleep 30'], { stdio: ['ignore', 'pipe', 'ignore'] });
-  const pid = await new Promise<number>((resolve) => parent.stdout.once('data', (d: Buffer) => resolve(Number(String(d).trim()))));
-  const state = () => { const stat = readFileSync(`/proc/${pid}/stat`, 'utf8'); return stat[stat.lastIndexOf(')') + 2]; };
-  for (let i = 0; i < 500 && state() !== 'Z'; i++) await new Promise((r) => setTimeout(r, 10));
-  return { pid, state, stop: () => parent.kill('SIGKILL') };
+  const pid = await printedPid(parent);
+  await zombieWithin5s(pid);
+  return { pid, stop: () => parent.kill('SIGKILL') };
 };
 
 test.runIf(existsSync('/proc/self/stat'))('a lock held by a zombie (a killed run nobody reaped) is taken over; one held by a live process is not', async () => {
@@ -21,7 +29,7 @@ test.runIf(existsSync('/proc/self/stat'))('a lock held by a zombie (a killed run
   const dead = await zombie();
   const live = spawn('sleep', ['30'], { stdio: 'ignore' });
   try {
-    const seen = dead.state();
+    const seen = stateOf(dead.pid);
     assert.equal(seen, 'Z', `the lock's owner is a zombie (state ${seen})`);
     // Signal 0 still reaches a zombie: that alone would call it alive.
     assert.doesNotThrow(() => process.kill(dead.pid, 0));
@@ -48,10 +56,9 @@ test.runIf(existsSync('/proc/self/stat') && python)('a lock whose owner is endin
   const dir = await mkdtemp(join(tmpdir(), 'alertwarden-lock-'));
   const ending = spawn('python3', ['-c', 'import threading, time, ctypes, os\nprint(os.getpid(), flush=True)\nthreading.Thread(target=lambda: time.sleep(30)).start()\nctypes.CDLL(None).pthread_exit(None)'], { stdio: ['ignore', 'pipe', 'inherit'] });
   try {
-    const pid = await new Promise<number>((resolve) => ending.stdout.once('data', (d: Buffer) => resolve(Number(String(d).trim()))));
-    const stat = () => { const s = readFileSync(`/proc/${pid}/stat`, 'utf8'); return s[s.lastIndexOf(')') + 2]; };
-    for (let i = 0; i < 500 && stat() !== 'Z'; i++) await new Promise((r) => setTimeout(r, 10));
-    assert.equal(stat(), 'Z', 'the owner\'s main thread has ended');
+    const pid = await printedPid(ending);
+    await zombieWithin5s(pid);
+    assert.equal(stateOf(pid), 'Z', 'the owner\'s main thread has ended');
     await writeFile(join(dir, 'alertwarden.lock'), `${pid}\n`);
     await assert.rejects(lockStateDir(dir), (error) => error instanceof StateInUseError && error.pid === pid);
   } finally {
