@@ -107,7 +107,7 @@ const loadDynalite = () =>
       // Attribute values surely valid accepted without big.js (local/dynalite-number-check.mjs).
       numberCheck: installNumberCheck(fromDynalite),
     };
-    return { dynalite, savings };
+    return { dynalite, savings, fromDynalite };
   })());
 
 /** The bytes of a request body, as the server would read them off the socket (a view, not a copy). */
@@ -151,8 +151,8 @@ export const serveDynalite = (listener, requestIds, request) =>
  * LOCK): a run being killed, or a second runtime on the same --state. Opened and closed here
  * first, with dynalite's own copy of level, that becomes an error of the start that names the folder.
  */
-const ensureOpenable = async (path) => {
-  const { Level } = createRequire(import.meta.resolve('dynalite'))('level');
+const ensureOpenable = async (fromDynalite, path) => {
+  const { Level } = fromDynalite('level');
   const db = new Level(path, { valueEncoding: 'json' });
   try {
     await db.open();
@@ -171,8 +171,8 @@ const ensureOpenable = async (path) => {
  * @param {{ dynamoPath?: string, s3Directory?: string, bucketName: string }} options without a directory, the data stays in memory
  */
 export const startStorageServers = async (options) => {
-  const { dynalite, savings } = await loadDynalite();
-  if (options.dynamoPath) await ensureOpenable(options.dynamoPath);
+  const { dynalite, savings, fromDynalite } = await loadDynalite();
+  if (options.dynamoPath) await ensureOpenable(fromDynalite, options.dynamoPath);
   const dynamo = dynalite({ createTableMs: 0, ...(options.dynamoPath ? { path: options.dynamoPath } : {}) });
   const dynamoPort = await listen(dynamo);
   withoutHoldingTheProcess(dynamo);
