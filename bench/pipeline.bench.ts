@@ -18,6 +18,7 @@ import { BatchWriteItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb'
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { defineEmitter } from '../core/plugins.ts';
 import { startGcMeter, type GcTotals } from '../local/gc-meter.mjs';
+import { chosenPoolSize } from '../local/v8-helper-threads.mjs';
 import { LocalRuntime, type LocalRuntimeOptions } from '../local/runtime.ts';
 import type { StorageUsage } from '../local/servers.ts';
 
@@ -340,10 +341,9 @@ const printGoals = (goals: Goal[]) => {
 const mainOr = (mainMs: number, processMs: number) => (Number.isNaN(mainMs) ? processMs : mainMs);
 
 const main = async () => {
-  const helpers = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)].find((a) => a.startsWith('--v8-pool-size'));
   console.log(
     `AlertWarden local benchmark — Node ${process.version}, ${ALERTS} alerts over ${KEYS} keys, ` +
-      `V8 helper threads: ${helpers?.split('=')[1] ?? "Node's default 4"} (${cpus().length} cores)\n`,
+      `V8 helper threads: ${chosenPoolSize() ?? "Node's default 4"} (${cpus().length} cores)\n`,
   );
   const ceiling = await storageCeilings();
   console.log(

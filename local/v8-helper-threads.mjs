@@ -23,9 +23,19 @@ export const POOL_SIZE_FLAG = '--v8-pool-size';
 /** V8 helper threads for a machine with `cores` cores: all but one, between 1 and 4. */
 export const helperThreads = (cores = availableParallelism()) => Math.min(4, Math.max(1, cores - 1));
 
-/** Whether this process's pool size was set already, on its command line or in NODE_OPTIONS (a user's choice wins). */
+/** The pool size this process was given, on its command line or in NODE_OPTIONS; undefined: Node's default. */
+export const chosenPoolSize = (execArgv = process.execArgv, nodeOptions = process.env.NODE_OPTIONS ?? '') => {
+  const args = [...execArgv, ...nodeOptions.split(/\s+/)];
+  for (const [i, arg] of args.entries()) {
+    if (arg === POOL_SIZE_FLAG) return args[i + 1] ?? '';
+    if (arg.startsWith(`${POOL_SIZE_FLAG}=`)) return arg.slice(POOL_SIZE_FLAG.length + 1);
+  }
+  return undefined;
+};
+
+/** Whether this process's pool size was set already (a user's choice wins). */
 export const poolSizeChosen = (execArgv = process.execArgv, nodeOptions = process.env.NODE_OPTIONS ?? '') =>
-  [...execArgv, ...nodeOptions.split(/\s+/)].some((arg) => arg === POOL_SIZE_FLAG || arg.startsWith(`${POOL_SIZE_FLAG}=`));
+  chosenPoolSize(execArgv, nodeOptions) !== undefined;
 
 /** The Node option that sets it. */
 export const poolSizeOption = (cores = availableParallelism()) => `${POOL_SIZE_FLAG}=${helperThreads(cores)}`;
